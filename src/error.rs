@@ -1,0 +1,104 @@
+//! The one error type of the crate.
+//!
+//! Every variant says what was wrong and where: the file, line and column of a bad
+//! row, or the series a computation failed on, so that the message printed by the
+//! command-line tool is enough for a person to act on.
+
+use std::path::PathBuf;
+
+/// Result alias used by every fallible function in headroom.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in headroom.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file could not be opened or read.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file that failed.
+        path: PathBuf,
+        /// The operating-system error.
+        source: std::io::Error,
+    },
+
+    /// One field of one row could not be understood.
+    #[error("{file}: line {line}, column {column} ({column_name}): {message}")]
+    Row {
+        /// Name of the file, as given by the user.
+        file: String,
+        /// 1-based line number in the file.
+        line: usize,
+        /// 1-based column number.
+        column: usize,
+        /// Name of the column from the header.
+        column_name: String,
+        /// What was wrong with the field.
+        message: String,
+    },
+
+    /// The file as a whole could not be read as metric history (empty, no rows,
+    /// a column layout that cannot be recognised, a format that is not valid).
+    #[error("{file}: {message}")]
+    Format {
+        /// Name of the file, as given by the user.
+        file: String,
+        /// What was wrong.
+        message: String,
+    },
+
+    /// A computation on one series failed (too short, gaps refused, not finite).
+    #[error("series {series}: {message}")]
+    Series {
+        /// Name of the series.
+        series: String,
+        /// What was wrong.
+        message: String,
+    },
+
+    /// An argument or option was out of its valid range (a horizon of 0, an even
+    /// seasonal window, an unparsable duration or capacity).
+    #[error("{0}")]
+    InvalidArgument(String),
+
+    /// The CSV engine (polars) rejected the input.
+    #[error("{file}: {message}")]
+    Csv {
+        /// Name of the file, as given by the user.
+        file: String,
+        /// The engine's message.
+        message: String,
+    },
+
+    /// A chart could not be drawn or written.
+    #[error("plot {path}: {message}")]
+    Plot {
+        /// Where the chart was to be written.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+impl Error {
+    /// An [`Error::InvalidArgument`] from anything printable.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Error::InvalidArgument(message.into())
+    }
+
+    /// An [`Error::Series`] for the named series.
+    pub fn series(series: &str, message: impl Into<String>) -> Self {
+        Error::Series {
+            series: series.to_string(),
+            message: message.into(),
+        }
+    }
+
+    /// Attach a series name to an error that was raised without one, so a batch
+    /// can report which series failed.
+    pub fn in_series(self, series: &str) -> Self {
+        match self {
+            Error::InvalidArgument(message) => Error::series(series, message),
+            other => other,
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! Forecasting: the model interface, the [`Forecast`] it returns, and the models.
+//!
+//! A model ([`Forecaster`]) is configuration only; [`Forecaster::fit`] turns it and
+//! a [`RegularSeries`] into a fitted model ([`FittedModel`]), the only type that can
+//! [`predict`](FittedModel::predict). Every forecast carries a lower and upper bound
+//! for each requested level.
+//!
+//! Models: [`SeasonalNaive`], [`StlLinear`] (STL or MSTL, then a linear trend on
+//! the seasonally adjusted series), and [`ModelChoice`] to pick one by name or
+//! automatically.
+
+mod auto;
+mod naive;
+pub mod ols;
+mod stl_linear;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use statrs::distribution::{ContinuousCDF, Normal};
+
+pub use auto::{ModelChoice, Selection};
+pub use naive::{FittedSeasonalNaive, SeasonalNaive};
+pub use stl_linear::{FittedStlLinear, StlLinear, TrendWindow};
+
+use crate::error::{Error, Result};
+use crate::series::{RegularSeries, Step};
+
+/// The default interval levels, in percent.
+pub const DEFAULT_LEVELS: [f64; 2] = [80.0, 95.0];
+
+/// An unfitted model: configuration that can be fitted to a series.
+pub trait Forecaster {
+    /// The fitted form of this model.
+    type Fitted: FittedModel;
+
+    /// Fit the model to the series.
+    fn fit(&self, series: &RegularSeries) -> Result<Self::Fitted>;
+}
+
+/// A fitted model: it can forecast.
+pub trait FittedModel: Send + Sync {
+    /// A short description of the model and its settings, as written in the
+    /// `model` column (`seasonal_naive(24)`).
+    fn name(&self) -> String;
+
+    /// The point forecast and, for each level (percent, strictly between 0 and
+    /// 100), a lower and upper bound, for `horizon` steps after the last observation.
+    fn predict(&self, horizon: usize, levels: &[f64]) -> Result<Forecast>;
+}
+
+/// A prediction interval at one level.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Interval {
+    /// Nominal coverage in percent (80 means an 80 % interval).
+    pub level: f64,
+    /// Lower bound per step.
+    pub lower: Vec<f64>,
+    /// Upper bound per step.
+    pub upper: Vec<f64>,
+}
+
+/// A forecast of one series: timestamps, point forecast and intervals.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Forecast {
+    /// The series forecast.
+    pub series: String,
+    /// The model that made it.
+    pub model: String,
+    /// One timestamp per future step.
+    pub timestamps: Vec<DateTime<Utc>>,
+    /// The point forecast per step.
+    pub point: Vec<f64>,
+    /// One interval per requested level, in the order requested.
+    pub intervals: Vec<Interval>,
+}
+
+impl Forecast {
+    /// Number of steps forecast.
+    pub fn horizon(&self) -> usize {
+        self.point.len()
+    }
+
+    /// The interval at `level` percent, if it was requested.
+    pub fn interval(&self, level: f64) -> Option<&Interval> {
+        self.intervals.iter().find(|i| i.level == level)
+    }
+
+    /// The interval with the highest level.
+    pub fn widest(&self) -> Option<&Interval> {
+        self.intervals
+            .iter()
+            .max_by(|a, b| a.level.total_cmp(&b.level))
+    }
+}
+
+/// Where a fitted model's forecast starts: the series name, its last timestamp and
+/// its step.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Origin {
+    /// The series name.
+    pub series: String,
+    /// Timestamp of the last observation.
+    pub last: DateTime<Utc>,
+    /// The step between observations.
+    pub step: Step,
+}
+
+impl Origin {
+    /// The origin at the end of `series`.
+    pub fn of(series: &RegularSeries) -> Self {
+        Origin {
+            series: series.name().to_string(),
+            last: series.last_timestamp(),
+            step: series.step(),
+        }
+    }
+
+    /// Timestamps of the `horizon` steps after the origin.
+    pub fn future(&self, horizon: usize) -> Vec<DateTime<Utc>> {
+        (1..=horizon as i64)
+            .map(|k| self.step.advance(self.last, k))
+            .collect()
+    }
+}
+
+/// Check a horizon and levels before predicting.
+pub(crate) fn check_request(horizon: usize, levels: &[f64]) -> Result<()> {
+    if horizon == 0 {
+        return Err(Error::invalid("the horizon must be at least one step"));
+    }
+    if let Some(l) = levels.iter().find(|l| !(**l > 0.0 && **l < 100.0)) {
+        return Err(Error::invalid(format!(
+            "interval levels are percentages strictly between 0 and 100, got {l}"
+        )));
+    }
+    Ok(())
+}
+
+/// The two-sided quantile multiplier of a level: `q(0.5 + level / 200)`.
+pub(crate) fn central_quantile(level: f64, quantile: impl Fn(f64) -> f64) -> f64 {
+    quantile(0.5 + level / 200.0)
+}
+
+/// Intervals `point ± z * sd` from the normal distribution, one per level.
+pub(crate) fn normal_intervals(point: &[f64], sd: &[f64], levels: &[f64]) -> Vec<Interval> {
+    let normal = Normal::standard();
+    levels
+        .iter()
+        .map(|&level| {
+            let z = central_quantile(level, |p| normal.inverse_cdf(p));
+            symmetric_interval(level, point, sd, z)
+        })
+        .collect()
+}
+
+/// The interval `point ± multiplier * scale` at one level.
+pub(crate) fn symmetric_interval(
+    level: f64,
+    point: &[f64],
+    scale: &[f64],
+    multiplier: f64,
+) -> Interval {
+    Interval {
+        level,
+        lower: point
+            .iter()
+            .zip(scale)
+            .map(|(p, s)| p - multiplier * s)
+            .collect(),
+        upper: point
+            .iter()
+            .zip(scale)
+            .map(|(p, s)| p + multiplier * s)
+            .collect(),
+    }
+}
+
+/// Fit any model and forecast in one call.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use headroom::forecast::{forecast, SeasonalNaive};
+/// use headroom::{RegularSeries, Step};
+/// let start = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+/// let y: Vec<f64> = (0..48).map(|t| (t % 24) as f64).collect();
+/// let s = RegularSeries::new("cpu", start, Step::seconds(3600), y).unwrap();
+/// let f = forecast(&SeasonalNaive::new(24), &s, 3, &[95.0]).unwrap();
+/// assert_eq!(f.point, vec![0.0, 1.0, 2.0]);
+/// ```
+pub fn forecast<M: Forecaster>(
+    model: &M,
+    series: &RegularSeries,
+    horizon: usize,
+    levels: &[f64],
+) -> Result<Forecast> {
+    model.fit(series)?.predict(horizon, levels)
+}

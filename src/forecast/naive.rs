@@ -1,0 +1,147 @@
+//! Seasonal naive: every future step repeats the value one season earlier.
+//!
+//! Intervals are the usual ones for this method (Hyndman and Athanasopoulos,
+//! *Forecasting: Principles and Practice*, 3rd ed., section 5.5): normal, with
+//! standard deviation `sigma * sqrt(k + 1)` at step `h`, where `k` is the number of
+//! complete seasons before `h` and `sigma` is the root mean square of the in-sample
+//! seasonal differences `y[t] - y[t - m]`.
+
+use serde::{Deserialize, Serialize};
+
+use super::{check_request, normal_intervals, FittedModel, Forecast, Forecaster, Origin};
+use crate::error::{Error, Result};
+use crate::series::RegularSeries;
+
+/// The seasonal naive model with period `m` steps (`m = 1` is the naive model).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeasonalNaive {
+    period: usize,
+}
+
+impl SeasonalNaive {
+    /// Seasonal naive with this period in steps (1 for plain naive).
+    pub fn new(period: usize) -> Self {
+        SeasonalNaive { period }
+    }
+}
+
+/// A fitted seasonal naive model: the last season and the residual scale.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FittedSeasonalNaive {
+    origin: Origin,
+    period: usize,
+    last_season: Vec<f64>,
+    sigma: f64,
+}
+
+impl FittedSeasonalNaive {
+    /// Root mean square of the in-sample seasonal differences.
+    pub fn sigma(&self) -> f64 {
+        self.sigma
+    }
+}
+
+impl Forecaster for SeasonalNaive {
+    type Fitted = FittedSeasonalNaive;
+
+    fn fit(&self, series: &RegularSeries) -> Result<FittedSeasonalNaive> {
+        let m = self.period;
+        let y = series.values();
+        if m == 0 {
+            return Err(Error::invalid(
+                "the seasonal naive period must be at least 1",
+            ));
+        }
+        if y.len() <= m {
+            return Err(Error::series(
+                series.name(),
+                format!(
+                    "seasonal naive with period {m} needs more than one season of history \
+                     ({} points, need {})",
+                    y.len(),
+                    m + 1
+                ),
+            ));
+        }
+        let sum_sq: f64 = (m..y.len()).map(|t| (y[t] - y[t - m]).powi(2)).sum();
+        Ok(FittedSeasonalNaive {
+            origin: Origin::of(series),
+            period: m,
+            last_season: y[y.len() - m..].to_vec(),
+            sigma: (sum_sq / (y.len() - m) as f64).sqrt(),
+        })
+    }
+}
+
+impl FittedModel for FittedSeasonalNaive {
+    fn name(&self) -> String {
+        if self.period == 1 {
+            "naive".to_string()
+        } else {
+            format!("seasonal_naive({})", self.period)
+        }
+    }
+
+    fn predict(&self, horizon: usize, levels: &[f64]) -> Result<Forecast> {
+        check_request(horizon, levels)?;
+        let m = self.period;
+        let point: Vec<f64> = (0..horizon).map(|h| self.last_season[h % m]).collect();
+        let sd: Vec<f64> = (0..horizon)
+            .map(|h| self.sigma * ((h / m + 1) as f64).sqrt())
+            .collect();
+        Ok(Forecast {
+            series: self.origin.series.clone(),
+            model: self.name(),
+            timestamps: self.origin.future(horizon),
+            intervals: normal_intervals(&point, &sd, levels),
+            point,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::series::Step;
+    use chrono::{TimeZone, Utc};
+
+    fn series(values: Vec<f64>) -> RegularSeries {
+        let start = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+        RegularSeries::new("s", start, Step::seconds(3600), values).unwrap()
+    }
+
+    #[test]
+    fn repeats_the_last_season_with_widening_intervals() {
+        let y = vec![1.0, 2.0, 3.0, 2.0, 3.0, 4.0];
+        let fit = SeasonalNaive::new(3).fit(&series(y)).unwrap();
+        assert!((fit.sigma() - 1.0).abs() < 1e-12);
+        let f = fit.predict(4, &[95.0]).unwrap();
+        assert_eq!(f.point, vec![2.0, 3.0, 4.0, 2.0]);
+        let i = &f.intervals[0];
+        assert!((i.upper[0] - 2.0 - 1.959963984540054).abs() < 1e-9);
+        assert!((i.upper[3] - 2.0 - 1.959963984540054 * 2f64.sqrt()).abs() < 1e-9);
+        assert_eq!(
+            f.timestamps[0],
+            Utc.with_ymd_and_hms(2024, 1, 1, 6, 0, 0).unwrap()
+        );
+    }
+
+    #[test]
+    fn constant_series_has_zero_width_intervals() {
+        let f = SeasonalNaive::new(2)
+            .fit(&series(vec![4.0; 6]))
+            .unwrap()
+            .predict(3, &[80.0])
+            .unwrap();
+        assert_eq!(f.intervals[0].lower, vec![4.0; 3]);
+        assert_eq!(f.intervals[0].upper, vec![4.0; 3]);
+    }
+
+    #[test]
+    fn needs_more_than_a_season_and_a_positive_horizon() {
+        assert!(SeasonalNaive::new(3).fit(&series(vec![1.0; 3])).is_err());
+        let fit = SeasonalNaive::new(1).fit(&series(vec![1.0, 2.0])).unwrap();
+        assert!(fit.predict(0, &[80.0]).is_err());
+        assert!(fit.predict(1, &[100.0]).is_err());
+    }
+}

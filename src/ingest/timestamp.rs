@@ -1,0 +1,165 @@
+//! Timestamps and values as they appear in exported metrics.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+
+/// Epoch integers above this are milliseconds, not seconds (10^11 seconds is the
+/// year 5138; 10^11 milliseconds is 1973).
+const EPOCH_MILLIS_ABOVE: f64 = 1e11;
+
+/// Parse a timestamp in any of the contract's forms: RFC 3339 with any offset,
+/// `YYYY-MM-DD HH:MM[:SS[.fff]]` or `YYYY-MM-DDTHH:MM[:SS]` without an offset (UTC),
+/// `YYYY-MM-DD` (midnight UTC), or Unix epoch seconds (integer or fractional; an
+/// integer above 10^11 is milliseconds). The error says what was expected.
+///
+/// ```
+/// use headroom::ingest::parse_timestamp;
+/// let a = parse_timestamp("2024-03-01T13:00:00+01:00").unwrap();
+/// let b = parse_timestamp("1709294400").unwrap();
+/// let c = parse_timestamp("2024-03-01 12:00").unwrap();
+/// assert_eq!(a, b);
+/// assert_eq!(b, c);
+/// ```
+pub fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, String> {
+    let s = text.trim();
+    let unparsable = || {
+        format!(
+            "cannot read '{s}' as a timestamp (expected RFC 3339, YYYY-MM-DD[ HH:MM[:SS]] \
+             or Unix epoch seconds)"
+        )
+    };
+    if s.is_empty() {
+        return Err("empty timestamp".to_string());
+    }
+    if s.bytes()
+        .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+        && !s[1..].contains('-')
+    {
+        return parse_epoch(s).ok_or_else(unparsable);
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    for format in [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+    ] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(s, format) {
+            return Ok(Utc.from_utc_datetime(&t));
+        }
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Ok(Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default()));
+    }
+    // Offsets written without a colon (+0200) and a 'Z' after a space are common in
+    // exports; chrono's RFC 3339 parser takes neither.
+    for format in ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f%z"] {
+        if let Ok(t) = DateTime::parse_from_str(s, format) {
+            return Ok(t.with_timezone(&Utc));
+        }
+    }
+    Err(unparsable())
+}
+
+fn parse_epoch(s: &str) -> Option<DateTime<Utc>> {
+    let x: f64 = s.parse().ok()?;
+    if !x.is_finite() {
+        return None;
+    }
+    let is_integer = !s.contains('.');
+    let millis = if is_integer && x.abs() > EPOCH_MILLIS_ABOVE {
+        x
+    } else {
+        x * 1000.0
+    };
+    DateTime::from_timestamp_millis(millis.round() as i64)
+}
+
+/// Parse a value: a decimal number, or one of the missing markers (empty, `NaN`,
+/// `null`, `undefined`, in any case), which give `NaN`. Infinities and anything else
+/// are errors.
+///
+/// ```
+/// use headroom::ingest::parse_value;
+/// assert_eq!(parse_value("1.5e3").unwrap(), 1500.0);
+/// assert!(parse_value("null").unwrap().is_nan());
+/// assert!(parse_value("1,234").is_err());
+/// ```
+pub fn parse_value(text: &str) -> Result<f64, String> {
+    let s = text.trim();
+    if s.is_empty()
+        || s.eq_ignore_ascii_case("nan")
+        || s.eq_ignore_ascii_case("null")
+        || s.eq_ignore_ascii_case("undefined")
+    {
+        return Ok(f64::NAN);
+    }
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        Ok(_) => Err(format!("'{s}' is infinite; values must be finite numbers")),
+        Err(_) => {
+            let hint = if s.contains(',') && s.chars().any(|c| c.is_ascii_digit()) {
+                " (thousands separators and decimal commas are not read)"
+            } else {
+                ""
+            };
+            Err(format!("cannot read '{s}' as a number{hint}"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_contract_form() {
+        let noon = Utc.with_ymd_and_hms(2024, 3, 1, 12, 0, 0).unwrap();
+        for s in [
+            "2024-03-01T12:00:00Z",
+            "2024-03-01T14:00:00+02:00",
+            "2024-03-01 12:00:00",
+            "2024-03-01 12:00",
+            "2024-03-01T12:00",
+            "1709294400",
+            "1709294400.0",
+            "1709294400000",
+            " 2024-03-01T12:00:00.000Z ",
+            "2024-03-01T14:00:00+0200",
+        ] {
+            assert_eq!(parse_timestamp(s).unwrap(), noon, "{s}");
+        }
+        assert_eq!(
+            parse_timestamp("2024-03-01").unwrap(),
+            Utc.with_ymd_and_hms(2024, 3, 1, 0, 0, 0).unwrap()
+        );
+        assert_eq!(
+            parse_timestamp("1600487770.436")
+                .unwrap()
+                .timestamp_millis(),
+            1_600_487_770_436
+        );
+    }
+
+    #[test]
+    fn bad_timestamps_say_why() {
+        for s in ["", "yesterday", "2024-13-01", "01/03/2024", "12-3"] {
+            assert!(parse_timestamp(s).is_err(), "{s}");
+        }
+        assert!(parse_timestamp("soon").unwrap_err().contains("'soon'"));
+    }
+
+    #[test]
+    fn values_and_missing_markers() {
+        assert_eq!(parse_value(" 42 ").unwrap(), 42.0);
+        assert_eq!(parse_value("-1.5E-3").unwrap(), -0.0015);
+        for s in ["", "NaN", "nan", "null", "NULL", "undefined"] {
+            assert!(parse_value(s).unwrap().is_nan(), "{s}");
+        }
+        for s in ["abc", "inf", "+Inf", "1,234", "12 %"] {
+            assert!(parse_value(s).is_err(), "{s}");
+        }
+        assert!(parse_value("1,234").unwrap_err().contains("thousands"));
+    }
+}

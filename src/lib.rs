@@ -1,0 +1,63 @@
+//! # headroom
+//!
+//! Capacity planning for metric series. headroom reads exported metric history,
+//! separates trend from daily and weekly seasonality, forecasts with prediction
+//! intervals, estimates when each series reaches its capacity and how likely that
+//! is, and draws the forecast to a PNG.
+//!
+//! The data flows one way:
+//!
+//! ```text
+//! ingest ──> Series ──> regularise ──> decompose ──> forecast ──> saturation ──> CSV / PNG
+//! ```
+//!
+//! ## Example
+//!
+//! From CSV text to a saturation date:
+//!
+//! ```
+//! use headroom::forecast::ModelChoice;
+//! use headroom::ingest::{read_bytes, ReadOptions};
+//! use headroom::pipeline::{prepare, saturation, ForecastSettings};
+//! use headroom::saturation::{Direction, Status};
+//! use headroom::units::Span;
+//! use headroom::RegulariseOptions;
+//!
+//! // Three weeks of hourly disk usage growing 1 GB a day with a daily cycle.
+//! let mut csv = String::from("series,timestamp,value\n");
+//! for h in 0..24 * 21 {
+//!     let t = 1_700_000_000 + h * 3600;
+//!     let daily = 2e8 * ((h % 24) as f64 * std::f64::consts::TAU / 24.0).sin();
+//!     csv += &format!("db-01,{t},{}\n", 400e9 + 1e9 * h as f64 / 24.0 + daily);
+//! }
+//! let read = read_bytes("disk.csv", "disk", csv.as_bytes(), &ReadOptions::default())?;
+//! let prepared = prepare(&read.series[0], &RegulariseOptions::default(), &[Span::Steps(24)])?;
+//! let settings = ForecastSettings {
+//!     model: ModelChoice::StlLinear,
+//!     horizon: Some("30d".parse()?),
+//!     ..Default::default()
+//! };
+//! let (forecast, row) = saturation(&prepared, &settings, 430e9, Direction::Up)?;
+//! assert_eq!(row.status, Status::Crossing);
+//! // 421 GB now, +1 GB a day: 430 GB about nine days later.
+//! let days = (row.saturation_at.unwrap() - row.last_timestamp).num_hours() as f64 / 24.0;
+//! assert!((days - 9.0).abs() < 1.0, "{days}");
+//! assert_eq!(forecast.intervals.len(), 2);
+//! # Ok::<(), headroom::Error>(())
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod decompose;
+mod error;
+pub mod forecast;
+pub mod ingest;
+pub mod output;
+pub mod pipeline;
+pub mod plot;
+pub mod saturation;
+pub mod series;
+pub mod units;
+
+pub use error::{Error, Result};
+pub use series::{GapPolicy, RegularSeries, RegularisationReport, RegulariseOptions, Series, Step};

@@ -1,0 +1,289 @@
+//! CSV writers for the contract's outputs: inspect, forecast, decomposition and
+//! saturation tables. Timestamps are RFC 3339 in UTC; missing numbers are empty
+//! fields; numbers are written in Rust's shortest round-trip form.
+
+use std::io::Write;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::decompose::Decomposition;
+use crate::error::{Error, Result};
+use crate::forecast::Forecast;
+use crate::saturation::Saturation;
+use crate::series::{RegularSeries, RegularisationReport, Series};
+
+/// One row of `headroom inspect`: what was read for one series.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Inspection {
+    /// The series name.
+    pub series: String,
+    /// Observations kept (grid steps with a value).
+    pub points: usize,
+    /// First timestamp.
+    pub first_timestamp: Option<DateTime<Utc>>,
+    /// Last timestamp.
+    pub last_timestamp: Option<DateTime<Utc>>,
+    /// The inferred step in seconds (calendar months count 30.436875 days).
+    pub step_seconds: f64,
+    /// Grid steps with no value: gaps and missing markers.
+    pub missing: usize,
+    /// Timestamps that occurred more than once.
+    pub duplicates: usize,
+    /// Smallest value.
+    pub min: f64,
+    /// Largest value.
+    pub max: f64,
+    /// Labels as `key=value` pairs joined by `;`.
+    pub labels: String,
+}
+
+impl Inspection {
+    /// The inspection of a series from its regularisation report.
+    pub fn new(series: &Series, report: &RegularisationReport) -> Self {
+        let finite = series.values().iter().copied().filter(|v| !v.is_nan());
+        let (min, max) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+        Inspection {
+            series: series.name().to_string(),
+            points: report.points,
+            first_timestamp: report.first,
+            last_timestamp: report.last,
+            step_seconds: report.step.nominal_seconds(),
+            missing: report.missing,
+            duplicates: report.duplicates,
+            min,
+            max,
+            labels: series
+                .labels()
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(";"),
+        }
+    }
+}
+
+/// A timestamp as RFC 3339 UTC with `Z`, with fractional seconds only when present.
+pub fn format_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+/// The column suffix of a level: `80` for 80.0, `99.5` for 99.5.
+pub fn level_label(level: f64) -> String {
+    format!("{level}")
+}
+
+fn number(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v}")
+    } else {
+        String::new()
+    }
+}
+
+fn time(t: Option<DateTime<Utc>>) -> String {
+    t.map(format_time).unwrap_or_default()
+}
+
+/// A CSV field, quoted when it holds a comma, quote or line break.
+pub fn field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn io_error(e: std::io::Error) -> Error {
+    Error::Io {
+        path: "output".into(),
+        source: e,
+    }
+}
+
+fn write_row(w: &mut dyn Write, fields: &[String]) -> Result<()> {
+    writeln!(w, "{}", fields.join(",")).map_err(io_error)
+}
+
+/// Write the inspect table.
+pub fn write_inspections(w: &mut dyn Write, rows: &[Inspection]) -> Result<()> {
+    let header = "series,points,first_timestamp,last_timestamp,step_seconds,missing,duplicates,min,max,labels";
+    writeln!(w, "{header}").map_err(io_error)?;
+    for r in rows {
+        write_row(
+            w,
+            &[
+                field(&r.series),
+                r.points.to_string(),
+                time(r.first_timestamp),
+                time(r.last_timestamp),
+                number(r.step_seconds),
+                r.missing.to_string(),
+                r.duplicates.to_string(),
+                number(r.min),
+                number(r.max),
+                field(&r.labels),
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// Write forecasts: `series,timestamp,forecast`, a `lower_L,upper_L` pair per level
+/// in the order given, then `model`.
+pub fn write_forecasts(w: &mut dyn Write, forecasts: &[Forecast], levels: &[f64]) -> Result<()> {
+    let mut header = vec!["series".to_string(), "timestamp".into(), "forecast".into()];
+    for &l in levels {
+        header.push(format!("lower_{}", level_label(l)));
+        header.push(format!("upper_{}", level_label(l)));
+    }
+    header.push("model".into());
+    write_row(w, &header)?;
+    for f in forecasts {
+        let name = field(&f.series);
+        let model = field(&f.model);
+        for h in 0..f.horizon() {
+            let mut row = vec![
+                name.clone(),
+                format_time(f.timestamps[h]),
+                number(f.point[h]),
+            ];
+            for &l in levels {
+                let interval = f.interval(l);
+                row.push(interval.map(|i| number(i.lower[h])).unwrap_or_default());
+                row.push(interval.map(|i| number(i.upper[h])).unwrap_or_default());
+            }
+            row.push(model.clone());
+            write_row(w, &row)?;
+        }
+    }
+    Ok(())
+}
+
+/// Write decompositions: `series,timestamp,value,trend,seasonal_<S>...,remainder`,
+/// one seasonal column per period found in any series (empty where a series has no
+/// such component); `value` and `remainder` are empty at interpolated steps.
+pub fn write_decompositions(
+    w: &mut dyn Write,
+    parts: &[(RegularSeries, Decomposition)],
+) -> Result<()> {
+    let mut periods: Vec<usize> = parts
+        .iter()
+        .flat_map(|(_, d)| d.periods.iter().copied())
+        .collect();
+    periods.sort_unstable();
+    periods.dedup();
+    let mut header = vec![
+        "series".to_string(),
+        "timestamp".into(),
+        "value".into(),
+        "trend".into(),
+    ];
+    header.extend(periods.iter().map(|p| format!("seasonal_{p}")));
+    header.push("remainder".into());
+    write_row(w, &header)?;
+    for (s, d) in parts {
+        let name = field(s.name());
+        let mut imputed = s.imputed().iter().peekable();
+        for i in 0..s.len() {
+            let missing = imputed.next_if_eq(&&i).is_some();
+            let mut row = vec![
+                name.clone(),
+                format_time(s.timestamp(i)),
+                if missing {
+                    String::new()
+                } else {
+                    number(s.values()[i])
+                },
+                number(d.trend[i]),
+            ];
+            for p in &periods {
+                let component = d.periods.iter().position(|q| q == p);
+                row.push(
+                    component
+                        .map(|c| number(d.seasonal[c][i]))
+                        .unwrap_or_default(),
+                );
+            }
+            row.push(if missing {
+                String::new()
+            } else {
+                number(d.remainder[i])
+            });
+            write_row(w, &row)?;
+        }
+    }
+    Ok(())
+}
+
+/// Write the saturation table in the order given (use
+/// [`rank`](crate::saturation::rank) first).
+pub fn write_saturations(w: &mut dyn Write, rows: &[Saturation]) -> Result<()> {
+    writeln!(
+        w,
+        "series,capacity,status,last_timestamp,last_value,saturation_at,earliest_at,latest_at,probability"
+    )
+    .map_err(io_error)?;
+    for r in rows {
+        write_row(
+            w,
+            &[
+                field(&r.series),
+                number(r.capacity),
+                r.status.to_string(),
+                format_time(r.last_timestamp),
+                number(r.last_value),
+                time(r.saturation_at),
+                time(r.earliest_at),
+                time(r.latest_at),
+                number(r.probability),
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::forecast::Interval;
+    use chrono::TimeZone;
+
+    #[test]
+    fn forecast_table_follows_the_contract() {
+        let t = Utc.with_ymd_and_hms(2024, 3, 1, 12, 0, 0).unwrap();
+        let f = Forecast {
+            series: "db,1".into(),
+            model: "naive".into(),
+            timestamps: vec![t],
+            point: vec![1.5],
+            intervals: vec![
+                Interval {
+                    level: 80.0,
+                    lower: vec![1.0],
+                    upper: vec![2.0],
+                },
+                Interval {
+                    level: 95.0,
+                    lower: vec![0.5],
+                    upper: vec![2.5],
+                },
+            ],
+        };
+        let mut out = Vec::new();
+        write_forecasts(&mut out, &[f], &[80.0, 95.0]).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "series,timestamp,forecast,lower_80,upper_80,lower_95,upper_95,model\n\
+             \"db,1\",2024-03-01T12:00:00Z,1.5,1,2,0.5,2.5,naive\n"
+        );
+    }
+
+    #[test]
+    fn labels_of_levels() {
+        assert_eq!(level_label(80.0), "80");
+        assert_eq!(level_label(99.5), "99.5");
+    }
+}

@@ -1,0 +1,127 @@
+//! The per-series steps that every command shares, usable from the crate as from
+//! the CLI: regularise a series and settle its seasonal periods ([`prepare`]),
+//! forecast it, assess it against a capacity, and run any of these over a batch in
+//! parallel with each series failing alone ([`for_each_series`]).
+
+use rayon::prelude::*;
+
+use crate::decompose::{period, StlOptions};
+use crate::error::{Error, Result};
+use crate::forecast::{Forecast, ModelChoice};
+use crate::saturation::{assess, Direction, Saturation};
+use crate::series::{RegularSeries, RegularisationReport, RegulariseOptions, Series};
+use crate::units::Span;
+
+/// A series ready for modelling: on its grid, with its seasonal periods.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    /// The regular series.
+    pub series: RegularSeries,
+    /// What regularisation did.
+    pub report: RegularisationReport,
+    /// Seasonal periods in steps: those given, or those detected.
+    pub periods: Vec<usize>,
+    /// True when the periods were detected rather than given.
+    pub detected: bool,
+}
+
+/// Regularise `raw` and turn the requested seasons into periods of its step; with
+/// no seasons given, detect them ([`period::detect`]).
+pub fn prepare(raw: &Series, options: &RegulariseOptions, seasons: &[Span]) -> Result<Prepared> {
+    let (series, report) = raw.regularise(options)?;
+    let periods = seasons
+        .iter()
+        .map(|s| {
+            let p = s.steps_exact(series.step())?;
+            if p < 2 {
+                return Err(Error::invalid(format!(
+                    "a season of {s} is {p} step(s) of {}; a season needs at least 2 steps",
+                    series.step()
+                )));
+            }
+            Ok(p)
+        })
+        .collect::<Result<Vec<usize>>>()
+        .map_err(|e| e.in_series(raw.name()))?;
+    let detected = seasons.is_empty();
+    let periods = if detected {
+        period::detect(&series).iter().map(|d| d.period).collect()
+    } else {
+        periods
+    };
+    Ok(Prepared {
+        series,
+        report,
+        periods,
+        detected,
+    })
+}
+
+/// What to forecast: model, horizon, levels and STL settings.
+#[derive(Clone, Debug)]
+pub struct ForecastSettings {
+    /// The model, or `Auto`.
+    pub model: ModelChoice,
+    /// How far ahead; `None` looks as far ahead as the history reaches back.
+    pub horizon: Option<Span>,
+    /// Interval levels in percent.
+    pub levels: Vec<f64>,
+    /// STL settings for the models that decompose.
+    pub stl: StlOptions,
+}
+
+impl Default for ForecastSettings {
+    fn default() -> Self {
+        ForecastSettings {
+            model: ModelChoice::Auto,
+            horizon: None,
+            levels: crate::forecast::DEFAULT_LEVELS.to_vec(),
+            stl: StlOptions::default(),
+        }
+    }
+}
+
+/// Fit the chosen model to a prepared series and forecast.
+pub fn forecast(prepared: &Prepared, settings: &ForecastSettings) -> Result<Forecast> {
+    let series = &prepared.series;
+    let horizon = match settings.horizon {
+        Some(span) => span.steps_ceil(series.step()),
+        None => series.len(),
+    };
+    if horizon == 0 {
+        return Err(Error::series(
+            series.name(),
+            "the horizon must be at least one step",
+        ));
+    }
+    let model = settings
+        .model
+        .fit(series, &prepared.periods, &settings.stl, horizon)
+        .map_err(|e| e.in_series(series.name()))?;
+    model
+        .predict(horizon, &settings.levels)
+        .map_err(|e| e.in_series(series.name()))
+}
+
+/// Forecast a prepared series and assess the forecast against `capacity`.
+pub fn saturation(
+    prepared: &Prepared,
+    settings: &ForecastSettings,
+    capacity: f64,
+    direction: Direction,
+) -> Result<(Forecast, Saturation)> {
+    let f = forecast(prepared, settings)?;
+    let s = &prepared.series;
+    let row = assess(&f, s.last_timestamp(), s.last_value(), capacity, direction)
+        .map_err(|e| e.in_series(s.name()))?;
+    Ok((f, row))
+}
+
+/// Run `work` on every item in parallel, keeping the input order; each item
+/// succeeds or fails alone.
+pub fn for_each_series<T: Sync, U: Send>(
+    items: &[T],
+    work: impl Fn(&T) -> Result<U> + Sync + Send,
+) -> Vec<Result<U>> {
+    items.par_iter().map(work).collect()
+}

@@ -1,0 +1,180 @@
+//! Horizons, seasons and capacities as people write them: `48`, `2h`, `7d`, `500G`.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::series::Step;
+
+/// A length of time given either as a number of steps or as a duration.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Span {
+    /// A number of steps of the series.
+    Steps(usize),
+    /// A duration in seconds (`90m`, `2h`, `7d`, `1w`, `1y`).
+    Seconds(f64),
+}
+
+impl FromStr for Span {
+    type Err = Error;
+
+    /// `48` is steps; a number followed by `s`, `m`, `h`, `d`, `w` or `y` (365.2425
+    /// days) is a duration.
+    fn from_str(s: &str) -> Result<Self> {
+        let t = s.trim();
+        if let Ok(steps) = t.parse::<usize>() {
+            return Ok(Span::Steps(steps));
+        }
+        let split = t.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(t.len());
+        let (number, unit) = t.split_at(split);
+        let unit_seconds = match unit {
+            "s" => 1.0,
+            "m" | "min" => 60.0,
+            "h" => 3600.0,
+            "d" => 86_400.0,
+            "w" => 604_800.0,
+            "y" => 31_556_952.0,
+            _ => f64::NAN,
+        };
+        match number.trim().parse::<f64>() {
+            Ok(x) if x > 0.0 && x.is_finite() && unit_seconds.is_finite() => {
+                Ok(Span::Seconds(x * unit_seconds))
+            }
+            _ => Err(Error::invalid(format!(
+                "cannot read '{s}' as a number of steps or a duration (such as 48, 90m, 2h, 7d, 1w)"
+            ))),
+        }
+    }
+}
+
+impl fmt::Display for Span {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Span::Steps(n) => write!(f, "{n} steps"),
+            Span::Seconds(s) => write!(f, "{s} s"),
+        }
+    }
+}
+
+impl Span {
+    /// The number of steps, rounding a duration up to whole steps (a horizon of
+    /// 90 minutes on an hourly series is 2 steps).
+    pub fn steps_ceil(&self, step: Step) -> usize {
+        match *self {
+            Span::Steps(n) => n,
+            Span::Seconds(s) => (s / step.nominal_seconds() - 1e-9).ceil().max(0.0) as usize,
+        }
+    }
+
+    /// The number of steps, which must be whole (a season of `1d` on 7-hour data is
+    /// an error). Calendar-month steps allow the 3 % by which months differ.
+    pub fn steps_exact(&self, step: Step) -> Result<usize> {
+        match *self {
+            Span::Steps(n) => Ok(n),
+            Span::Seconds(s) => {
+                let steps = s / step.nominal_seconds();
+                let tolerance = match step {
+                    Step::Months { .. } => 0.03 * steps,
+                    Step::Fixed { .. } => 1e-6 * steps,
+                };
+                let whole = steps.round();
+                if whole >= 1.0 && (steps - whole).abs() <= tolerance {
+                    Ok(whole as usize)
+                } else {
+                    Err(Error::invalid(format!(
+                        "a season of {s} s is {steps:.3} steps of {step}, not a whole number"
+                    )))
+                }
+            }
+        }
+    }
+}
+
+/// Parse a capacity: a number with an optional SI suffix `k M G T P` (powers of
+/// 1000) or binary suffix `Ki Mi Gi Ti Pi` (powers of 1024).
+///
+/// ```
+/// use headroom::units::parse_capacity;
+/// assert_eq!(parse_capacity("500G").unwrap(), 500e9);
+/// assert_eq!(parse_capacity("2Ti").unwrap(), 2.0 * 1024f64.powi(4));
+/// assert_eq!(parse_capacity("-1.5e3").unwrap(), -1500.0);
+/// assert!(parse_capacity("lots").is_err());
+/// ```
+pub fn parse_capacity(text: &str) -> Result<f64> {
+    let t = text.trim();
+    let suffixes: [(&str, f64); 10] = [
+        ("Ki", 1024.0),
+        ("Mi", 1024f64.powi(2)),
+        ("Gi", 1024f64.powi(3)),
+        ("Ti", 1024f64.powi(4)),
+        ("Pi", 1024f64.powi(5)),
+        ("k", 1e3),
+        ("M", 1e6),
+        ("G", 1e9),
+        ("T", 1e12),
+        ("P", 1e15),
+    ];
+    let (number, factor) = suffixes
+        .iter()
+        .find_map(|&(suffix, factor)| t.strip_suffix(suffix).map(|n| (n, factor)))
+        .unwrap_or((t, 1.0));
+    match number.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() => Ok(x * factor),
+        _ => Err(Error::invalid(format!(
+            "cannot read capacity '{text}': expected a number with an optional suffix \
+             k, M, G, T, Ki, Mi, Gi or Ti (such as 500G)"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans() {
+        let hourly = Step::seconds(3600);
+        assert_eq!("48".parse::<Span>().unwrap().steps_ceil(hourly), 48);
+        assert_eq!("2h".parse::<Span>().unwrap().steps_ceil(hourly), 2);
+        assert_eq!("90m".parse::<Span>().unwrap().steps_ceil(hourly), 2);
+        assert_eq!(
+            "7d".parse::<Span>().unwrap().steps_exact(hourly).unwrap(),
+            168
+        );
+        assert_eq!(
+            "1w".parse::<Span>()
+                .unwrap()
+                .steps_exact(Step::seconds(300))
+                .unwrap(),
+            2016
+        );
+        assert_eq!(
+            "1y".parse::<Span>()
+                .unwrap()
+                .steps_exact(Step::Months { months: 1 })
+                .unwrap(),
+            12
+        );
+        assert!("1d"
+            .parse::<Span>()
+            .unwrap()
+            .steps_exact(Step::seconds(7 * 3600))
+            .is_err());
+        for bad in ["", "h", "-2h", "2x", "1.5.2d"] {
+            assert!(bad.parse::<Span>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn capacities() {
+        assert_eq!(parse_capacity("500e9").unwrap(), 500e9);
+        assert_eq!(parse_capacity("80").unwrap(), 80.0);
+        assert_eq!(parse_capacity("1.5k").unwrap(), 1500.0);
+        assert_eq!(parse_capacity("1Ki").unwrap(), 1024.0);
+        for bad in ["", "G", "12GB", "inf", "NaN"] {
+            assert!(parse_capacity(bad).is_err(), "{bad}");
+        }
+    }
+}

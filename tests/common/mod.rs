@@ -1,0 +1,54 @@
+//! Helpers shared by the integration tests: where the shared data lives.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+/// The shared folder (`../shared` beside the repository, or the parent of
+/// `HEADROOM_SHARED_DATA`), or `None` with a printed reason when it is absent.
+pub fn shared(sub: &str) -> Option<PathBuf> {
+    let root = match std::env::var_os("HEADROOM_SHARED_DATA") {
+        Some(data) => PathBuf::from(data).join(".."),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"),
+    };
+    let path = root.join(sub);
+    if path.exists() {
+        Some(path)
+    } else {
+        eprintln!(
+            "SKIPPED: {} not found (set HEADROOM_SHARED_DATA to the shared data folder)",
+            path.display()
+        );
+        None
+    }
+}
+
+/// Read a JSON fixture.
+pub fn json(path: &std::path::Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).expect("fixture readable");
+    serde_json::from_str(&text).expect("fixture is JSON")
+}
+
+/// A JSON array of numbers as a vector.
+pub fn floats(v: &serde_json::Value) -> Vec<f64> {
+    v.as_array()
+        .expect("an array")
+        .iter()
+        .map(|x| x.as_f64().expect("a number"))
+        .collect()
+}
+
+/// The largest relative error of `ours` against `reference`, relative to the
+/// reference's largest magnitude (so components that cross zero are not divided
+/// by values near zero).
+pub fn max_relative_error(ours: &[f64], reference: &[f64]) -> f64 {
+    assert_eq!(ours.len(), reference.len(), "lengths differ");
+    let scale = reference
+        .iter()
+        .fold(0.0_f64, |m, v| m.max(v.abs()))
+        .max(1e-300);
+    ours.iter()
+        .zip(reference)
+        .map(|(a, b)| (a - b).abs() / scale)
+        .fold(0.0, f64::max)
+}
