@@ -61,3 +61,8 @@ pub mod units;
 
 pub use error::{Error, Result};
 pub use series::{GapPolicy, RegularSeries, RegularisationReport, RegulariseOptions, Series, Step};
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+use headroom::decompose::period::calendar_candidates;
 use headroom::decompose::{decompose, StlOptions};
 use headroom::forecast::{Forecast, ModelChoice, DEFAULT_LEVELS};
 use headroom::ingest::{read_capacities, read_path, Format, Ingested, ReadOptions};
@@ -105,7 +106,7 @@ struct ForecastArgs {
     #[command(flatten)]
     input: InputArgs,
     /// How far ahead: steps (48) or a duration (2d).
-    #[arg(long, value_parser = parse_span)]
+    #[arg(long, value_parser = parse_horizon)]
     horizon: Span,
     #[command(flatten)]
     model: ModelArgs,
@@ -187,7 +188,7 @@ struct SaturationArgs {
     #[arg(long, default_value = "up", value_parser = parse_direction)]
     direction: Direction,
     /// How far ahead (default: as far as the history reaches back).
-    #[arg(long, value_parser = parse_span)]
+    #[arg(long, value_parser = parse_horizon)]
     horizon: Option<Span>,
     #[command(flatten)]
     model: ModelArgs,
@@ -200,7 +201,7 @@ struct PlotArgs {
     #[command(flatten)]
     input: InputArgs,
     /// How far ahead: steps (48) or a duration (2d).
-    #[arg(long, value_parser = parse_span)]
+    #[arg(long, value_parser = parse_horizon)]
     horizon: Span,
     /// Capacity line to draw, with the saturation date marked.
     #[arg(long, value_parser = parse_capacity_arg, allow_hyphen_values = true)]
@@ -220,6 +221,13 @@ struct PlotArgs {
 
 fn parse_span(s: &str) -> Result<Span, String> {
     s.parse::<Span>().map_err(|e| e.to_string())
+}
+
+fn parse_horizon(s: &str) -> Result<Span, String> {
+    match parse_span(s)? {
+        Span::Steps(0) => Err("the horizon must be at least one step".to_string()),
+        span => Ok(span),
+    }
 }
 
 fn parse_level(s: &str) -> Result<f64, String> {
@@ -286,6 +294,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
+        // A reader that stops early (`| head`) is not an error.
+        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("headroom: {e}");
             ExitCode::from(1)
@@ -445,12 +457,26 @@ fn decompose_command(a: DecomposeArgs) -> Result<ExitCode, Error> {
         outer_iter: s.outer_iter,
     };
     let results = for_each_series(&prepared, |p| {
-        if p.periods.is_empty() {
-            return Err(Error::invalid(
-                "no daily or weekly season was detected; pass --season to decompose anyway",
-            ));
-        }
-        decompose(p.series.values(), &p.periods, &options)
+        let periods = if p.periods.is_empty() {
+            // Nothing detected: decompose on the shortest calendar period that fits,
+            // so the trend is still separated from any weak cycle.
+            let fallback = calendar_candidates(p.series.step())
+                .into_iter()
+                .find(|&q| 2 * q <= p.series.len())
+                .ok_or_else(|| {
+                    Error::invalid(
+                        "no season was detected and no calendar period fits; pass --season",
+                    )
+                })?;
+            eprintln!(
+                "headroom: series {}: no daily or weekly season detected; decomposing with period {fallback}",
+                p.series.name()
+            );
+            vec![fallback]
+        } else {
+            p.periods.clone()
+        };
+        decompose(p.series.values(), &periods, &options)
     });
     let mut parts = Vec::new();
     for (p, r) in prepared.into_iter().zip(results) {

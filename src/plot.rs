@@ -184,7 +184,7 @@ impl<'a> ForecastChart<'a> {
             .y_desc(axis)
             .label_style((FONT, 15))
             .axis_desc_style((FONT, 16))
-            .light_line_style(RGBColor(238, 238, 238))
+            .light_line_style(WHITE)
             .bold_line_style(RGBColor(215, 215, 215))
             .draw()?;
 
@@ -194,7 +194,7 @@ impl<'a> ForecastChart<'a> {
             .collect();
         let last = history[history.len() - 1];
         chart
-            .draw_series(LineSeries::new(history, HISTORY_COLOR.stroke_width(2)))?
+            .draw_series(LineSeries::new(history, HISTORY_COLOR.stroke_width(1)))?
             .label("history")
             .legend(|(x, y)| {
                 PathElement::new([(x, y), (x + 22, y)], HISTORY_COLOR.stroke_width(3))
@@ -209,7 +209,7 @@ impl<'a> ForecastChart<'a> {
             )
             .collect();
         chart
-            .draw_series(LineSeries::new(forecast, FORECAST_COLOR.stroke_width(3)))?
+            .draw_series(LineSeries::new(forecast, FORECAST_COLOR.stroke_width(2)))?
             .label("forecast")
             .legend(|(x, y)| {
                 PathElement::new([(x, y), (x + 22, y)], FORECAST_COLOR.stroke_width(3))

@@ -3,6 +3,8 @@
 //! seasonal windows `7 + 4 * i` for the i-th period (i from 1), two iterations,
 //! no Box-Cox transform, periods that do not fit twice into the series dropped.
 
+#![allow(clippy::needless_range_loop)] // parallel arrays, as in stl.rs
+
 use serde::{Deserialize, Serialize};
 
 use super::stl::{check_values, Stl, StlOptions, Workspace};

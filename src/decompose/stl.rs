@@ -7,6 +7,10 @@
 //! detrending), outer loop with bisquare robustness weights, LOESS of degree 0 or 1
 //! with jumps and linear interpolation in between.
 
+// The loops walk several equally long arrays in step, as the Fortran does; index
+// loops keep them readable against the reference.
+#![allow(clippy::needless_range_loop)]
+
 use serde::{Deserialize, Serialize};
 
 use super::Decomposition;
@@ -168,7 +172,7 @@ impl Stl {
         let trend = o.trend_window.unwrap_or_else(|| {
             // statsmodels: ceil(1.5 * period / (1 - 1.5 / seasonal)), made odd.
             let t = (1.5 * period as f64 / (1.0 - 1.5 / seasonal as f64)).ceil() as usize;
-            t + usize::from(t % 2 == 0)
+            t + usize::from(t.is_multiple_of(2))
         });
         check_window("trend", trend, Some(period))?;
         let low_pass = o
@@ -228,7 +232,7 @@ impl Stl {
 }
 
 fn check_window(name: &str, window: usize, above: Option<usize>) -> Result<()> {
-    if window < 3 || window % 2 == 0 {
+    if window < 3 || window.is_multiple_of(2) {
         return Err(Error::invalid(format!(
             "the {name} window must be an odd integer of at least 3, got {window}"
         )));
@@ -473,7 +477,7 @@ pub(crate) fn loess(
             (0, n - 1)
         } else if i + 1 < half {
             (0, len - 1)
-        } else if i + 1 >= n - half + 1 {
+        } else if i + 1 > n - half {
             (n - len, n - 1)
         } else {
             (i + 1 - half, i + len - half)

@@ -117,8 +117,11 @@ impl fmt::Debug for Selection {
 }
 
 /// Pick the model with the lowest mean absolute error over the last
-/// [`VALIDATION_WINDOWS`] stretches of `min(horizon, n / 4)` steps, each forecast
-/// from a model fitted on the history before it. Seasonal naive is always a
+/// [`VALIDATION_WINDOWS`] stretches of `min(horizon, max(n / 8, longest period))`
+/// steps, each forecast from a model fitted on the history before it. The
+/// stretches are kept to the recent eighth of the history because the model is
+/// wanted for what the series does now: a long stretch reaches back across old
+/// level shifts (a cleanup, a migration) that no model should be judged on. Seasonal naive is always a
 /// candidate; with no period, naive and the linear trend are.
 pub fn select(
     series: &RegularSeries,
@@ -132,7 +135,8 @@ pub fn select(
         vec![ModelChoice::SeasonalNaive, ModelChoice::StlLinear]
     };
     let n = series.len();
-    let step = horizon.min(n / 4).max(1);
+    let longest = periods.iter().copied().max().unwrap_or(1);
+    let step = horizon.min((n / 8).max(longest)).max(1);
     let mut scores = Vec::new();
     let mut skipped = Vec::new();
     for &choice in &candidates {

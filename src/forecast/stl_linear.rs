@@ -153,7 +153,7 @@ impl FittedModel for FittedStlLinear {
             return "linear_trend".to_string();
         }
         let periods: Vec<String> = self.periods.iter().map(|p| p.to_string()).collect();
-        format!("stl_linear({})", periods.join(","))
+        format!("stl_linear({})", periods.join("+"))
     }
 
     fn predict(&self, horizon: usize, levels: &[f64]) -> Result<Forecast> {

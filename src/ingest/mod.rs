@@ -163,13 +163,15 @@ pub fn read_path(path: &str, options: &ReadOptions) -> Result<Ingested> {
 /// single unnamed series.
 pub fn read_bytes(file: &str, stem: &str, bytes: &[u8], options: &ReadOptions) -> Result<Ingested> {
     let text = decode(file, bytes)?;
-    let format = match options.format {
-        Some(f) => f,
-        None => detect(text),
+    let (format, wide) = match options.format {
+        Some(Format::Long) => (Format::Long, Some(false)),
+        Some(Format::Wide) => (Format::Wide, Some(true)),
+        Some(f) => (f, None),
+        // Detected CSV: the header decides between long and wide.
+        None => (detect(text), None),
     };
     match format {
-        Format::Long => csv::read_csv(file, stem, text, options, Some(false)),
-        Format::Wide => csv::read_csv(file, stem, text, options, Some(true)),
+        Format::Long | Format::Wide => csv::read_csv(file, stem, text, options, wide),
         other => Err(Error::Format {
             file: file.to_string(),
             message: format!(

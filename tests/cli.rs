@@ -1,0 +1,528 @@
+//! The command-line contract: commands, columns, exit statuses and bad input.
+
+mod common;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/disk_used.csv");
+
+fn headroom(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_headroom"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().expect("exited, not killed")
+}
+
+/// A scratch file with this content, unique per test.
+fn scratch(name: &str, content: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, content).unwrap();
+    path
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// `hours` hourly rows of `series,timestamp,value` with a daily cycle and growth.
+fn hourly_csv(names: &[&str], hours: usize) -> String {
+    let mut csv = String::from("series,timestamp,value\n");
+    for name in names {
+        for h in 0..hours {
+            let v = 100.0
+                + h as f64 * 0.5
+                + 10.0 * ((h % 24) as f64 / 24.0 * std::f64::consts::TAU).sin();
+            csv += &format!("{name},{},{v}\n", 1_704_067_200 + h * 3600);
+        }
+    }
+    csv
+}
+
+#[test]
+fn inspect_follows_the_contract() {
+    let o = headroom(&["inspect", "--input", SAMPLE]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    let mut lines = out.lines();
+    assert!(lines.next().unwrap().starts_with(
+        "series,points,first_timestamp,last_timestamp,step_seconds,missing,duplicates"
+    ));
+    let web = out.lines().find(|l| l.starts_with("web-01,")).unwrap();
+    assert!(
+        web.starts_with("web-01,2157,2025-01-06T00:00:00Z,2025-04-05T23:00:00Z,3600,3,0,"),
+        "{web}"
+    );
+    let db = out.lines().find(|l| l.starts_with("db-01,")).unwrap();
+    assert!(db.starts_with("db-01,2160,"), "{db}");
+    assert!(db.contains(",3600,0,1,"), "{db}");
+}
+
+#[test]
+fn forecast_writes_every_series_and_reports_cleaning() {
+    let o = headroom(&[
+        "forecast",
+        "--input",
+        SAMPLE,
+        "--horizon",
+        "2d",
+        "--season",
+        "24",
+        "--level",
+        "90",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert_eq!(
+        out.lines().next().unwrap(),
+        "series,timestamp,forecast,lower_90,upper_90,model"
+    );
+    assert_eq!(out.lines().count(), 1 + 4 * 48);
+    assert!(out.contains("log-01,2025-04-06T00:00:00Z,"));
+    for line in out.lines().skip(1) {
+        let f: Vec<f64> = line
+            .split(',')
+            .skip(2)
+            .take(3)
+            .map(|x| x.parse().unwrap())
+            .collect();
+        assert!(f[1] <= f[0] && f[0] <= f[2], "{line}");
+    }
+    let err = stderr(&o);
+    assert!(
+        err.contains("series web-01") && err.contains("filled by linear interpolation"),
+        "{err}"
+    );
+    assert!(
+        err.contains("series db-01") && err.contains("duplicated"),
+        "{err}"
+    );
+}
+
+#[test]
+fn decompose_adds_up_and_names_its_columns() {
+    let o = headroom(&[
+        "decompose",
+        "--input",
+        SAMPLE,
+        "--season",
+        "1d",
+        "--season",
+        "1w",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert_eq!(
+        out.lines().next().unwrap(),
+        "series,timestamp,value,trend,seasonal_24,seasonal_168,remainder"
+    );
+    let mut blank = 0;
+    for line in out.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        if f[2].is_empty() {
+            blank += 1;
+            assert!(
+                f[6].is_empty(),
+                "remainder must be empty where value is: {line}"
+            );
+            continue;
+        }
+        let x: Vec<f64> = f[2..].iter().map(|x| x.parse().unwrap()).collect();
+        assert!((x[0] - x[1] - x[2] - x[3] - x[4]).abs() < 1e-3, "{line}");
+    }
+    assert_eq!(blank, 3, "the three interpolated hours of web-01");
+}
+
+#[test]
+fn saturation_ranks_the_fleet() {
+    let out_path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("saturation.csv");
+    let o = headroom(&[
+        "saturation",
+        "--input",
+        SAMPLE,
+        "--capacity",
+        "500G",
+        "--horizon",
+        "30d",
+        "--output",
+        s(&out_path),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = std::fs::read_to_string(&out_path).unwrap();
+    let mut lines = out.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "series,capacity,status,last_timestamp,last_value,saturation_at,earliest_at,latest_at,probability"
+    );
+    let first: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(first[0], "log-01");
+    assert_eq!(first[1], "500000000000");
+    assert_eq!(first[2], "crossing");
+    assert!(!first[5].is_empty() && first[6] <= first[5], "{first:?}");
+    for line in lines {
+        assert!(line.contains(",clear,"), "{line}");
+    }
+}
+
+#[test]
+fn saturation_down_and_per_series_capacities() {
+    let csv = "series,timestamp,value\n".to_string()
+        + &(0..200)
+            .map(|h| {
+                format!(
+                    "free,{},{}\n",
+                    1_704_067_200 + h * 3600,
+                    1000.0 - 4.0 * h as f64
+                )
+            })
+            .collect::<String>();
+    let input = scratch("free.csv", &csv);
+    let caps = scratch("caps.csv", "series,capacity\nfree,102\n");
+    let o = headroom(&[
+        "saturation",
+        "--input",
+        s(&input),
+        "--capacities",
+        s(&caps),
+        "--direction",
+        "down",
+        "--model",
+        "linear_trend",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let row = stdout(&o).lines().nth(1).unwrap().to_string();
+    // 204 at the last hour, falling 4 per hour: 102 is passed 26 hours later.
+    assert!(
+        row.starts_with("free,102,crossing,2024-01-09T07:00:00Z,204,2024-01-10T09:00:00Z,"),
+        "{row}"
+    );
+    let missing = scratch("caps-other.csv", "series,capacity\nother,100\n");
+    let o = headroom(&[
+        "saturation",
+        "--input",
+        s(&input),
+        "--capacities",
+        s(&missing),
+    ]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("series free: no capacity"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn plot_writes_a_png() {
+    let png = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("log-01.png");
+    let o = headroom(&[
+        "plot",
+        "--input",
+        SAMPLE,
+        "--series",
+        "log-01",
+        "--horizon",
+        "30d",
+        "--capacity",
+        "500G",
+        "--output",
+        s(&png),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let bytes = std::fs::read(&png).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    assert!(bytes.len() > 20_000, "a real chart, not a blank image");
+    let o = headroom(&[
+        "plot",
+        "--input",
+        SAMPLE,
+        "--series",
+        "nope",
+        "--horizon",
+        "1",
+        "--output",
+        s(&png),
+    ]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("no series named 'nope'"));
+}
+
+#[test]
+fn reads_standard_input() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_headroom"))
+        .args([
+            "forecast",
+            "--input",
+            "-",
+            "--horizon",
+            "3",
+            "--model",
+            "naive",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"timestamp,value\n2024-01-01,1\n2024-01-02,2\n2024-01-03,3\n")
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(code(&o), 0);
+    let out = stdout(&o);
+    assert!(out.contains("stdin,2024-01-04T00:00:00Z,3,"), "{out}");
+}
+
+#[test]
+fn empty_file_and_header_without_rows() {
+    let empty = scratch("empty.csv", "");
+    let o = headroom(&["forecast", "--input", s(&empty), "--horizon", "3"]);
+    assert_eq!(code(&o), 1);
+    assert_eq!(stderr(&o).lines().count(), 1);
+    assert!(
+        stderr(&o).contains("empty.csv: the file is empty"),
+        "{}",
+        stderr(&o)
+    );
+    let header = scratch("header.csv", "series,timestamp,value\n");
+    let o = headroom(&["inspect", "--input", s(&header)]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("header.csv: the file has a header"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn bad_value_and_timestamp_name_line_and_column() {
+    let bad = scratch(
+        "bad-value.csv",
+        "timestamp,value\n2024-01-01,1\n2024-01-02,abc\n",
+    );
+    let o = headroom(&["inspect", "--input", s(&bad)]);
+    assert_eq!(code(&o), 1);
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("bad-value.csv: line 3, column 2 (value): cannot read 'abc' as a number"),
+        "{err}"
+    );
+    let bad = scratch(
+        "bad-time.csv",
+        "timestamp,value\n2024-01-01,1\nlast tuesday,2\n",
+    );
+    let o = headroom(&["inspect", "--input", s(&bad)]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o)
+            .contains("bad-time.csv: line 3, column 1 (timestamp): cannot read 'last tuesday'"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_bad_series_fails_alone() {
+    let mut csv = hourly_csv(&["good", "also-good"], 72);
+    csv += "broken,2024-01-01T00:00:00Z,1\nbroken,2024-01-01T01:00:00Z,n/a\n";
+    let input = scratch("mixed.csv", &csv);
+    let o = headroom(&[
+        "forecast",
+        "--input",
+        s(&input),
+        "--horizon",
+        "6",
+        "--season",
+        "24",
+    ]);
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert_eq!(out.lines().count(), 1 + 2 * 6);
+    assert!(out.contains("\ngood,") && out.contains("\nalso-good,"));
+    let err = stderr(&o);
+    assert!(
+        err.contains("series broken:") && err.contains("line 147, column 3"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unknown_layout_short_series_and_zero_horizon() {
+    let layout = scratch("layout.csv", "a,b\n1,2\n");
+    let o = headroom(&["inspect", "--input", s(&layout)]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("unknown column layout"),
+        "{}",
+        stderr(&o)
+    );
+
+    let short = scratch("short.csv", &hourly_csv(&["tiny"], 30));
+    let o = headroom(&["decompose", "--input", s(&short), "--season", "24"]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("series tiny:") && stderr(&o).contains("shorter than two seasons"),
+        "{}",
+        stderr(&o)
+    );
+    let o = headroom(&[
+        "forecast",
+        "--input",
+        s(&short),
+        "--season",
+        "24",
+        "--horizon",
+        "5",
+        "--model",
+        "stl_linear",
+    ]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("series tiny:"), "{}", stderr(&o));
+
+    let o = headroom(&["forecast", "--input", SAMPLE, "--horizon", "0"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("at least one step"), "{}", stderr(&o));
+    let o = headroom(&["forecast", "--input", SAMPLE, "--horizon", "soon"]);
+    assert_eq!(code(&o), 2);
+}
+
+#[test]
+fn refused_gaps_fail_the_series() {
+    let o = headroom(&[
+        "forecast",
+        "--input",
+        SAMPLE,
+        "--horizon",
+        "2",
+        "--gaps",
+        "refuse",
+        "--season",
+        "24",
+    ]);
+    assert_eq!(code(&o), 3);
+    let err = stderr(&o);
+    assert!(err.contains("series web-01: 3 missing step(s)"), "{err}");
+}
+
+#[test]
+fn no_panic_on_garbage() {
+    for (name, content) in [
+        ("garbage.csv", "\u{0}\u{1}\u{2}"),
+        (
+            "ragged.csv",
+            "timestamp,value\n2024-01-01,1,7,8\n2024-01-02\n",
+        ),
+        ("quotes.csv", "timestamp,value\n\"2024-01-01,1\n"),
+        ("one.csv", "timestamp,value\n2024-01-01,1\n"),
+        ("inf.csv", "timestamp,value\n2024-01-01,1\n2024-01-02,inf\n"),
+    ] {
+        let input = scratch(name, content);
+        for cmd in [
+            vec!["inspect", "--input", s(&input)],
+            vec!["forecast", "--input", s(&input), "--horizon", "2"],
+            vec!["saturation", "--input", s(&input), "--capacity", "5"],
+        ] {
+            let o = headroom(&cmd);
+            assert!(
+                matches!(code(&o), 0 | 1 | 3),
+                "{name} {cmd:?}: {} {}",
+                code(&o),
+                stderr(&o)
+            );
+            assert!(!stderr(&o).contains("panicked"), "{name}: {}", stderr(&o));
+        }
+    }
+}
+
+#[test]
+fn shared_exports_run_end_to_end() {
+    let Some(nab) = common::shared("data/nab/realAWSCloudwatch/rds_cpu_utilization_e47b3b.csv")
+    else {
+        return;
+    };
+    let nab = s(&nab);
+    let png = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("rds.png");
+    for args in [
+        vec!["inspect", "--input", nab],
+        vec!["forecast", "--input", nab, "--horizon", "1d"],
+        vec!["decompose", "--input", nab, "--season", "1d"],
+        vec!["saturation", "--input", nab, "--capacity", "80"],
+        vec![
+            "plot",
+            "--input",
+            nab,
+            "--horizon",
+            "12h",
+            "--capacity",
+            "40",
+            "--output",
+            s(&png),
+        ],
+    ] {
+        let o = headroom(&args);
+        assert_eq!(code(&o), 0, "{args:?}: {}", stderr(&o));
+    }
+    let o = headroom(&["inspect", "--input", nab]);
+    assert!(stdout(&o).contains(
+        "rds_cpu_utilization_e47b3b,4032,2014-04-10T00:02:00Z,2014-04-23T23:57:00Z,300,0,0,"
+    ));
+}
+
+#[test]
+fn shared_prophet_files_are_read() {
+    let Some(dir) = common::shared("data/prophet") else {
+        return;
+    };
+    let inspect = |file: &str| {
+        let o = headroom(&["inspect", "--input", s(&dir.join(file))]);
+        assert_eq!(code(&o), 0, "{file}: {}", stderr(&o));
+        stdout(&o)
+    };
+    // Bare carriage returns.
+    assert!(inspect("example_air_passengers.csv").contains(
+        "example_air_passengers,144,1949-01-01T00:00:00Z,1960-12-01T00:00:00Z,2629746,0,0,104,622"
+    ));
+    // Quoted header, unsorted rows, gaps.
+    assert!(inspect("example_wp_log_R.csv")
+        .contains("example_wp_log_R,2863,2008-01-01T00:00:00Z,2015-12-31T00:00:00Z,86400,59,0,"));
+    // Wide layout: one series per column.
+    let wide = inspect("example_pedestrians_multivariate.csv");
+    assert!(
+        wide.contains("\nlocation_4,720,") && wide.contains("\nlocation_41,720,"),
+        "{wide}"
+    );
+    // Missing values.
+    assert!(inspect("example_yosemite_temps.csv").contains(",300,12,0,"));
+    // Monthly data forecast on its calendar.
+    let o = headroom(&[
+        "forecast",
+        "--input",
+        s(&dir.join("example_air_passengers.csv")),
+        "--horizon",
+        "2",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("example_air_passengers,1961-01-01T00:00:00Z,"),
+        "{}",
+        stdout(&o)
+    );
+}
