@@ -10,6 +10,6 @@ mkdir -p out
 "$bin" saturation --input data/disk_used.csv --capacity 500G --horizon 30d --output out/saturation.csv
 "$bin" plot       --input data/disk_used.csv --series log-01 --horizon 30d --capacity 500G --output out/log-01.png
 echo
-column -s, -t < out/saturation.csv
+if command -v column >/dev/null; then column -s, -t < out/saturation.csv; else cat out/saturation.csv; fi
 echo
 echo "wrote out/forecast.csv, out/saturation.csv and out/log-01.png"

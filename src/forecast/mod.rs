@@ -15,6 +15,9 @@ pub mod ols;
 mod stl_linear;
 
 use chrono::{DateTime, Utc};
+use ndarray::Array2;
+use rand::rngs::Xoshiro256PlusPlus;
+use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 
@@ -46,6 +49,68 @@ pub trait FittedModel: Send + Sync {
     /// The point forecast and, for each level (percent, strictly between 0 and
     /// 100), a lower and upper bound, for `horizon` steps after the last observation.
     fn predict(&self, horizon: usize, levels: &[f64]) -> Result<Forecast>;
+
+    /// `n_paths` simulated future paths of `horizon` steps, drawn from the model's
+    /// own error distribution (parameter uncertainty included where the model has
+    /// it). The same seed gives the same paths.
+    fn simulate(&self, horizon: usize, n_paths: usize, seed: u64) -> Result<SamplePaths>;
+}
+
+/// Simulated future paths of one series: `paths[[i, h]]` is path `i` at step `h`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SamplePaths {
+    /// The series simulated.
+    pub series: String,
+    /// The model that simulated it.
+    pub model: String,
+    /// One timestamp per future step.
+    pub timestamps: Vec<DateTime<Utc>>,
+    /// The paths, one row per path, one column per step.
+    pub paths: Array2<f64>,
+}
+
+impl SamplePaths {
+    /// Number of paths.
+    pub fn n_paths(&self) -> usize {
+        self.paths.nrows()
+    }
+
+    /// Number of steps.
+    pub fn horizon(&self) -> usize {
+        self.paths.ncols()
+    }
+
+    /// The empirical `q` quantile (0 to 1) of the paths at each step, by linear
+    /// interpolation between order statistics (type 7, as R and numpy default).
+    pub fn quantile(&self, q: f64) -> Vec<f64> {
+        self.paths
+            .columns()
+            .into_iter()
+            .map(|column| {
+                let mut v: Vec<f64> = column.to_vec();
+                v.sort_by(f64::total_cmp);
+                let pos = q.clamp(0.0, 1.0) * (v.len() - 1) as f64;
+                let lo = pos.floor() as usize;
+                let hi = pos.ceil() as usize;
+                v[lo] + (v[hi] - v[lo]) * (pos - lo as f64)
+            })
+            .collect()
+    }
+}
+
+/// The random-number generator behind every simulation: xoshiro256++, named so
+/// that a seed gives the same paths whatever `rand`'s default generator becomes.
+pub(crate) fn rng(seed: u64) -> Xoshiro256PlusPlus {
+    Xoshiro256PlusPlus::seed_from_u64(seed)
+}
+
+/// Check a simulation request.
+pub(crate) fn check_simulation(horizon: usize, n_paths: usize) -> Result<()> {
+    check_request(horizon, &[])?;
+    if n_paths == 0 {
+        return Err(Error::invalid("at least one sample path is needed"));
+    }
+    Ok(())
 }
 
 /// A prediction interval at one level.

@@ -8,7 +8,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{check_request, normal_intervals, FittedModel, Forecast, Forecaster, Origin};
+use ndarray::Array2;
+use rand_distr::{Distribution, StandardNormal};
+
+use super::{
+    check_request, check_simulation, normal_intervals, rng, FittedModel, Forecast, Forecaster,
+    Origin, SamplePaths,
+};
 use crate::error::{Error, Result};
 use crate::series::RegularSeries;
 
@@ -97,6 +103,32 @@ impl FittedModel for FittedSeasonalNaive {
             point,
         })
     }
+
+    /// Each path repeats the last season plus a Gaussian step of `sigma` per
+    /// season elapsed: the seasonal random walk the interval formula assumes.
+    fn simulate(&self, horizon: usize, n_paths: usize, seed: u64) -> Result<SamplePaths> {
+        check_simulation(horizon, n_paths)?;
+        let m = self.period;
+        let mut rng = rng(seed);
+        let mut paths = Array2::zeros((n_paths, horizon));
+        for mut path in paths.rows_mut() {
+            for h in 0..horizon {
+                let previous = if h >= m {
+                    path[h - m]
+                } else {
+                    self.last_season[h]
+                };
+                let e: f64 = StandardNormal.sample(&mut rng);
+                path[h] = previous + self.sigma * e;
+            }
+        }
+        Ok(SamplePaths {
+            series: self.origin.series.clone(),
+            model: self.name(),
+            timestamps: self.origin.future(horizon),
+            paths,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -135,6 +167,32 @@ mod tests {
             .unwrap();
         assert_eq!(f.intervals[0].lower, vec![4.0; 3]);
         assert_eq!(f.intervals[0].upper, vec![4.0; 3]);
+    }
+
+    #[test]
+    fn simulated_paths_match_the_interval() {
+        let y: Vec<f64> = (0..48).map(|t| ((t * 7919) % 11) as f64).collect();
+        let fit = SeasonalNaive::new(4).fit(&series(y)).unwrap();
+        let paths = fit.simulate(9, 20_000, 7).unwrap();
+        assert_eq!(
+            paths,
+            fit.simulate(9, 20_000, 7).unwrap(),
+            "same seed, same paths"
+        );
+        let f = fit.predict(9, &[95.0]).unwrap();
+        let (lo, hi) = (paths.quantile(0.025), paths.quantile(0.975));
+        let sd = |h: usize| fit.sigma() * ((h / 4 + 1) as f64).sqrt();
+        for h in 0..9 {
+            // Quantile standard error at n = 20 000 is about 0.02 sd; allow 0.08 sd.
+            assert!(
+                (lo[h] - f.intervals[0].lower[h]).abs() < 0.08 * sd(h),
+                "step {h}"
+            );
+            assert!(
+                (hi[h] - f.intervals[0].upper[h]).abs() < 0.08 * sd(h),
+                "step {h}"
+            );
+        }
     }
 
     #[test]

@@ -86,6 +86,22 @@ impl OlsFit {
         self.sigma * (1.0 + self.leverage(x0)).sqrt()
     }
 
+    /// Coefficients drawn from their normal sampling distribution with residual
+    /// scale `sigma`: `b + sigma * R^-1 z` for standard normal `z` (one per
+    /// coefficient), since `(X'X)^-1 = R^-1 R^-T`.
+    pub fn draw_coefficients(&self, sigma: f64, z: &[f64]) -> Vec<f64> {
+        let p = self.coefficients.len();
+        let r = DMatrix::from_row_slice(p, p, &self.r);
+        let shift = r
+            .solve_upper_triangular(&DVector::from_column_slice(&z[..p]))
+            .unwrap_or_else(|| DVector::zeros(p));
+        self.coefficients
+            .iter()
+            .zip(shift.iter())
+            .map(|(b, s)| b + sigma * s)
+            .collect()
+    }
+
     /// The two-sided multiplier of the t distribution with the residual degrees of
     /// freedom at `level` percent.
     pub fn t_multiplier(&self, level: f64) -> f64 {

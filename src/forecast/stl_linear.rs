@@ -10,7 +10,13 @@
 use serde::{Deserialize, Serialize};
 
 use super::ols::{linear_trend_design, OlsFit};
-use super::{check_request, symmetric_interval, FittedModel, Forecast, Forecaster, Origin};
+use ndarray::Array2;
+use rand_distr::{ChiSquared, Distribution, StandardNormal};
+
+use super::{
+    check_request, check_simulation, rng, symmetric_interval, FittedModel, Forecast, Forecaster,
+    Origin, SamplePaths,
+};
 use crate::decompose::{decompose, StlOptions};
 use crate::error::{Error, Result};
 use crate::series::RegularSeries;
@@ -180,6 +186,39 @@ impl FittedModel for FittedStlLinear {
             intervals,
         })
     }
+
+    /// Each path draws the line's residual scale and coefficients from their
+    /// sampling distribution (sigma² from a scaled chi-square with the residual
+    /// degrees of freedom, then the coefficients from their normal given sigma), so
+    /// the paths share one trend error, and adds independent noise of that scale at
+    /// every step; marginally each step follows the t-based prediction interval.
+    fn simulate(&self, horizon: usize, n_paths: usize, seed: u64) -> Result<SamplePaths> {
+        check_simulation(horizon, n_paths)?;
+        let mut rng = rng(seed);
+        let df = self.ols.df as f64;
+        let chi = ChiSquared::new(df).map_err(|e| Error::invalid(e.to_string()))?;
+        let seasonal = |h: usize| -> f64 { self.last_cycles.iter().map(|c| c[h % c.len()]).sum() };
+        let mut paths = Array2::zeros((n_paths, horizon));
+        for mut path in paths.rows_mut() {
+            let sigma = self.ols.sigma * (df / chi.sample(&mut rng)).sqrt();
+            let z: [f64; 2] = [
+                StandardNormal.sample(&mut rng),
+                StandardNormal.sample(&mut rng),
+            ];
+            let coefficients = self.ols.draw_coefficients(sigma, &z);
+            for h in 0..horizon {
+                let x = self.last_x + (h + 1) as f64;
+                let e: f64 = StandardNormal.sample(&mut rng);
+                path[h] = coefficients[0] + coefficients[1] * x + seasonal(h) + sigma * e;
+            }
+        }
+        Ok(SamplePaths {
+            series: self.origin.series.clone(),
+            model: self.name(),
+            timestamps: self.origin.future(horizon),
+            paths,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -195,6 +234,33 @@ mod tests {
         assert_eq!(TrendWindow::Recent.length(12, 1), 10);
         assert_eq!(TrendWindow::Recent.length(5, 1), 5);
         assert_eq!(TrendWindow::Last(50).length(20, 1), 20);
+    }
+
+    #[test]
+    fn simulated_paths_follow_the_t_interval() {
+        let start = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+        let y: Vec<f64> = (0..60)
+            .map(|t| 3.0 * t as f64 + ((t * 7919) % 13) as f64)
+            .collect();
+        let s = RegularSeries::new("s", start, Step::seconds(60), y).unwrap();
+        let fit = StlLinear::new(vec![])
+            .window(TrendWindow::All)
+            .fit(&s)
+            .unwrap();
+        let f = fit.predict(20, &[90.0]).unwrap();
+        let paths = fit.simulate(20, 40_000, 3).unwrap();
+        let (lo, hi) = (paths.quantile(0.05), paths.quantile(0.95));
+        for h in [0, 9, 19] {
+            let half = f.intervals[0].upper[h] - f.point[h];
+            assert!(
+                (lo[h] - f.intervals[0].lower[h]).abs() < 0.04 * half,
+                "step {h}"
+            );
+            assert!(
+                (hi[h] - f.intervals[0].upper[h]).abs() < 0.04 * half,
+                "step {h}"
+            );
+        }
     }
 
     #[test]
