@@ -476,7 +476,12 @@ fn decompose_command(a: DecomposeArgs) -> Result<ExitCode, Error> {
         } else {
             p.periods.clone()
         };
-        decompose(p.series.values(), &periods, &options)
+        // Interpolated steps go back to missing: the decomposition skips them.
+        let mut values = p.series.values().to_vec();
+        for &i in p.series.imputed() {
+            values[i] = f64::NAN;
+        }
+        decompose(&values, &periods, &options)
     });
     let mut parts = Vec::new();
     for (p, r) in prepared.into_iter().zip(results) {
@@ -504,7 +509,7 @@ fn decompose_command(a: DecomposeArgs) -> Result<ExitCode, Error> {
     tally.ok = parts.len();
     let path = a.output.output.as_deref();
     let mut out = open_output(path)?;
-    write_decompositions(&mut out, &parts)?;
+    write_decompositions(&mut out, &parts, a.robust)?;
     finish(out, path)?;
     Ok(tally.exit_code())
 }

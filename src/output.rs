@@ -164,10 +164,13 @@ pub fn write_forecasts(w: &mut dyn Write, forecasts: &[Forecast], levels: &[f64]
 
 /// Write decompositions: `series,timestamp,value,trend,seasonal_<S>...,remainder`,
 /// one seasonal column per period found in any series (empty where a series has no
-/// such component); `value` and `remainder` are empty at interpolated steps.
+/// such component); `value` and `remainder` are empty at interpolated steps. With
+/// `weights`, a last column `robust_weight` holds the robustness weights (near 0
+/// for points treated as outliers).
 pub fn write_decompositions(
     w: &mut dyn Write,
     parts: &[(RegularSeries, Decomposition)],
+    weights: bool,
 ) -> Result<()> {
     let mut periods: Vec<usize> = parts
         .iter()
@@ -183,6 +186,9 @@ pub fn write_decompositions(
     ];
     header.extend(periods.iter().map(|p| format!("seasonal_{p}")));
     header.push("remainder".into());
+    if weights {
+        header.push("robust_weight".into());
+    }
     write_row(w, &header)?;
     for (s, d) in parts {
         let name = field(s.name());
@@ -212,6 +218,9 @@ pub fn write_decompositions(
             } else {
                 number(d.remainder[i])
             });
+            if weights {
+                row.push(number(d.weights[i]));
+            }
             write_row(w, &row)?;
         }
     }

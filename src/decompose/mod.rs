@@ -4,12 +4,14 @@
 //! [`decompose`] is what the `decompose` command runs: STL with statsmodels'
 //! defaults for one period, MSTL with statsmodels' defaults for several.
 
+mod classical;
 mod mstl;
 pub mod period;
 mod stl;
 
 use serde::{Deserialize, Serialize};
 
+pub use classical::{classical, ClassicalDecomposition, Composition};
 pub use mstl::Mstl;
 pub use stl::{Stl, StlOptions};
 
@@ -56,6 +58,52 @@ impl Decomposition {
             .map(|(t, r)| t + r)
             .collect()
     }
+
+    /// Strength of the trend, from 0 to 1: `max(0, 1 - Var(R) / Var(T + R))`
+    /// (Wang, Smith and Hyndman 2006, as in Hyndman and Athanasopoulos, FPP3
+    /// section 4.3). Steps with a missing remainder are left out.
+    pub fn trend_strength(&self) -> f64 {
+        strength(&self.trend, &self.remainder, self.scale())
+    }
+
+    /// Strength of each seasonal component, from 0 to 1, in the order of
+    /// `periods`: `max(0, 1 - Var(R) / Var(S + R))`.
+    pub fn seasonal_strength(&self) -> Vec<f64> {
+        self.seasonal
+            .iter()
+            .map(|s| strength(s, &self.remainder, self.scale()))
+            .collect()
+    }
+
+    /// The largest trend magnitude: what rounding error is relative to.
+    fn scale(&self) -> f64 {
+        self.trend.iter().fold(0.0, |m, t| m.max(t.abs()))
+    }
+}
+
+/// `max(0, 1 - Var(R) / Var(C + R))` over the steps where the remainder is known;
+/// 0 when `C + R` varies no more than rounding error on `scale` (a constant series).
+fn strength(component: &[f64], remainder: &[f64], scale: f64) -> f64 {
+    let pairs: Vec<(f64, f64)> = component
+        .iter()
+        .zip(remainder)
+        .filter(|(c, r)| c.is_finite() && r.is_finite())
+        .map(|(&c, &r)| (c + r, r))
+        .collect();
+    let variance = |values: &mut dyn Iterator<Item = f64>| -> f64 {
+        let v: Vec<f64> = values.collect();
+        if v.len() < 2 {
+            return 0.0;
+        }
+        let mean = v.iter().sum::<f64>() / v.len() as f64;
+        v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (v.len() - 1) as f64
+    };
+    let total = variance(&mut pairs.iter().map(|p| p.0));
+    let noise = variance(&mut pairs.iter().map(|p| p.1));
+    if total.sqrt() <= 1e-9 * scale || total == 0.0 {
+        return 0.0;
+    }
+    (1.0 - noise / total).max(0.0)
 }
 
 /// Decompose `y` by the contract's rule: STL for one period (statsmodels' defaults

@@ -107,7 +107,9 @@ impl Mstl {
     /// periods kept.
     pub fn decompose(&self, y: &[f64]) -> Result<Decomposition> {
         let (periods, windows) = self.periods_and_windows(y.len())?;
-        check_values(y, periods[0])?;
+        for &period in &periods {
+            check_values(y, period)?;
+        }
         let iterate = if periods.len() == 1 {
             1
         } else {
@@ -116,18 +118,17 @@ impl Mstl {
         let n = y.len();
         let mut seasonal = vec![vec![0.0; n]; periods.len()];
         let mut deseason = y.to_vec();
-        let mut spaces: Vec<Workspace> = periods.iter().map(|&p| Workspace::new(n, p)).collect();
-        let mut settings = Vec::with_capacity(periods.len());
+        let mut spaces = Vec::with_capacity(periods.len());
         for (&period, &window) in periods.iter().zip(&windows) {
             let stl = Stl::with_options(period, self.options.clone()).seasonal_window(window);
-            settings.push(stl.resolve()?);
+            spaces.push(Workspace::new(n, stl.resolve()?));
         }
         for _ in 0..iterate {
             for (i, ws) in spaces.iter_mut().enumerate() {
                 for t in 0..n {
                     deseason[t] += seasonal[i][t];
                 }
-                ws.run(&deseason, &settings[i]);
+                ws.run(&deseason);
                 seasonal[i].copy_from_slice(&ws.season);
                 for t in 0..n {
                     deseason[t] -= seasonal[i][t];
@@ -157,6 +158,24 @@ mod tests {
         let d = Mstl::new(vec![60, 7]).decompose(&y).unwrap();
         assert_eq!(d.periods, vec![7]);
         assert!(Mstl::new(vec![60]).decompose(&y).is_err());
+    }
+
+    #[test]
+    fn bad_periods_and_values() {
+        let y: Vec<f64> = (0..100).map(|t| (t % 7) as f64).collect();
+        assert!(Mstl::new(vec![0, 7]).decompose(&y).is_err());
+        assert!(Mstl::new(vec![1, 7]).decompose(&y).is_err());
+        assert!(Mstl::new(vec![7, 14])
+            .windows(vec![8, 11])
+            .decompose(&y)
+            .is_err());
+        assert!(Mstl::new(vec![7, 14]).decompose(&[f64::NAN; 100]).is_err());
+        let mut inf = y.clone();
+        inf[50] = f64::INFINITY;
+        assert!(Mstl::new(vec![7, 14]).decompose(&inf).is_err());
+        let flat = Mstl::new(vec![7, 14]).decompose(&[3.0; 100]).unwrap();
+        assert!(flat.trend.iter().all(|t| (t - 3.0).abs() < 1e-9));
+        assert!(flat.remainder.iter().all(|r| r.abs() < 1e-9));
     }
 
     #[test]

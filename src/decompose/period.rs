@@ -1,13 +1,16 @@
-//! Detection of the calendar seasonal periods present in a series.
+//! Detection of the seasonal periods present in a series.
 //!
-//! Capacity metrics follow human calendars, so the candidates are the calendar
-//! periods that the step divides: a day and a week for sub-daily data, a week for
-//! daily data, a year for monthly and quarterly data. Each candidate, shortest
-//! first, is kept when the autocorrelation at its lag of the series with its trend
-//! removed (a centred moving average of one period) is at least
-//! [`MIN_AUTOCORRELATION`]; the kept season is then subtracted before the next,
-//! longer candidate is tested, so that a daily cycle alone does not pass for a
-//! weekly one (it repeats every seven days too).
+//! Capacity metrics follow human calendars, so the calendar periods that the step
+//! divides are tried first: a day and a week for sub-daily data, a week for daily
+//! data, a year for monthly and quarterly data. Each candidate, shortest first, is
+//! kept when the autocorrelation at its lag of the series with its trend removed
+//! (a centred moving average of one period) is at least [`MIN_AUTOCORRELATION`];
+//! the kept season is then subtracted before the next, longer candidate is tested,
+//! so that a daily cycle alone does not pass for a weekly one (it repeats every
+//! seven days too). When no calendar period is present, the highest peak of that
+//! autocorrelation function (lags 2 to a sixth of the series) is taken if it
+//! passes the same bar. Every period found is returned with its seasonal strength
+//! from an STL (or MSTL) decomposition on the periods found.
 
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +29,9 @@ pub struct DetectedPeriod {
     pub period: usize,
     /// Autocorrelation at that lag of the detrended series, from -1 to 1.
     pub autocorrelation: f64,
+    /// Seasonal strength of the period's component, from 0 to 1 (Wang, Smith and
+    /// Hyndman 2006).
+    pub strength: f64,
 }
 
 /// The calendar periods (in steps) worth testing for this step, shortest first.
@@ -41,12 +47,14 @@ pub fn calendar_candidates(step: Step) -> Vec<usize> {
     }
 }
 
-/// The calendar periods present in `series`, shortest first, with their
-/// autocorrelation. A candidate is only tested when the series holds three of its
-/// cycles (two for the lag, one for the moving average that removes the trend).
+/// The seasonal periods present in `series`, shortest first, with their
+/// autocorrelation and seasonal strength. A candidate is only tested when the
+/// series holds three of its cycles (two for the lag, one for the moving average
+/// that removes the trend).
 pub fn detect(series: &RegularSeries) -> Vec<DetectedPeriod> {
-    let mut residual = series.values().to_vec();
-    let mut found = Vec::new();
+    let y = series.values();
+    let mut residual = y.to_vec();
+    let mut found: Vec<(usize, f64)> = Vec::new();
     for period in calendar_candidates(series.step()) {
         if residual.len() < 3 * period {
             continue;
@@ -55,40 +63,67 @@ pub fn detect(series: &RegularSeries) -> Vec<DetectedPeriod> {
         let r = autocorrelation(&detrended, period);
         if r >= MIN_AUTOCORRELATION {
             remove_phase_means(&mut residual, &detrended, period);
-            found.push(DetectedPeriod {
-                period,
-                autocorrelation: r,
-            });
+            found.push((period, r));
         }
     }
+    if found.is_empty() {
+        found.extend(strongest_lag(y));
+    }
+    let periods: Vec<usize> = found.iter().map(|f| f.0).collect();
+    let strengths = super::decompose(y, &periods, &super::StlOptions::default())
+        .map(|d| d.seasonal_strength())
+        .unwrap_or_default();
     found
+        .iter()
+        .enumerate()
+        .map(|(i, &(period, autocorrelation))| DetectedPeriod {
+            period,
+            autocorrelation,
+            strength: strengths.get(i).copied().unwrap_or(0.0),
+        })
+        .collect()
 }
 
-/// `y` minus its centred moving average of one period (a 2 x period average for an
-/// even period, as in classical decomposition), `NaN` where the average is undefined.
-fn detrend(y: &[f64], period: usize) -> Vec<f64> {
+/// The lag with the highest autocorrelation peak between 2 and a sixth of the
+/// series (so that twice the lag is still well estimated), when it reaches [`MIN_AUTOCORRELATION`] and rises at least as much above
+/// the lowest autocorrelation at a shorter lag (a cycle dips between its repeats;
+/// a slowly decaying autocorrelation, from level shifts, does not), and that is
+/// high again at twice the lag (a cycle repeats; a pair of bursts does not). The
+/// trend is
+/// removed first with a centred moving average over a tenth of the series, long
+/// enough to leave any cycle shorter than that in place.
+fn strongest_lag(y: &[f64]) -> Option<(usize, f64)> {
     let n = y.len();
-    let half = period / 2;
-    let mut out = vec![f64::NAN; n];
-    let prefix: Vec<f64> = std::iter::once(0.0)
-        .chain(y.iter().scan(0.0, |s, v| {
-            *s += v;
-            Some(*s)
-        }))
-        .collect();
-    let sum = |a: usize, b: usize| prefix[b] - prefix[a];
-    for t in half..n.saturating_sub(half) {
-        let mean = if period % 2 == 1 {
-            sum(t - half, t + half + 1) / period as f64
-        } else if t + half < n {
-            // Weights 1/2 at both ends, 1 inside, over period + 1 points.
-            (sum(t - half, t + half + 1) - 0.5 * (y[t - half] + y[t + half])) / period as f64
-        } else {
-            continue;
-        };
-        out[t] = y[t] - mean;
+    let max_lag = n / 6;
+    if max_lag < 3 {
+        return None;
     }
-    out
+    let window = (n / 10).max(3) | 1;
+    let detrended = detrend(y, window);
+    let acf: Vec<f64> = (0..=2 * max_lag + 1)
+        .map(|lag| autocorrelation(&detrended, lag))
+        .collect();
+    let mut trough = vec![f64::INFINITY; acf.len()];
+    for k in 1..acf.len() {
+        trough[k] = trough[k - 1].min(acf[k]);
+    }
+    (2..=max_lag)
+        .filter(|&k| acf[k] > acf[k - 1] && acf[k] >= acf[k + 1])
+        .filter(|&k| acf[k] - trough[k - 1] >= MIN_AUTOCORRELATION)
+        .filter(|&k| acf[2 * k] >= MIN_AUTOCORRELATION)
+        .max_by(|&a, &b| acf[a].total_cmp(&acf[b]))
+        .filter(|&k| acf[k] >= MIN_AUTOCORRELATION)
+        .map(|k| (k, acf[k]))
+}
+
+/// `y` minus its centred moving average of one period, `NaN` where the average
+/// is undefined.
+fn detrend(y: &[f64], period: usize) -> Vec<f64> {
+    super::classical::centred_moving_average(y, period)
+        .iter()
+        .zip(y)
+        .map(|(m, v)| v - m)
+        .collect()
 }
 
 /// Sample autocorrelation at `lag`, over the pairs where both values are defined.
@@ -186,6 +221,20 @@ mod tests {
             .collect();
         let found: Vec<usize> = detect(&hourly(y)).iter().map(|d| d.period).collect();
         assert_eq!(found, vec![24, 168]);
+    }
+
+    #[test]
+    fn a_period_off_the_calendar_is_found_by_its_peak() {
+        let e = noise(600);
+        let y: Vec<f64> = (0..600)
+            .map(|t| 5.0 * (t as f64 * std::f64::consts::TAU / 10.0).sin() + e[t] + 0.02 * t as f64)
+            .collect();
+        let start = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+        let s = RegularSeries::new("s", start, Step::seconds(60), y).unwrap();
+        let found = detect(&s);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].period, 10);
+        assert!(found[0].strength > 0.9, "{found:?}");
     }
 
     #[test]
