@@ -33,7 +33,7 @@
 //! let read = read_bytes("disk.csv", "disk", csv.as_bytes(), &ReadOptions::default())?;
 //! let prepared = prepare(&read.series[0], &RegulariseOptions::default(), &[Span::Steps(24)])?;
 //! let settings = ForecastSettings {
-//!     model: ModelChoice::StlLinear,
+//!     model: "stl_linear".parse::<ModelChoice>()?,
 //!     horizon: Some("30d".parse()?),
 //!     ..Default::default()
 //! };
@@ -50,6 +50,7 @@
 
 pub mod decompose;
 mod error;
+pub mod evaluate;
 pub mod forecast;
 pub mod ingest;
 pub mod output;

@@ -88,7 +88,7 @@ struct ModelArgs {
     /// Interval level in percent; repeat for several (default 80 and 95).
     #[arg(long = "level", value_parser = parse_level)]
     levels: Vec<f64>,
-    /// Model: auto, naive, seasonal_naive, stl_linear or linear_trend.
+    /// Model: auto, or a model name (naive, seasonal_naive, drift, stl_linear, linear_trend, ...; see the README).
     #[arg(long, default_value = "auto", value_parser = parse_model)]
     model: ModelChoice,
 }
@@ -455,6 +455,7 @@ fn decompose_command(a: DecomposeArgs) -> Result<ExitCode, Error> {
         robust: a.robust,
         inner_iter: s.inner_iter,
         outer_iter: s.outer_iter,
+        coarse_jumps: false,
     };
     let results = for_each_series(&prepared, |p| {
         let periods = if p.periods.is_empty() {

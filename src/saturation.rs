@@ -107,13 +107,13 @@ pub struct Saturation {
 ///
 /// ```
 /// use chrono::{TimeZone, Utc};
-/// use headroom::forecast::{FittedModel, Forecaster, StlLinear};
+/// use headroom::forecast::{Curve, FittedModel, Forecaster, TrendRegression};
 /// use headroom::saturation::{assess, Direction, Status};
 /// use headroom::{RegularSeries, Step};
 /// let start = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
 /// let y: Vec<f64> = (0..100).map(|t| 50.0 + t as f64 * 0.5 + (t % 3) as f64).collect();
 /// let s = RegularSeries::new("disk", start, Step::seconds(3600), y).unwrap();
-/// let f = StlLinear::new(vec![]).fit(&s).unwrap().predict(48, &[80.0, 95.0]).unwrap();
+/// let f = TrendRegression::new(Curve::Linear).fit(&s).unwrap().predict(48, &[80.0, 95.0]).unwrap();
 /// let row = assess(&f, s.last_timestamp(), s.last_value(), 110.0, Direction::Up).unwrap();
 /// assert_eq!(row.status, Status::Crossing);
 /// assert!(row.earliest_at <= row.saturation_at && row.saturation_at <= row.latest_at);

@@ -5,14 +5,18 @@
 //! [`predict`](FittedModel::predict). Every forecast carries a lower and upper bound
 //! for each requested level.
 //!
-//! Models: [`SeasonalNaive`], [`StlLinear`] (STL or MSTL, then a linear trend on
-//! the seasonally adjusted series), and [`ModelChoice`] to pick one by name or
+//! Models: [`SeasonalNaive`] and [`Drift`] baselines, [`TrendRegression`]s
+//! (linear, polynomial, exponential, logarithmic, power, logistic), the
+//! [`Decomposed`] forecaster (STL or MSTL, then a non-seasonal model of the
+//! seasonally adjusted series), and [`ModelChoice`] to pick one by name or
 //! automatically.
 
 mod auto;
+mod conformal;
+mod decomposed;
 mod naive;
 pub mod ols;
-mod stl_linear;
+mod trend;
 
 use chrono::{DateTime, Utc};
 use ndarray::Array2;
@@ -21,9 +25,13 @@ use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 
-pub use auto::{ModelChoice, Selection};
-pub use naive::{FittedSeasonalNaive, SeasonalNaive};
-pub use stl_linear::{FittedStlLinear, StlLinear, TrendWindow};
+pub use auto::{
+    candidates, select, validation_horizon, ModelChoice, Selection, VALIDATION_WINDOWS,
+};
+pub use conformal::{ConformalScores, Conformalised};
+pub use decomposed::{AdjustedModel, Decomposed, FittedDecomposed};
+pub use naive::{Drift, FittedDrift, FittedSeasonalNaive, SeasonalNaive};
+pub use trend::{Curve, FittedTrend, TrendRegression, TrendWindow};
 
 use crate::error::{Error, Result};
 use crate::series::{RegularSeries, Step};
@@ -202,7 +210,7 @@ pub(crate) fn check_request(horizon: usize, levels: &[f64]) -> Result<()> {
 }
 
 /// The two-sided quantile multiplier of a level: `q(0.5 + level / 200)`.
-pub(crate) fn central_quantile(level: f64, quantile: impl Fn(f64) -> f64) -> f64 {
+pub fn central_quantile(level: f64, quantile: impl Fn(f64) -> f64) -> f64 {
     quantile(0.5 + level / 200.0)
 }
 

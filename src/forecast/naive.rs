@@ -203,3 +203,118 @@ mod tests {
         assert!(fit.predict(1, &[100.0]).is_err());
     }
 }
+
+/// The drift model: the last value plus the average change per step, extended
+/// (a random walk with drift; Hyndman and Athanasopoulos, FPP3 section 5.2). Its
+/// interval at step `h` has standard deviation `sigma * sqrt(h * (1 + h / (n - 1)))`,
+/// where `sigma` is the standard deviation of the changes about their mean.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Drift;
+
+/// A fitted drift model.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FittedDrift {
+    origin: Origin,
+    last: f64,
+    drift: f64,
+    sigma: f64,
+    n: usize,
+}
+
+impl Forecaster for Drift {
+    type Fitted = FittedDrift;
+
+    fn fit(&self, series: &RegularSeries) -> Result<FittedDrift> {
+        let y = series.values();
+        let n = y.len();
+        if n < 3 {
+            return Err(Error::series(
+                series.name(),
+                format!("the drift model needs at least 3 points, the history has {n}"),
+            ));
+        }
+        let drift = (y[n - 1] - y[0]) / (n - 1) as f64;
+        let sum_sq: f64 = y.windows(2).map(|w| (w[1] - w[0] - drift).powi(2)).sum();
+        Ok(FittedDrift {
+            origin: Origin::of(series),
+            last: y[n - 1],
+            drift,
+            sigma: (sum_sq / (n - 2) as f64).sqrt(),
+            n,
+        })
+    }
+}
+
+impl FittedModel for FittedDrift {
+    fn name(&self) -> String {
+        "drift".to_string()
+    }
+
+    fn predict(&self, horizon: usize, levels: &[f64]) -> Result<Forecast> {
+        check_request(horizon, levels)?;
+        let point: Vec<f64> = (1..=horizon)
+            .map(|h| self.last + h as f64 * self.drift)
+            .collect();
+        let sd: Vec<f64> = (1..=horizon)
+            .map(|h| {
+                let h = h as f64;
+                self.sigma * (h * (1.0 + h / (self.n - 1) as f64)).sqrt()
+            })
+            .collect();
+        Ok(Forecast {
+            series: self.origin.series.clone(),
+            model: self.name(),
+            timestamps: self.origin.future(horizon),
+            intervals: normal_intervals(&point, &sd, levels),
+            point,
+        })
+    }
+
+    /// Each path draws its drift from the estimate's sampling distribution and
+    /// then walks with normal steps of `sigma`.
+    fn simulate(&self, horizon: usize, n_paths: usize, seed: u64) -> Result<SamplePaths> {
+        check_simulation(horizon, n_paths)?;
+        let mut rng = rng(seed);
+        let drift_sd = self.sigma / ((self.n - 1) as f64).sqrt();
+        let mut paths = Array2::zeros((n_paths, horizon));
+        for mut path in paths.rows_mut() {
+            let z: f64 = StandardNormal.sample(&mut rng);
+            let drift = self.drift + drift_sd * z;
+            let mut level = self.last;
+            for h in 0..horizon {
+                let e: f64 = StandardNormal.sample(&mut rng);
+                level += drift + self.sigma * e;
+                path[h] = level;
+            }
+        }
+        Ok(SamplePaths {
+            series: self.origin.series.clone(),
+            model: self.name(),
+            timestamps: self.origin.future(horizon),
+            paths,
+        })
+    }
+}
+
+#[cfg(test)]
+mod drift_tests {
+    use super::*;
+    use crate::series::Step;
+    use chrono::{TimeZone, Utc};
+
+    #[test]
+    fn drift_by_hand() {
+        let start = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+        let s =
+            RegularSeries::new("s", start, Step::seconds(60), vec![1.0, 3.0, 4.0, 7.0]).unwrap();
+        let fit = Drift.fit(&s).unwrap();
+        let f = fit.predict(2, &[95.0]).unwrap();
+        assert_eq!(f.point, vec![9.0, 11.0]);
+        // Changes 2, 1, 3 about their mean 2: sigma = sqrt(2 / 2) = 1.
+        let half = 1.959963984540054 * (1.0f64 * (1.0 + 1.0 / 3.0)).sqrt();
+        assert!((f.intervals[0].upper[0] - 9.0 - half).abs() < 1e-9);
+        let paths = fit.simulate(2, 20_000, 4).unwrap();
+        let hi = paths.quantile(0.975);
+        assert!((hi[0] - f.intervals[0].upper[0]).abs() < 0.05 * half);
+    }
+}
