@@ -65,10 +65,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     (0..=VALIDATION)
                         .map(|k| {
                             let fit = s.head(s.len() - H * (k + 1)).ok()?;
-                            choice
+                            match choice
                                 .fit(&fit, &periods, &stl, H)
                                 .and_then(|m| m.predict(H, &LEVELS))
-                                .ok()
+                            {
+                                Ok(f) => Some(f),
+                                Err(e) => {
+                                    eprintln!("{choice} on {} at origin {k}: {e}", s.name());
+                                    None
+                                }
+                            }
                         })
                         .collect()
                 })
@@ -123,7 +129,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             &format!("select by {windows} window(s)"),
             &Scores::mean(&picked),
         );
-        for top in [2, 3] {
+        for top in [2, 3].into_iter().filter(|&t| t <= candidates.len()) {
             let combined: Vec<Scores> = (0..series.len())
                 .map(|i| {
                     let mut order: Vec<usize> = (0..candidates.len()).collect();

@@ -12,10 +12,12 @@ use clap::{Args, Parser, Subcommand};
 
 use headroom::decompose::period::calendar_candidates;
 use headroom::decompose::{decompose, StlOptions};
-use headroom::forecast::{Forecast, ModelChoice, DEFAULT_LEVELS};
+use headroom::evaluate::{backtest, Backtest, BacktestSettings, Scores};
+use headroom::forecast::{Forecast, IntervalMethod, ModelChoice, DEFAULT_LEVELS};
 use headroom::ingest::{read_capacities, read_path, Format, Ingested, ReadOptions};
 use headroom::output::{
-    write_decompositions, write_forecasts, write_inspections, write_saturations, Inspection,
+    write_backtests, write_decompositions, write_forecasts, write_inspections, write_saturations,
+    Inspection,
 };
 use headroom::pipeline::{
     for_each_series, forecast, prepare, saturation, ForecastSettings, Prepared,
@@ -48,6 +50,8 @@ enum Command {
     Saturation(SaturationArgs),
     /// Draw one series' forecast, capacity and saturation date to a PNG.
     Plot(PlotArgs),
+    /// Score models by rolling-origin backtests: sMAPE, MASE, MSIS, coverage.
+    Backtest(BacktestArgs),
 }
 
 #[derive(Args)]
@@ -91,6 +95,10 @@ struct ModelArgs {
     /// Model: auto, or a model name (naive, seasonal_naive, drift, stl_linear, linear_trend, ...; see the README).
     #[arg(long, default_value = "auto", value_parser = parse_model)]
     model: ModelChoice,
+    /// Intervals: auto (conformal for the auto model, the model's own otherwise),
+    /// model, or conformal (from rolling-origin refits).
+    #[arg(long, default_value = "auto", value_parser = parse_intervals)]
+    intervals: IntervalMethod,
 }
 
 #[derive(Args)]
@@ -219,6 +227,30 @@ struct PlotArgs {
     output: String,
 }
 
+#[derive(Args)]
+struct BacktestArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Steps forecast from each origin: steps (48) or a duration (2d).
+    #[arg(long, value_parser = parse_horizon)]
+    horizon: Span,
+    /// Seasonal period as steps or a duration; repeat for several (default: detected).
+    #[arg(long = "season", value_parser = parse_span)]
+    seasons: Vec<Span>,
+    /// Interval level in percent; repeat for several (default 80 and 95).
+    #[arg(long = "level", value_parser = parse_level)]
+    levels: Vec<f64>,
+    /// Model to score; repeat to compare several (default auto). Seasonal naive is
+    /// always scored beside them as the baseline.
+    #[arg(long = "model", value_parser = parse_model)]
+    models: Vec<ModelChoice>,
+    /// Number of rolling origins: the last N stretches of the horizon.
+    #[arg(long, default_value_t = 3)]
+    windows: usize,
+    #[command(flatten)]
+    output: OutputArg,
+}
+
 fn parse_span(s: &str) -> Result<Span, String> {
     s.parse::<Span>().map_err(|e| e.to_string())
 }
@@ -241,6 +273,10 @@ fn parse_level(s: &str) -> Result<f64, String> {
 
 fn parse_model(s: &str) -> Result<ModelChoice, String> {
     s.parse::<ModelChoice>().map_err(|e| e.to_string())
+}
+
+fn parse_intervals(s: &str) -> Result<IntervalMethod, String> {
+    s.parse::<IntervalMethod>().map_err(|e| e.to_string())
 }
 
 fn parse_format(s: &str) -> Result<Format, String> {
@@ -312,6 +348,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Decompose(a) => decompose_command(a),
         Command::Saturation(a) => saturation_command(a),
         Command::Plot(a) => plot_command(a),
+        Command::Backtest(a) => backtest_command(a),
     }
 }
 
@@ -389,6 +426,7 @@ fn settings(model: &ModelArgs, horizon: Option<Span>) -> ForecastSettings {
             model.levels.clone()
         },
         stl: StlOptions::default(),
+        intervals: model.intervals,
     }
 }
 
@@ -607,4 +645,84 @@ fn plot_command(a: PlotArgs) -> Result<ExitCode, Error> {
     }
     chart.render_png(&a.output)?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn backtest_command(a: BacktestArgs) -> Result<ExitCode, Error> {
+    let mut tally = Tally::default();
+    if a.windows == 0 {
+        eprintln!("headroom: --windows must be at least 1");
+        return Ok(ExitCode::from(2));
+    }
+    let series = read(&a.input, &mut tally)?;
+    let prepared = prepare_all(&series, &a.input, &a.seasons, &mut tally);
+    let mut models = if a.models.is_empty() {
+        vec![ModelChoice::Auto]
+    } else {
+        a.models.clone()
+    };
+    if !models
+        .iter()
+        .any(|m| matches!(m, ModelChoice::SeasonalNaive(_)))
+    {
+        models.push(ModelChoice::SeasonalNaive(None));
+    }
+    let levels = if a.levels.is_empty() {
+        DEFAULT_LEVELS.to_vec()
+    } else {
+        a.levels.clone()
+    };
+    let results = for_each_series(&prepared, |p| {
+        let settings = BacktestSettings {
+            horizon: a.horizon.steps_ceil(p.series.step()),
+            windows: a.windows,
+            levels: levels.clone(),
+            periods: p.periods.clone(),
+            stl: StlOptions::default(),
+        };
+        Ok(models
+            .iter()
+            .map(|&m| backtest(&p.series, m, &settings).map_err(|e| e.in_series(p.series.name())))
+            .collect::<Vec<_>>())
+    });
+    let mut rows: Vec<Backtest> = Vec::new();
+    for (p, r) in prepared.iter().zip(results) {
+        for (m, outcome) in models.iter().zip(r.unwrap_or_default()) {
+            match outcome {
+                Ok(b) => rows.push(b),
+                Err(e) => tally.fail(&format!("{} ({m})", p.series.name()), &e),
+            }
+        }
+    }
+    tally.ok = rows.len();
+    let overall: Vec<(ModelChoice, Scores)> = models
+        .iter()
+        .map(|m| {
+            let scores: Vec<Scores> = rows
+                .iter()
+                .filter(|b| b.model == *m)
+                .map(|b| b.scores.clone())
+                .collect();
+            (*m, Scores::mean(&scores))
+        })
+        .collect();
+    for (m, s) in &overall {
+        let coverage: Vec<String> = s
+            .coverage
+            .iter()
+            .map(|(l, c)| format!("cov{l} {c:.3}"))
+            .collect();
+        eprintln!(
+            "headroom: {m}: sMAPE {:.2}, MASE {:.3}, MSIS {:.2}, {} over {} series",
+            s.smape,
+            s.mase,
+            s.msis,
+            coverage.join(", "),
+            rows.iter().filter(|b| b.model == *m).count()
+        );
+    }
+    let path = a.output.output.as_deref();
+    let mut out = open_output(path)?;
+    write_backtests(&mut out, &rows, &overall, &levels)?;
+    finish(out, path)?;
+    Ok(tally.exit_code())
 }

@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::decompose::Decomposition;
 use crate::error::{Error, Result};
+use crate::evaluate::{Backtest, Scores};
 use crate::forecast::Forecast;
+use crate::forecast::ModelChoice;
 use crate::saturation::Saturation;
 use crate::series::{RegularSeries, RegularisationReport, Series};
 
@@ -250,6 +252,58 @@ pub fn write_saturations(w: &mut dyn Write, rows: &[Saturation]) -> Result<()> {
                 number(r.probability),
             ],
         )?;
+    }
+    Ok(())
+}
+
+/// The series name of the rows that average every series (as M4 averages).
+pub const OVERALL: &str = "(all)";
+
+/// Write backtest scores: `series,model,windows,smape,mase,msis` and a
+/// `coverage_L` column per level, one row per series and model (the mean over its
+/// windows), then one row per model over all series, named [`OVERALL`].
+pub fn write_backtests(
+    w: &mut dyn Write,
+    rows: &[Backtest],
+    overall: &[(ModelChoice, Scores)],
+    levels: &[f64],
+) -> Result<()> {
+    let mut header: Vec<String> = ["series", "model", "windows", "smape", "mase", "msis"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    header.extend(
+        levels
+            .iter()
+            .map(|l| format!("coverage_{}", level_label(*l))),
+    );
+    write_row(w, &header)?;
+    let line = |series: &str, model: &ModelChoice, windows: usize, s: &Scores| -> Vec<String> {
+        let mut row = vec![
+            field(series),
+            field(&model.to_string()),
+            windows.to_string(),
+            number(s.smape),
+            number(s.mase),
+            number(s.msis),
+        ];
+        row.extend(
+            levels
+                .iter()
+                .map(|&l| s.coverage_at(l).map(number).unwrap_or_default()),
+        );
+        row
+    };
+    for b in rows {
+        write_row(w, &line(&b.series, &b.model, b.windows.len(), &b.scores))?;
+    }
+    for (model, scores) in overall {
+        let windows = rows
+            .iter()
+            .filter(|b| b.model == *model)
+            .map(|b| b.windows.len())
+            .sum();
+        write_row(w, &line(OVERALL, model, windows, scores))?;
     }
     Ok(())
 }

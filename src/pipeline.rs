@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use crate::decompose::{period, StlOptions};
 use crate::error::{Error, Result};
-use crate::forecast::{Forecast, ModelChoice};
+use crate::forecast::{fit_with_intervals, Forecast, IntervalMethod, ModelChoice};
 use crate::saturation::{assess, Direction, Saturation};
 use crate::series::{RegularSeries, RegularisationReport, RegulariseOptions, Series};
 use crate::units::Span;
@@ -68,6 +68,8 @@ pub struct ForecastSettings {
     pub levels: Vec<f64>,
     /// STL settings for the models that decompose.
     pub stl: StlOptions,
+    /// How the intervals are made.
+    pub intervals: IntervalMethod,
 }
 
 impl Default for ForecastSettings {
@@ -77,6 +79,7 @@ impl Default for ForecastSettings {
             horizon: None,
             levels: crate::forecast::DEFAULT_LEVELS.to_vec(),
             stl: StlOptions::default(),
+            intervals: IntervalMethod::Auto,
         }
     }
 }
@@ -94,10 +97,15 @@ pub fn forecast(prepared: &Prepared, settings: &ForecastSettings) -> Result<Fore
             "the horizon must be at least one step",
         ));
     }
-    let model = settings
-        .model
-        .fit(series, &prepared.periods, &settings.stl, horizon)
-        .map_err(|e| e.in_series(series.name()))?;
+    let model = fit_with_intervals(
+        settings.model,
+        series,
+        &prepared.periods,
+        &settings.stl,
+        horizon,
+        settings.intervals,
+    )
+    .map_err(|e| e.in_series(series.name()))?;
     model
         .predict(horizon, &settings.levels)
         .map_err(|e| e.in_series(series.name()))

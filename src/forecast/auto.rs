@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use super::conformal::{ConformalScores, Conformalised};
 use super::decomposed::SeasonalSplit;
 use super::{
-    AdjustedModel, Curve, Decomposed, Drift, FittedModel, Forecast, Forecaster, SeasonalNaive,
-    TrendRegression,
+    AdjustedModel, Curve, Decomposed, Drift, FittedModel, Forecast, Forecaster, HarmonicRegression,
+    Naive2, SeasonalNaive, TrendRegression,
 };
 use crate::decompose::StlOptions;
 use crate::error::{Error, Result};
@@ -33,18 +33,24 @@ pub enum ModelChoice {
     SeasonalNaive(Option<usize>),
     /// The last value plus the average change.
     Drift,
+    /// The M4 benchmark: naive on the classically deseasonalised series (seasonality
+    /// tested at the shortest period).
+    Naive2,
     /// A trend regression of this shape, no season.
     Trend(Curve),
     /// STL (or MSTL) plus a model of the seasonally adjusted series.
     Decomposed(AdjustedModel),
+    /// A piecewise-linear trend plus Fourier terms for every period.
+    Harmonic,
 }
 
 /// Every name `--model` takes, with its model.
-const NAMED: [(&str, ModelChoice); 14] = [
+const NAMED: [(&str, ModelChoice); 16] = [
     ("auto", ModelChoice::Auto),
     ("naive", ModelChoice::Naive),
     ("seasonal_naive", ModelChoice::SeasonalNaive(None)),
     ("drift", ModelChoice::Drift),
+    ("naive2", ModelChoice::Naive2),
     ("linear_trend", ModelChoice::Trend(Curve::Linear)),
     ("quadratic_trend", ModelChoice::Trend(Curve::Polynomial(2))),
     ("cubic_trend", ModelChoice::Trend(Curve::Polynomial(3))),
@@ -58,6 +64,7 @@ const NAMED: [(&str, ModelChoice); 14] = [
     ),
     ("stl_drift", ModelChoice::Decomposed(AdjustedModel::Drift)),
     ("stl_naive", ModelChoice::Decomposed(AdjustedModel::Naive)),
+    ("harmonic", ModelChoice::Harmonic),
 ];
 
 impl ModelChoice {
@@ -77,16 +84,21 @@ impl ModelChoice {
     ) -> Result<Box<dyn FittedModel>> {
         let longest = periods.iter().copied().max().unwrap_or(1);
         match *self {
-            ModelChoice::Auto => Ok(select(series, periods, options, horizon)?.model),
+            ModelChoice::Auto => Ok(select(series, periods, options, horizon, true)?.model),
             ModelChoice::Naive => boxed(&SeasonalNaive::new(1), series),
             ModelChoice::SeasonalNaive(period) => boxed(
                 &SeasonalNaive::new(period.unwrap_or_else(|| naive_period(periods, series.len()))),
                 series,
             ),
             ModelChoice::Drift => boxed(&Drift, series),
+            ModelChoice::Naive2 => boxed(
+                &Naive2::new(periods.iter().copied().min().unwrap_or(1)),
+                series,
+            ),
             ModelChoice::Trend(curve) => {
                 boxed(&TrendRegression::new(curve).longest_period(longest), series)
             }
+            ModelChoice::Harmonic => boxed(&HarmonicRegression::new(periods.to_vec()), series),
             ModelChoice::Decomposed(adjusted) => {
                 let mut stl = options.clone();
                 stl.coarse_jumps = true;
@@ -214,18 +226,18 @@ pub fn validation_horizon(horizon: usize, n: usize, periods: &[usize]) -> usize 
 /// Hourly held-out points; stretches it was not chosen on correct that.
 const CALIBRATION_WINDOWS: usize = 2;
 
-/// Forecasts of `choice` from the [`CALIBRATION_WINDOWS`] origins before the
-/// validation stretches, with what happened; origins without enough history are
-/// skipped.
+/// Forecasts of `choice` of `step` steps from the origins `windows` stretches
+/// before the end, with what happened; origins without enough history are skipped.
 fn calibration_forecasts(
     series: &RegularSeries,
     choice: ModelChoice,
     periods: &[usize],
     options: &StlOptions,
     step: usize,
+    windows: std::ops::RangeInclusive<usize>,
 ) -> Vec<(Forecast, Vec<f64>)> {
     let n = series.len();
-    (VALIDATION_WINDOWS + 1..=VALIDATION_WINDOWS + CALIBRATION_WINDOWS)
+    windows
         .filter_map(|k| {
             let origin = n.checked_sub(k * step).filter(|&c| c >= 3)?;
             let history = series.head(origin).ok()?;
@@ -235,6 +247,82 @@ fn calibration_forecasts(
             Some((forecast, series.values()[origin..origin + step].to_vec()))
         })
         .collect()
+}
+
+/// `model` with conformal intervals from these forecasts, when they give enough
+/// scores for a 95 % interval; otherwise `model` as it is.
+fn wrap(
+    model: Box<dyn FittedModel>,
+    pairs: &[(Forecast, Vec<f64>)],
+    widen_only: bool,
+) -> Box<dyn FittedModel> {
+    let scores = ConformalScores::from_forecasts(pairs.iter().map(|(f, a)| (f, &a[..])));
+    if scores.multiplier(CONFORMAL_LEVEL, 0).is_some() {
+        Box::new(Conformalised::new(model, scores).widen_only(widen_only))
+    } else {
+        model
+    }
+}
+
+/// How a forecast's intervals are made.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum IntervalMethod {
+    /// Conformal for `auto` (from its validation), the model's own otherwise.
+    #[default]
+    Auto,
+    /// The model's own intervals.
+    Model,
+    /// Conformal intervals from rolling-origin refits of the model.
+    Conformal,
+}
+
+impl FromStr for IntervalMethod {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" => Ok(IntervalMethod::Auto),
+            "model" => Ok(IntervalMethod::Model),
+            "conformal" => Ok(IntervalMethod::Conformal),
+            other => Err(Error::invalid(format!(
+                "intervals must be auto, model or conformal, got '{other}'"
+            ))),
+        }
+    }
+}
+
+/// Fit `choice` with intervals made by `method`. Conformal intervals for a named
+/// model come from refits at the last `VALIDATION_WINDOWS + CALIBRATION_WINDOWS`
+/// stretches of [`validation_horizon`] steps; where the history is too short for
+/// enough of them, the model keeps its own intervals.
+pub fn fit_with_intervals(
+    choice: ModelChoice,
+    series: &RegularSeries,
+    periods: &[usize],
+    options: &StlOptions,
+    horizon: usize,
+    method: IntervalMethod,
+) -> Result<Box<dyn FittedModel>> {
+    match (choice, method) {
+        (ModelChoice::Auto, IntervalMethod::Model) => {
+            Ok(select(series, periods, options, horizon, false)?.model)
+        }
+        (ModelChoice::Auto, _) => Ok(select(series, periods, options, horizon, true)?.model),
+        (_, IntervalMethod::Conformal) => {
+            let model = choice.fit(series, periods, options, horizon)?;
+            let step = validation_horizon(horizon, series.len(), periods);
+            let pairs = calibration_forecasts(
+                series,
+                choice,
+                periods,
+                options,
+                step,
+                1..=VALIDATION_WINDOWS + CALIBRATION_WINDOWS,
+            );
+            Ok(wrap(model, &pairs, false))
+        }
+        _ => choice.fit(series, periods, options, horizon),
+    }
 }
 
 /// The interval level whose width the conformal scores are measured against.
@@ -278,13 +366,16 @@ fn candidate_forecasts(
 /// at the end of the history, each forecast by the candidate fitted on the history
 /// before it. Candidates that fail on a stretch are skipped with the reason. The
 /// winner is refitted on the whole history, and its intervals are rescaled by the
-/// conformal scores of its validation forecasts ([`Conformalised`]). With too
-/// little history to validate, the first candidate that fits is used as it is.
+/// conformal scores of its validation forecasts ([`Conformalised`]), never made
+/// narrower than its own (the winner of a validation looks better on it than it
+/// is), unless `conformal` is false. With too little history to validate, the
+/// first candidate that fits is used as it is.
 pub fn select(
     series: &RegularSeries,
     periods: &[usize],
     options: &StlOptions,
     horizon: usize,
+    conformal: bool,
 ) -> Result<Selection> {
     let candidates = candidates(periods);
     let n = series.len();
@@ -337,22 +428,20 @@ pub fn select(
     for c in ranked {
         match candidates[c].fit(series, periods, options, horizon) {
             Ok(model) => {
-                let mut pairs = validation[c].clone();
-                pairs.extend(calibration_forecasts(
-                    series,
-                    candidates[c],
-                    periods,
-                    options,
-                    step,
-                ));
-                let conformal =
-                    ConformalScores::from_forecasts(pairs.iter().map(|(f, a)| (f, &a[..])));
-                let model: Box<dyn FittedModel> =
-                    if conformal.multiplier(CONFORMAL_LEVEL, 0).is_some() {
-                        Box::new(Conformalised::new(model, conformal).widen_only(true))
-                    } else {
-                        model
-                    };
+                let model = if conformal {
+                    let mut pairs = validation[c].clone();
+                    pairs.extend(calibration_forecasts(
+                        series,
+                        candidates[c],
+                        periods,
+                        options,
+                        step,
+                        VALIDATION_WINDOWS + 1..=VALIDATION_WINDOWS + CALIBRATION_WINDOWS,
+                    ));
+                    wrap(model, &pairs, true)
+                } else {
+                    model
+                };
                 return Ok(Selection {
                     model,
                     scores: scores.iter().map(|&(c, e)| (candidates[c], e)).collect(),
@@ -409,7 +498,7 @@ mod tests {
             .map(|t| 10.0 * t as f64 + ((t % 24) as f64 - 12.0).abs())
             .collect();
         let s = RegularSeries::new("s", start, Step::seconds(3600), y).unwrap();
-        let sel = select(&s, &[24], &StlOptions::default(), 48).unwrap();
+        let sel = select(&s, &[24], &StlOptions::default(), 48, true).unwrap();
         assert_eq!(sel.model.name(), "stl_linear(24)");
         assert_eq!(sel.scores.len(), 4);
     }
@@ -418,7 +507,7 @@ mod tests {
     fn auto_falls_back_when_history_is_short() {
         let start = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
         let s = RegularSeries::new("s", start, Step::seconds(3600), vec![1.0, 2.0, 3.0]).unwrap();
-        let sel = select(&s, &[], &StlOptions::default(), 10).unwrap();
+        let sel = select(&s, &[], &StlOptions::default(), 10, true).unwrap();
         assert_eq!(sel.model.name(), "naive");
     }
 

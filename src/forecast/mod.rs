@@ -14,6 +14,7 @@
 mod auto;
 mod conformal;
 mod decomposed;
+mod harmonic;
 mod naive;
 pub mod ols;
 mod trend;
@@ -26,11 +27,15 @@ use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 
 pub use auto::{
-    candidates, select, validation_horizon, ModelChoice, Selection, VALIDATION_WINDOWS,
+    candidates, fit_with_intervals, select, validation_horizon, IntervalMethod, ModelChoice,
+    Selection, VALIDATION_WINDOWS,
 };
 pub use conformal::{ConformalScores, Conformalised};
 pub use decomposed::{AdjustedModel, Decomposed, FittedDecomposed};
-pub use naive::{Drift, FittedDrift, FittedSeasonalNaive, SeasonalNaive};
+pub use harmonic::{
+    default_harmonics, FittedHarmonic, HarmonicRegression, HarmonicTrend, MAX_CHANGEPOINTS,
+};
+pub use naive::{Drift, FittedDrift, FittedNaive2, FittedSeasonalNaive, Naive2, SeasonalNaive};
 pub use trend::{Curve, FittedTrend, TrendRegression, TrendWindow};
 
 use crate::error::{Error, Result};

@@ -318,3 +318,124 @@ mod drift_tests {
         assert!((hi[0] - f.intervals[0].upper[0]).abs() < 0.05 * half);
     }
 }
+
+/// Naive2, the M4 competition's benchmark: when a 90 % autocorrelation test finds
+/// seasonality at `period`, divide the series by classical multiplicative seasonal
+/// indices, forecast the last adjusted value, and multiply the indices back
+/// (Makridakis, Spiliotis and Assimakopoulos 2020). The test: the autocorrelation
+/// at lag `period` exceeds `1.645 * sqrt((1 + 2 * sum of squared autocorrelations
+/// below that lag) / n)`. Intervals are the naive intervals of the adjusted series,
+/// scaled by the index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Naive2 {
+    period: usize,
+}
+
+impl Naive2 {
+    /// Naive2 testing for seasonality at this period.
+    pub fn new(period: usize) -> Self {
+        Naive2 { period }
+    }
+}
+
+/// A fitted Naive2 model.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FittedNaive2 {
+    naive: FittedSeasonalNaive,
+    /// Seasonal indices for the steps after the end, `index[h % period]`; empty
+    /// when no seasonality was found.
+    index: Vec<f64>,
+}
+
+/// Whether the M4 90 % autocorrelation test finds seasonality at `period`.
+fn m4_seasonality_test(y: &[f64], period: usize) -> bool {
+    let n = y.len();
+    if period < 2 || n < 3 * period {
+        return false;
+    }
+    let mean = y.iter().sum::<f64>() / n as f64;
+    let var: f64 = y.iter().map(|v| (v - mean).powi(2)).sum();
+    if var == 0.0 {
+        return false;
+    }
+    let acf = |lag: usize| -> f64 {
+        (lag..n)
+            .map(|t| (y[t] - mean) * (y[t - lag] - mean))
+            .sum::<f64>()
+            / var
+    };
+    let below: f64 = (1..period).map(|k| acf(k).powi(2)).sum();
+    acf(period).abs() > 1.645 * ((1.0 + 2.0 * below) / n as f64).sqrt()
+}
+
+impl Forecaster for Naive2 {
+    type Fitted = FittedNaive2;
+
+    fn fit(&self, series: &RegularSeries) -> Result<FittedNaive2> {
+        let y = series.values();
+        let seasonal = m4_seasonality_test(y, self.period) && y.iter().all(|&v| v > 0.0);
+        if !seasonal {
+            return Ok(FittedNaive2 {
+                naive: SeasonalNaive::new(1).fit(series)?,
+                index: Vec::new(),
+            });
+        }
+        let d = crate::decompose::classical(
+            y,
+            self.period,
+            crate::decompose::Composition::Multiplicative,
+        )
+        .map_err(|e| e.in_series(series.name()))?;
+        let adjusted: Vec<f64> = y.iter().zip(&d.seasonal).map(|(v, s)| v / s).collect();
+        let adjusted = RegularSeries::new(series.name(), series.start(), series.step(), adjusted)?;
+        let n = y.len();
+        let index = (0..self.period)
+            .map(|h| d.seasonal[n - self.period + h % self.period])
+            .collect();
+        Ok(FittedNaive2 {
+            naive: SeasonalNaive::new(1).fit(&adjusted)?,
+            index,
+        })
+    }
+}
+
+impl FittedNaive2 {
+    fn factor(&self, h: usize) -> f64 {
+        if self.index.is_empty() {
+            1.0
+        } else {
+            self.index[h % self.index.len()]
+        }
+    }
+}
+
+impl FittedModel for FittedNaive2 {
+    fn name(&self) -> String {
+        "naive2".to_string()
+    }
+
+    fn predict(&self, horizon: usize, levels: &[f64]) -> Result<Forecast> {
+        let mut f = self.naive.predict(horizon, levels)?;
+        for h in 0..horizon {
+            let s = self.factor(h);
+            f.point[h] *= s;
+            for i in &mut f.intervals {
+                i.lower[h] *= s;
+                i.upper[h] *= s;
+            }
+        }
+        f.model = self.name();
+        Ok(f)
+    }
+
+    fn simulate(&self, horizon: usize, n_paths: usize, seed: u64) -> Result<SamplePaths> {
+        let mut p = self.naive.simulate(horizon, n_paths, seed)?;
+        for mut path in p.paths.rows_mut() {
+            for h in 0..horizon {
+                path[h] *= self.factor(h);
+            }
+        }
+        p.model = self.name();
+        Ok(p)
+    }
+}
