@@ -5,8 +5,9 @@
 //! standard error) and the others were written.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use clap::{Args, Parser, Subcommand};
 
@@ -396,6 +397,32 @@ fn prepare_all(
     prepared
 }
 
+/// A count of finished series on standard error, redrawn in place, when standard
+/// error is a terminal and there are several series.
+struct Progress {
+    total: usize,
+    done: AtomicUsize,
+    shown: bool,
+}
+
+impl Progress {
+    fn new(total: usize) -> Self {
+        Progress {
+            total,
+            done: AtomicUsize::new(0),
+            shown: total > 1 && std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn tick(&self) {
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        if self.shown {
+            let end = if done == self.total { "\n" } else { "" };
+            eprint!("\rheadroom: {done}/{} series{end}", self.total);
+        }
+    }
+}
+
 fn open_output(path: Option<&str>) -> Result<Box<dyn Write>, Error> {
     match path {
         None | Some("-") => Ok(Box::new(BufWriter::new(std::io::stdout().lock()))),
@@ -457,11 +484,13 @@ fn forecast_command(a: ForecastArgs) -> Result<ExitCode, Error> {
     let series = read(&a.input, &mut tally)?;
     let prepared = prepare_all(&series, &a.input, &a.model.seasons, &mut tally);
     let settings = settings(&a.model, Some(a.horizon));
+    let progress = Progress::new(prepared.len());
     let mut forecasts: Vec<Forecast> = Vec::new();
-    for (p, r) in prepared
-        .iter()
-        .zip(for_each_series(&prepared, |p| forecast(p, &settings)))
-    {
+    for (p, r) in prepared.iter().zip(for_each_series(&prepared, |p| {
+        let f = forecast(p, &settings);
+        progress.tick();
+        f
+    })) {
         match r {
             Ok(f) => forecasts.push(f),
             Err(e) => tally.fail(p.series.name(), &e),
@@ -562,17 +591,23 @@ fn saturation_command(a: SaturationArgs) -> Result<ExitCode, Error> {
     let series = read(&a.input, &mut tally)?;
     let prepared = prepare_all(&series, &a.input, &a.model.seasons, &mut tally);
     let settings = settings(&a.model, a.horizon);
-    let results = for_each_series(&prepared, |p| {
-        let name = p.series.name();
-        let capacity = match (&capacities, a.limit.capacity) {
-            (Some(table), _) => *table.get(name).ok_or_else(|| Error::Series {
+    let capacity_of = |name: &str| -> Result<f64, Error> {
+        match (&capacities, a.limit.capacity) {
+            (Some(table), _) => table.get(name).copied().ok_or_else(|| Error::Series {
                 series: name.to_string(),
                 message: "no capacity for this series in the capacities file".to_string(),
-            })?,
-            (None, Some(c)) => c,
-            (None, None) => unreachable!("clap requires --capacity or --capacities"),
-        };
-        saturation(p, &settings, capacity, a.direction).map(|(_, row)| row)
+            }),
+            (None, Some(c)) => Ok(c),
+            (None, None) => Err(Error::invalid("--capacity or --capacities is required")),
+        }
+    };
+    let progress = Progress::new(prepared.len());
+    let results = for_each_series(&prepared, |p| {
+        let row = capacity_of(p.series.name())
+            .and_then(|c| saturation(p, &settings, c, a.direction))
+            .map(|(_, row)| row);
+        progress.tick();
+        row
     });
     let mut rows = Vec::new();
     for (p, r) in prepared.iter().zip(results) {
@@ -671,6 +706,7 @@ fn backtest_command(a: BacktestArgs) -> Result<ExitCode, Error> {
     } else {
         a.levels.clone()
     };
+    let progress = Progress::new(prepared.len());
     let results = for_each_series(&prepared, |p| {
         let settings = BacktestSettings {
             horizon: a.horizon.steps_ceil(p.series.step()),
@@ -679,10 +715,12 @@ fn backtest_command(a: BacktestArgs) -> Result<ExitCode, Error> {
             periods: p.periods.clone(),
             stl: StlOptions::default(),
         };
-        Ok(models
+        let scored = models
             .iter()
             .map(|&m| backtest(&p.series, m, &settings).map_err(|e| e.in_series(p.series.name())))
-            .collect::<Vec<_>>())
+            .collect::<Vec<_>>();
+        progress.tick();
+        Ok(scored)
     });
     let mut rows: Vec<Backtest> = Vec::new();
     for (p, r) in prepared.iter().zip(results) {
