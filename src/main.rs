@@ -21,10 +21,11 @@ use headroom::output::{
     Inspection,
 };
 use headroom::pipeline::{
-    for_each_series, forecast, prepare, saturation, ForecastSettings, Prepared,
+    for_each_series, forecast, prepare, saturation, saturation_with, ForecastSettings, Prepared,
+    DEFAULT_PATHS,
 };
-use headroom::plot::ForecastChart;
-use headroom::saturation::{rank, Direction};
+use headroom::plot::{FleetChart, ForecastChart};
+use headroom::saturation::{describe, rank, Deadline, Direction, Questions};
 use headroom::units::{parse_capacity, Span};
 use headroom::{Error, GapPolicy, RegulariseOptions, Series};
 
@@ -199,10 +200,49 @@ struct SaturationArgs {
     /// How far ahead (default: as far as the history reaches back).
     #[arg(long, value_parser = parse_horizon)]
     horizon: Option<Span>,
+    /// Also give the probability of reaching capacity by this date (2025-06-30)
+    /// or this long after the last observation (30d): column probability_by.
+    #[arg(long, value_parser = parse_deadline)]
+    by: Option<Deadline>,
+    /// Also give the capacity needed until this date or span (column
+    /// capacity_needed), keeping the probability of reaching it under --risk.
+    #[arg(long, value_parser = parse_deadline)]
+    need_until: Option<Deadline>,
+    /// The risk accepted with --need-until, between 0 and 1.
+    #[arg(long, default_value_t = 0.05, value_parser = parse_risk)]
+    risk: f64,
+    /// Sample paths simulated per series.
+    #[arg(long, default_value_t = DEFAULT_PATHS)]
+    paths: usize,
+    /// Seed of the simulation.
+    #[arg(long, default_value_t = 0x5eed)]
+    seed: u64,
+    /// Draw the fleet to this PNG: one row per series, the 10th to 90th
+    /// percentile of its crossing date, the median marked.
+    #[arg(long)]
+    plot: Option<String>,
     #[command(flatten)]
     model: ModelArgs,
     #[command(flatten)]
     output: OutputArg,
+}
+
+impl SaturationArgs {
+    /// The review date drawn on the fleet chart: an absolute --by date, or the
+    /// span after the earliest last observation.
+    fn by_date(
+        &self,
+        rows: &[headroom::saturation::Saturation],
+    ) -> Option<chrono::DateTime<chrono::Utc>> {
+        match self.by? {
+            Deadline::At(t) => Some(t),
+            Deadline::After(Span::Seconds(s)) => {
+                let first = rows.iter().map(|r| r.last_timestamp).min()?;
+                Some(first + chrono::TimeDelta::milliseconds((s * 1000.0) as i64))
+            }
+            Deadline::After(Span::Steps(_)) => None,
+        }
+    }
 }
 
 #[derive(Args)]
@@ -278,6 +318,19 @@ fn parse_model(s: &str) -> Result<ModelChoice, String> {
 
 fn parse_intervals(s: &str) -> Result<IntervalMethod, String> {
     s.parse::<IntervalMethod>().map_err(|e| e.to_string())
+}
+
+fn parse_deadline(s: &str) -> Result<Deadline, String> {
+    s.parse::<Deadline>().map_err(|e| e.to_string())
+}
+
+fn parse_risk(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(r) if r > 0.0 && r < 1.0 => Ok(r),
+        _ => Err(format!(
+            "the risk is a probability strictly between 0 and 1, got '{s}'"
+        )),
+    }
 }
 
 fn parse_format(s: &str) -> Result<Format, String> {
@@ -454,6 +507,7 @@ fn settings(model: &ModelArgs, horizon: Option<Span>) -> ForecastSettings {
         },
         stl: StlOptions::default(),
         intervals: model.intervals,
+        ..Default::default()
     }
 }
 
@@ -590,7 +644,11 @@ fn saturation_command(a: SaturationArgs) -> Result<ExitCode, Error> {
     };
     let series = read(&a.input, &mut tally)?;
     let prepared = prepare_all(&series, &a.input, &a.model.seasons, &mut tally);
-    let settings = settings(&a.model, a.horizon);
+    let settings = ForecastSettings {
+        paths: a.paths.max(1),
+        seed: a.seed,
+        ..settings(&a.model, a.horizon)
+    };
     let capacity_of = |name: &str| -> Result<f64, Error> {
         match (&capacities, a.limit.capacity) {
             (Some(table), _) => table.get(name).copied().ok_or_else(|| Error::Series {
@@ -604,7 +662,18 @@ fn saturation_command(a: SaturationArgs) -> Result<ExitCode, Error> {
     let progress = Progress::new(prepared.len());
     let results = for_each_series(&prepared, |p| {
         let row = capacity_of(p.series.name())
-            .and_then(|c| saturation(p, &settings, c, a.direction))
+            .and_then(|c| {
+                let s = &p.series;
+                let (last, step) = (s.last_timestamp(), s.step());
+                let questions = Questions {
+                    by: a.by.map(|d| d.resolve(last, step)).transpose()?,
+                    need_until: match a.need_until {
+                        Some(d) => Some((d.resolve(last, step)?, a.risk)),
+                        None => None,
+                    },
+                };
+                saturation_with(p, &settings, c, a.direction, &questions)
+            })
             .map(|(_, row)| row);
         progress.tick();
         row
@@ -622,6 +691,19 @@ fn saturation_command(a: SaturationArgs) -> Result<ExitCode, Error> {
     let mut out = open_output(path)?;
     write_saturations(&mut out, &rows)?;
     finish(out, path)?;
+    if let Some(png) = &a.plot {
+        FleetChart::new(&rows)
+            .review(a.by_date(&rows))
+            .render_png(png)?;
+    }
+    if std::io::stdout().is_terminal() {
+        if path.is_none() || path == Some("-") {
+            println!();
+        }
+        for row in &rows {
+            println!("{}", describe(row));
+        }
+    }
     Ok(tally.exit_code())
 }
 

@@ -230,30 +230,60 @@ pub fn write_decompositions(
 }
 
 /// Write the saturation table in the order given (use
-/// [`rank`](crate::saturation::rank) first).
+/// [`rank`](crate::saturation::rank) first): the contract's columns, then
+/// `p10_at,p50_at,p90_at,time_left`, then `probability_by` and `capacity_needed`
+/// when any row answers them.
 pub fn write_saturations(w: &mut dyn Write, rows: &[Saturation]) -> Result<()> {
-    writeln!(
-        w,
-        "series,capacity,status,last_timestamp,last_value,saturation_at,earliest_at,latest_at,probability"
-    )
-    .map_err(io_error)?;
+    let by = rows.iter().any(|r| r.probability_by.is_some());
+    let needed = rows.iter().any(|r| r.capacity_needed.is_some());
+    let mut header = String::from(
+        "series,capacity,status,last_timestamp,last_value,saturation_at,earliest_at,latest_at,probability,p10_at,p50_at,p90_at,time_left",
+    );
+    if by {
+        header += ",probability_by";
+    }
+    if needed {
+        header += ",capacity_needed";
+    }
+    writeln!(w, "{header}").map_err(io_error)?;
     for r in rows {
-        write_row(
-            w,
-            &[
-                field(&r.series),
-                number(r.capacity),
-                r.status.to_string(),
-                format_time(r.last_timestamp),
-                number(r.last_value),
-                time(r.saturation_at),
-                time(r.earliest_at),
-                time(r.latest_at),
-                number(r.probability),
-            ],
-        )?;
+        let mut row = vec![
+            field(&r.series),
+            number(r.capacity),
+            r.status.to_string(),
+            format_time(r.last_timestamp),
+            number(r.last_value),
+            time(r.saturation_at),
+            time(r.earliest_at),
+            time(r.latest_at),
+            number(r.probability),
+            time(r.p10_at),
+            time(r.p50_at),
+            time(r.p90_at),
+            r.time_left().map(format_time_left).unwrap_or_default(),
+        ];
+        if by {
+            row.push(r.probability_by.map(number).unwrap_or_default());
+        }
+        if needed {
+            row.push(r.capacity_needed.map(number).unwrap_or_default());
+        }
+        write_row(w, &row)?;
     }
     Ok(())
+}
+
+/// Time left in whole days from two days on, whole hours from an hour on, whole
+/// minutes below: `14d`, `36h`, `45m`.
+pub fn format_time_left(left: chrono::TimeDelta) -> String {
+    let minutes = left.num_minutes().max(0);
+    if minutes >= 48 * 60 {
+        format!("{}d", (minutes as f64 / 1440.0).round() as i64)
+    } else if minutes >= 60 {
+        format!("{}h", (minutes as f64 / 60.0).round() as i64)
+    } else {
+        format!("{minutes}m")
+    }
 }
 
 /// The series name of the rows that average every series (as M4 averages).

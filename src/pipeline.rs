@@ -8,7 +8,10 @@ use rayon::prelude::*;
 use crate::decompose::{period, StlOptions};
 use crate::error::{Error, Result};
 use crate::forecast::{fit_with_intervals, Forecast, IntervalMethod, ModelChoice};
-use crate::saturation::{assess, Direction, Saturation};
+use chrono::{DateTime, Utc};
+
+use crate::forecast::FittedModel;
+use crate::saturation::{assess_paths, Direction, Questions, Saturation};
 use crate::series::{RegularSeries, RegularisationReport, RegulariseOptions, Series};
 use crate::units::Span;
 
@@ -70,7 +73,15 @@ pub struct ForecastSettings {
     pub stl: StlOptions,
     /// How the intervals are made.
     pub intervals: IntervalMethod,
+    /// Sample paths simulated for saturation probabilities.
+    pub paths: usize,
+    /// Seed of the simulation: the same seed gives the same probabilities.
+    pub seed: u64,
 }
+
+/// Sample paths simulated by default: the standard error of a probability near
+/// one half is then about 0.011, and of a 10th percentile date about a step.
+pub const DEFAULT_PATHS: usize = 2000;
 
 impl Default for ForecastSettings {
     fn default() -> Self {
@@ -80,17 +91,25 @@ impl Default for ForecastSettings {
             levels: crate::forecast::DEFAULT_LEVELS.to_vec(),
             stl: StlOptions::default(),
             intervals: IntervalMethod::Auto,
+            paths: DEFAULT_PATHS,
+            seed: 0x5eed,
         }
     }
 }
 
-/// Fit the chosen model to a prepared series and forecast.
-pub fn forecast(prepared: &Prepared, settings: &ForecastSettings) -> Result<Forecast> {
+/// Fit the chosen model to a prepared series: the fitted model and the horizon in
+/// steps (at least `min_horizon`).
+fn fit(
+    prepared: &Prepared,
+    settings: &ForecastSettings,
+    min_horizon: usize,
+) -> Result<(Box<dyn FittedModel>, usize)> {
     let series = &prepared.series;
     let horizon = match settings.horizon {
         Some(span) => span.steps_ceil(series.step()),
         None => series.len(),
-    };
+    }
+    .max(min_horizon);
     if horizon == 0 {
         return Err(Error::series(
             series.name(),
@@ -106,22 +125,73 @@ pub fn forecast(prepared: &Prepared, settings: &ForecastSettings) -> Result<Fore
         settings.intervals,
     )
     .map_err(|e| e.in_series(series.name()))?;
-    model
-        .predict(horizon, &settings.levels)
-        .map_err(|e| e.in_series(series.name()))
+    Ok((model, horizon))
 }
 
-/// Forecast a prepared series and assess the forecast against `capacity`.
+/// Fit the chosen model to a prepared series and forecast.
+pub fn forecast(prepared: &Prepared, settings: &ForecastSettings) -> Result<Forecast> {
+    let (model, horizon) = fit(prepared, settings, 0)?;
+    model
+        .predict(horizon, &settings.levels)
+        .map_err(|e| e.in_series(prepared.series.name()))
+}
+
+/// Forecast a prepared series and assess it against `capacity`: dates from the
+/// forecast, probability and crossing percentiles from sample paths.
 pub fn saturation(
     prepared: &Prepared,
     settings: &ForecastSettings,
     capacity: f64,
     direction: Direction,
 ) -> Result<(Forecast, Saturation)> {
-    let f = forecast(prepared, settings)?;
+    saturation_with(
+        prepared,
+        settings,
+        capacity,
+        direction,
+        &Questions::default(),
+    )
+}
+
+/// [`saturation`] that also answers `questions`; the horizon is extended to reach
+/// their dates.
+pub fn saturation_with(
+    prepared: &Prepared,
+    settings: &ForecastSettings,
+    capacity: f64,
+    direction: Direction,
+    questions: &Questions,
+) -> Result<(Forecast, Saturation)> {
     let s = &prepared.series;
-    let row = assess(&f, s.last_timestamp(), s.last_value(), capacity, direction)
-        .map_err(|e| e.in_series(s.name()))?;
+    let last = s.last_timestamp();
+    let steps_to = |t: DateTime<Utc>| {
+        ((t - last).num_milliseconds() as f64 / 1000.0 / s.step().nominal_seconds()).ceil() as usize
+    };
+    let reach = questions
+        .by
+        .into_iter()
+        .chain(questions.need_until.map(|n| n.0))
+        .map(steps_to)
+        .max()
+        .unwrap_or(0);
+    let (model, horizon) = fit(prepared, settings, reach)?;
+    let in_series = |e: Error| e.in_series(s.name());
+    let f = model
+        .predict(horizon, &settings.levels)
+        .map_err(in_series)?;
+    let paths = model
+        .simulate(horizon, settings.paths, settings.seed)
+        .map_err(in_series)?;
+    let row = assess_paths(
+        &f,
+        &paths,
+        last,
+        s.last_value(),
+        capacity,
+        direction,
+        questions,
+    )
+    .map_err(in_series)?;
     Ok((f, row))
 }
 

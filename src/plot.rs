@@ -10,6 +10,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
+use plotters::coord::types::{RangedCoordf64, RangedDateTime};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{register_font, FontStyle};
@@ -279,9 +280,25 @@ impl<'a> ForecastChart<'a> {
         let Some(s) = self.saturation else {
             return Ok(());
         };
-        let (y0, _) = self.value_range();
+        let (y0, y1) = self.value_range();
         let label = saturation_label(s);
-        let anchor_time = match (s.status, s.saturation_at) {
+        let horizon_end = self.forecast.timestamps.last().copied();
+        // The crossing-time distribution along the capacity line: the 10th to 90th
+        // percentile of the simulated crossing dates, or, without paths, the
+        // range between the interval bounds' crossings.
+        let range = match (s.p10_at, s.earliest_at) {
+            (Some(a), _) => Some((a, s.p90_at.or(horizon_end))),
+            (None, Some(e)) => Some((e, s.latest_at.or(horizon_end))),
+            _ => None,
+        };
+        if let Some((a, Some(b))) = range {
+            let half = 0.012 * (y1 - y0);
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(a, s.capacity - half), (b, s.capacity + half)],
+                CAPACITY_COLOR.mix(0.3).filled(),
+            )))?;
+        }
+        let anchor_time = match (s.status, s.p50_at.or(s.saturation_at)) {
             (_, Some(at)) => {
                 let style = CAPACITY_COLOR.stroke_width(1);
                 chart.draw_series(DashedLineSeries::new(
@@ -295,19 +312,10 @@ impl<'a> ForecastChart<'a> {
                     7,
                     CAPACITY_COLOR.filled(),
                 )))?;
-                if let (Some(e), Some(l)) = (
-                    s.earliest_at,
-                    s.latest_at.or(self.forecast.timestamps.last().copied()),
-                ) {
-                    chart.draw_series(std::iter::once(PathElement::new(
-                        [(e, s.capacity), (l, s.capacity)],
-                        CAPACITY_COLOR.mix(0.45).stroke_width(6),
-                    )))?;
-                }
                 at
             }
             (Status::Saturated, None) => s.last_timestamp,
-            _ => *self.forecast.timestamps.last().unwrap_or(&s.last_timestamp),
+            _ => horizon_end.unwrap_or(s.last_timestamp),
         };
         let (px, py) = chart.backend_coord(&(anchor_time, s.capacity));
         let (width, _) = root.dim_in_pixel();
@@ -324,33 +332,215 @@ impl<'a> ForecastChart<'a> {
     }
 }
 
+/// The fleet at a glance: one row per series, in the order given (rank them
+/// first), a bar from the 10th to the 90th percentile of its crossing date with
+/// the median marked, on a dated axis, and the capacity-review date when given.
+///
+/// ```no_run
+/// # fn fleet(rows: &[headroom::saturation::Saturation]) -> headroom::Result<()> {
+/// headroom::plot::FleetChart::new(rows).render_png("fleet.png")?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct FleetChart<'a> {
+    rows: &'a [Saturation],
+    review: Option<DateTime<Utc>>,
+}
+
+impl<'a> FleetChart<'a> {
+    /// A chart of these rows.
+    pub fn new(rows: &'a [Saturation]) -> Self {
+        FleetChart { rows, review: None }
+    }
+
+    /// Draw this capacity-review date as a vertical line.
+    pub fn review(mut self, date: Option<DateTime<Utc>>) -> Self {
+        self.review = date;
+        self
+    }
+
+    /// Render to a PNG file, 1280 pixels wide and 36 per series tall.
+    pub fn render_png(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        let fail = |e: &dyn std::fmt::Display| Error::Plot {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        };
+        if self.rows.is_empty() {
+            return Err(fail(&"no series to draw"));
+        }
+        register_fonts().map_err(|e| fail(&e))?;
+        let height = 150 + 36 * self.rows.len() as u32;
+        let root = BitMapBackend::new(path, (1280, height)).into_drawing_area();
+        self.draw(&root).map_err(|e| fail(&e))?;
+        root.present().map_err(|e| fail(&e))
+    }
+
+    fn time_range(&self) -> (DateTime<Utc>, DateTime<Utc>) {
+        let mut times: Vec<DateTime<Utc>> = self.rows.iter().map(|r| r.last_timestamp).collect();
+        for r in self.rows {
+            times.extend([r.p10_at, r.p50_at, r.p90_at].into_iter().flatten());
+        }
+        times.extend(self.review);
+        let lo = times.iter().min().copied().unwrap_or_default();
+        let hi = times.iter().max().copied().unwrap_or(lo);
+        let pad = ((hi - lo) / 12).max(chrono::TimeDelta::hours(1));
+        (lo - pad / 3, hi + pad)
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, plotters::coord::Shift>,
+    ) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        root.fill(&WHITE)?;
+        let (t0, t1) = self.time_range();
+        let n = self.rows.len();
+        let widest = self
+            .rows
+            .iter()
+            .map(|r| r.series.chars().count())
+            .max()
+            .unwrap_or(8);
+        let mut chart = ChartBuilder::on(root)
+            .caption(
+                "When each series reaches capacity: 10th to 90th percentile, median marked",
+                (FONT, 22).into_font(),
+            )
+            .margin(20)
+            .x_label_area_size(40)
+            .y_label_area_size(20 + 9 * widest.clamp(6, 40) as u32)
+            .build_cartesian_2d(t0..t1, 0.0..n as f64)?;
+        let span_days = (t1 - t0).num_hours() as f64 / 24.0;
+        let time_format = if span_days > 3.0 {
+            "%d %b"
+        } else {
+            "%d %b %H:%M"
+        };
+        let row_name = |y: &f64| -> String {
+            let i = n as f64 - y - 0.5;
+            let near = (i - i.round()).abs() < 0.01 && i > -0.5;
+            near.then(|| self.rows.get(i.round() as usize).map(|r| r.series.clone()))
+                .flatten()
+                .unwrap_or_default()
+        };
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(2 * n + 1)
+            .y_label_formatter(&row_name)
+            .x_labels(10)
+            .x_label_formatter(&|t: &DateTime<Utc>| t.format(time_format).to_string())
+            .x_desc("time (UTC)")
+            .label_style((FONT, 14))
+            .axis_desc_style((FONT, 15))
+            .light_line_style(WHITE)
+            .bold_line_style(RGBColor(225, 225, 225))
+            .draw()?;
+        for (i, r) in self.rows.iter().enumerate() {
+            self.draw_row(&mut chart, root, r, n as f64 - i as f64 - 0.5, t1)?;
+        }
+        if let Some(review) = self.review {
+            let style = CAPACITY_COLOR.stroke_width(2);
+            chart.draw_series(DashedLineSeries::new(
+                [(review, 0.0), (review, n as f64)],
+                8,
+                5,
+                style,
+            ))?;
+            let (x, y) = chart.backend_coord(&(review, n as f64));
+            let text = format!("review {}", review.format("%d %b %Y"));
+            root.draw(&Text::new(
+                text,
+                (x + 6, y + 2),
+                (FONT, 14).into_font().color(&CAPACITY_COLOR),
+            ))?;
+        }
+        Ok(())
+    }
+
+    fn draw_row<DB: DrawingBackend>(
+        &self,
+        chart: &mut ChartContext<
+            '_,
+            DB,
+            Cartesian2d<RangedDateTime<DateTime<Utc>>, RangedCoordf64>,
+        >,
+        root: &DrawingArea<DB, plotters::coord::Shift>,
+        r: &Saturation,
+        y: f64,
+        t1: DateTime<Utc>,
+    ) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        let color = match r.status {
+            Status::Saturated => CAPACITY_COLOR,
+            _ if r.p50_at.is_some() => RGBColor(230, 85, 13),
+            _ => RGBColor(120, 120, 120),
+        };
+        chart.draw_series(std::iter::once(Circle::new(
+            (r.last_timestamp, y),
+            3,
+            HISTORY_COLOR.filled(),
+        )))?;
+        let end = r.p90_at.unwrap_or(t1);
+        if let Some(start) = r.p10_at {
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(start, y - 0.28), (end, y + 0.28)],
+                color.mix(0.45).filled(),
+            )))?;
+        }
+        if let Some(median) = r.p50_at {
+            chart.draw_series(std::iter::once(PathElement::new(
+                [(median, y - 0.38), (median, y + 0.38)],
+                color.stroke_width(4),
+            )))?;
+        }
+        let note = match (r.status, r.p50_at) {
+            (Status::Saturated, _) => "already at capacity".to_string(),
+            (_, Some(m)) => format!(
+                "{} · {:.0} %",
+                m.format("%d %b %H:%M"),
+                100.0 * r.probability
+            ),
+            _ if r.probability > 0.0 => {
+                format!("{:.0} % within the horizon", 100.0 * r.probability)
+            }
+            _ => "clear".to_string(),
+        };
+        let at = if r.p10_at.is_some() {
+            end
+        } else {
+            r.last_timestamp
+        };
+        let (x, yy) = chart.backend_coord(&(at, y));
+        root.draw(&Text::new(
+            note,
+            (x + 8, yy - 8),
+            (FONT, 14).into_font().color(&color),
+        ))?;
+        Ok(())
+    }
+}
+
 /// The sentence next to the saturation marker.
 fn saturation_label(s: &Saturation) -> String {
     let day = |t: DateTime<Utc>| t.format("%d %b %H:%M").to_string();
     let p = format!("{:.0} %", s.probability * 100.0);
-    match (s.status, s.saturation_at) {
-        (Status::Saturated, _) => format!("already at capacity {}", si(s.capacity)),
+    let cap = si(s.capacity);
+    match (s.status, s.p50_at.or(s.saturation_at)) {
+        (Status::Saturated, _) => format!("already at capacity {cap}"),
         (_, Some(at)) => {
-            let range = match (s.earliest_at, s.latest_at) {
-                (Some(e), Some(l)) => format!(", range {} – {}", day(e), day(l)),
-                (Some(e), None) => format!(", from {}", day(e)),
+            let range = match (s.p10_at, s.p90_at, s.earliest_at, s.latest_at) {
+                (Some(a), Some(b), _, _) => format!(" (80 %: {} – {})", day(a), day(b)),
+                (Some(a), None, _, _) => format!(" (10 % by {})", day(a)),
+                (None, _, Some(e), Some(l)) => format!(" (range {} – {})", day(e), day(l)),
                 _ => String::new(),
             };
-            format!(
-                "reaches {} around {}{range}; probability {p}",
-                si(s.capacity),
-                day(at)
-            )
+            format!("reaches {cap} around {}{range}; probability {p}", day(at))
         }
-        (Status::Crossing, None) => match s.earliest_at {
-            Some(e) => format!(
-                "may reach {} from {}; probability {p}",
-                si(s.capacity),
-                day(e)
-            ),
-            None => format!("may reach {}; probability {p}", si(s.capacity)),
+        (Status::Crossing, None) => match s.p10_at.or(s.earliest_at) {
+            Some(e) => format!("may reach {cap} from {}; probability {p}", day(e)),
+            None => format!("may reach {cap}; probability {p}"),
         },
-        (Status::Clear, _) => format!("stays clear of {} (probability {p})", si(s.capacity)),
+        (Status::Clear, _) => format!("stays clear of {cap} (probability {p})"),
     }
 }
 

@@ -22,7 +22,9 @@ use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 
 use crate::error::{Error, Result};
-use crate::forecast::{central_quantile, Forecast};
+use crate::forecast::{central_quantile, Forecast, SamplePaths};
+use crate::series::Step;
+use crate::units::Span;
 
 /// Whether the metric rises to a ceiling or falls to a floor.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,6 +103,200 @@ pub struct Saturation {
     pub latest_at: Option<DateTime<Utc>>,
     /// Probability (0 to 1) of reaching capacity within the horizon.
     pub probability: f64,
+    /// The 10th percentile of the crossing time: the date by which one in ten
+    /// simulated futures has reached capacity (empty when fewer do).
+    pub p10_at: Option<DateTime<Utc>>,
+    /// The median crossing time (empty when fewer than half the futures cross).
+    pub p50_at: Option<DateTime<Utc>>,
+    /// The 90th percentile of the crossing time.
+    pub p90_at: Option<DateTime<Utc>>,
+    /// Probability of reaching capacity by the date asked for (`--by`).
+    pub probability_by: Option<f64>,
+    /// The capacity that keeps the probability of reaching it before the date asked
+    /// for under the risk asked for (`--need-until`, `--risk`).
+    pub capacity_needed: Option<f64>,
+}
+
+impl Saturation {
+    /// The median time left before capacity is reached, from the last observation.
+    pub fn time_left(&self) -> Option<chrono::TimeDelta> {
+        self.p50_at.map(|t| t - self.last_timestamp)
+    }
+}
+
+/// When each simulated future first reaches capacity.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CrossingDistribution {
+    /// Number of paths simulated.
+    pub paths: usize,
+    /// The first step (0-based) at which each crossing path reaches capacity,
+    /// sorted; paths that never do within the horizon are not listed.
+    pub steps: Vec<usize>,
+}
+
+impl CrossingDistribution {
+    /// The crossing steps of `paths` against `capacity` (`>=` up, `<=` down).
+    pub fn of(paths: &SamplePaths, capacity: f64, direction: Direction) -> Self {
+        let mut steps: Vec<usize> = paths
+            .paths
+            .rows()
+            .into_iter()
+            .filter_map(|row| row.iter().position(|&v| direction.reaches(v, capacity)))
+            .collect();
+        steps.sort_unstable();
+        CrossingDistribution {
+            paths: paths.n_paths(),
+            steps,
+        }
+    }
+
+    /// The share of paths that reach capacity within the horizon.
+    pub fn probability(&self) -> f64 {
+        self.steps.len() as f64 / self.paths.max(1) as f64
+    }
+
+    /// The share of paths that reach capacity at or before step `step` (0-based).
+    pub fn probability_by(&self, step: usize) -> f64 {
+        self.steps.partition_point(|&s| s <= step) as f64 / self.paths.max(1) as f64
+    }
+
+    /// The `q` quantile (0 to 1) of the crossing step, counting paths that never
+    /// cross as crossing after the horizon: `None` when fewer than `q` of the
+    /// paths cross.
+    pub fn quantile(&self, q: f64) -> Option<usize> {
+        let rank = (q * self.paths as f64).ceil().max(1.0) as usize;
+        self.steps.get(rank - 1).copied()
+    }
+}
+
+/// A date given absolutely, or as a span after each series' last observation.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Deadline {
+    /// This instant.
+    At(DateTime<Utc>),
+    /// This long after the last observation.
+    After(Span),
+}
+
+impl Deadline {
+    /// The instant for a series whose last observation is at `last`, with `step`.
+    /// A deadline before the last observation is an error.
+    pub fn resolve(&self, last: DateTime<Utc>, step: Step) -> Result<DateTime<Utc>> {
+        let at = match *self {
+            Deadline::At(t) => t,
+            Deadline::After(span) => step.advance(last, span.steps_ceil(step) as i64),
+        };
+        if at <= last {
+            return Err(Error::invalid(format!(
+                "the date {} is not after the last observation {}",
+                at.format("%Y-%m-%dT%H:%M:%SZ"),
+                last.format("%Y-%m-%dT%H:%M:%SZ")
+            )));
+        }
+        Ok(at)
+    }
+}
+
+impl FromStr for Deadline {
+    type Err = Error;
+
+    /// A timestamp in any of the input forms (`2025-06-30`), or a span (`30d`).
+    fn from_str(s: &str) -> Result<Self> {
+        if let Ok(t) = crate::ingest::parse_timestamp(s) {
+            if s.contains('-') || s.contains(':') {
+                return Ok(Deadline::At(t));
+            }
+        }
+        s.parse::<Span>().map(Deadline::After).map_err(|_| {
+            Error::invalid(format!(
+                "cannot read '{s}' as a date (2025-06-30) or a span after the last observation (30d)"
+            ))
+        })
+    }
+}
+
+/// The further questions a saturation assessment can answer from sample paths.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Questions {
+    /// The probability of reaching capacity by this date.
+    pub by: Option<DateTime<Utc>>,
+    /// The capacity needed until this date, at this risk (0 to 1).
+    pub need_until: Option<(DateTime<Utc>, f64)>,
+}
+
+/// Assess a forecast and its sample paths against a capacity: the contract's
+/// columns (dates from the forecast; the probability, now, from the paths) plus
+/// the crossing-time percentiles and the answers to `questions`.
+pub fn assess_paths(
+    forecast: &Forecast,
+    paths: &SamplePaths,
+    last_timestamp: DateTime<Utc>,
+    last_value: f64,
+    capacity: f64,
+    direction: Direction,
+    questions: &Questions,
+) -> Result<Saturation> {
+    let mut row = assess(forecast, last_timestamp, last_value, capacity, direction)?;
+    if paths.horizon() != forecast.horizon() || paths.n_paths() == 0 {
+        return Err(Error::invalid(format!(
+            "{} paths of {} steps for a forecast of {} steps",
+            paths.n_paths(),
+            paths.horizon(),
+            forecast.horizon()
+        )));
+    }
+    let crossing = CrossingDistribution::of(paths, capacity, direction);
+    let at = |step: Option<usize>| step.map(|s| forecast.timestamps[s]);
+    row.probability = crossing.probability();
+    row.p10_at = at(crossing.quantile(0.1));
+    row.p50_at = at(crossing.quantile(0.5));
+    row.p90_at = at(crossing.quantile(0.9));
+    if row.status == Status::Clear && row.probability > 0.0 {
+        row.status = Status::Crossing;
+    }
+    let steps_until = |date: DateTime<Utc>| forecast.timestamps.partition_point(|&t| t <= date);
+    if let Some(by) = questions.by {
+        row.probability_by = Some(match steps_until(by) {
+            0 => 0.0,
+            k => crossing.probability_by(k - 1),
+        });
+    }
+    if let Some((until, risk)) = questions.need_until {
+        if !(risk > 0.0 && risk < 1.0) {
+            return Err(Error::invalid(format!(
+                "the risk must be between 0 and 1, got {risk}"
+            )));
+        }
+        let k = steps_until(until).max(1);
+        row.capacity_needed = Some(capacity_needed(paths, k, risk, direction));
+    }
+    Ok(row)
+}
+
+/// The capacity reached before step `k` by only `risk` of the paths: the
+/// `1 - risk` quantile of the paths' highest values (up), or the `risk` quantile of
+/// their lowest (down).
+fn capacity_needed(paths: &SamplePaths, k: usize, risk: f64, direction: Direction) -> f64 {
+    let mut extremes: Vec<f64> = paths
+        .paths
+        .rows()
+        .into_iter()
+        .map(|row| {
+            let window = row.iter().take(k);
+            match direction {
+                Direction::Up => window.fold(f64::NEG_INFINITY, |m, &v| m.max(v)),
+                Direction::Down => window.fold(f64::INFINITY, |m, &v| m.min(v)),
+            }
+        })
+        .collect();
+    extremes.sort_by(f64::total_cmp);
+    let n = extremes.len();
+    let q = match direction {
+        Direction::Up => 1.0 - risk,
+        Direction::Down => risk,
+    };
+    let rank = ((q * n as f64).ceil() as usize).clamp(1, n);
+    extremes[rank - 1]
 }
 
 /// Assess a forecast against a capacity.
@@ -162,6 +358,11 @@ pub fn assess(
         earliest_at,
         latest_at,
         probability: normal_probability(forecast, capacity, direction),
+        p10_at: None,
+        p50_at: None,
+        p90_at: None,
+        probability_by: None,
+        capacity_needed: None,
     })
 }
 
@@ -189,6 +390,51 @@ fn normal_probability(forecast: &Forecast, capacity: f64, direction: Direction) 
     (0..forecast.horizon())
         .map(step_probability)
         .fold(0.0, f64::max)
+}
+
+/// One sentence a person reads: when, how sure, and the answers to the questions.
+///
+/// `db-03 reaches 500G around 14 Mar 2025 09:00 (80 % between 9 Mar 2025 02:00
+/// and 22 Mar 2025 17:00); 62 % chance by 1 Mar 2025 00:00.`
+pub fn describe(row: &Saturation) -> String {
+    let day = |t: DateTime<Utc>| t.format("%-d %b %Y %H:%M").to_string();
+    let cap = crate::plot::si(row.capacity);
+    let percent = |p: f64| format!("{:.0} %", 100.0 * p);
+    let mut text = match (row.status, row.p50_at) {
+        (Status::Saturated, _) => format!(
+            "{} is already at {cap} (last value {})",
+            row.series,
+            crate::plot::si(row.last_value)
+        ),
+        (_, Some(median)) => {
+            let range = match (row.p10_at, row.p90_at) {
+                (Some(a), Some(b)) => format!(" (80 % between {} and {})", day(a), day(b)),
+                (Some(a), None) => format!(
+                    " (10 % by {}, {} within the horizon)",
+                    day(a),
+                    percent(row.probability)
+                ),
+                _ => String::new(),
+            };
+            format!("{} reaches {cap} around {}{range}", row.series, day(median))
+        }
+        (_, None) if row.probability > 0.0 => format!(
+            "{} has a {} chance of reaching {cap} within the horizon",
+            row.series,
+            percent(row.probability)
+        ),
+        _ => format!("{} stays clear of {cap} within the horizon", row.series),
+    };
+    if let Some(p) = row.probability_by {
+        text += &format!("; {} chance by the date asked", percent(p));
+    }
+    if let Some(c) = row.capacity_needed {
+        text += &format!(
+            "; {} needed to stay under the risk asked",
+            crate::plot::si(c)
+        );
+    }
+    text + "."
 }
 
 /// Order a fleet most urgent first: by `saturation_at` (rows without one last),
@@ -275,6 +521,118 @@ mod tests {
         assert!((s.probability - 0.5).abs() < 1e-12);
     }
 
+    /// Paths `a + b h + sigma e` with independent standard normal `e`: the first
+    /// crossing of `c` by step `k` has probability `1 - prod_{h <= k} Phi((c - a - b h) / sigma)`.
+    fn trend_paths(n_paths: usize, horizon: usize) -> SamplePaths {
+        use crate::forecast::rng;
+        use rand_distr::{Distribution, StandardNormal};
+        let mut rng = rng(11);
+        let t0 = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+        let mut paths = ndarray::Array2::zeros((n_paths, horizon));
+        for mut row in paths.rows_mut() {
+            for h in 0..horizon {
+                let e: f64 = StandardNormal.sample(&mut rng);
+                row[h] = 10.0 + 0.5 * (h + 1) as f64 + 2.0 * e;
+            }
+        }
+        SamplePaths {
+            series: "s".into(),
+            model: "m".into(),
+            timestamps: (1..=horizon as i64)
+                .map(|h| t0 + TimeDelta::hours(h))
+                .collect(),
+            paths,
+        }
+    }
+
+    fn exact_crossing_by(k: usize, capacity: f64) -> f64 {
+        let normal = Normal::standard();
+        1.0 - (0..=k)
+            .map(|h| normal.cdf((capacity - 10.0 - 0.5 * (h + 1) as f64) / 2.0))
+            .product::<f64>()
+    }
+
+    #[test]
+    fn crossing_distribution_of_a_noisy_trend_is_exact() {
+        let paths = trend_paths(20_000, 40);
+        let dist = CrossingDistribution::of(&paths, 25.0, Direction::Up);
+        for k in [0, 5, 10, 20, 39] {
+            let exact = exact_crossing_by(k, 25.0);
+            let se = (exact * (1.0 - exact) / 20_000.0).sqrt().max(1e-4);
+            let got = dist.probability_by(k);
+            assert!((got - exact).abs() < 4.0 * se, "step {k}: {got} vs {exact}");
+        }
+        assert_eq!(dist.probability(), dist.probability_by(39));
+        // The median crossing step is where the exact probability passes one half.
+        let median = dist.quantile(0.5).unwrap();
+        assert!(
+            exact_crossing_by(median, 25.0) >= 0.49 && exact_crossing_by(median - 1, 25.0) <= 0.51
+        );
+        assert!(dist.quantile(0.999).is_none() || dist.probability() >= 0.999);
+    }
+
+    #[test]
+    fn fitted_trend_paths_cross_as_the_truth_does() {
+        use crate::forecast::{Curve, FittedModel, Forecaster, TrendRegression, TrendWindow};
+        use crate::series::{RegularSeries, Step};
+        // 4000 points: the parameters are known almost exactly, so the crossing
+        // distribution is that of the true line plus independent noise.
+        use rand_distr::{Distribution, StandardNormal};
+        let mut rng = crate::forecast::rng(5);
+        let start = Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap();
+        let y: Vec<f64> = (0..4000)
+            .map(|i| {
+                let e: f64 = StandardNormal.sample(&mut rng);
+                10.0 + 0.5 * (i as f64 - 3999.0) + 2.0 * e
+            })
+            .collect();
+        let s = RegularSeries::new("s", start, Step::seconds(3600), y).unwrap();
+        let fitted = TrendRegression::new(Curve::Linear)
+            .window(TrendWindow::All)
+            .fit(&s)
+            .unwrap();
+        let f = fitted.predict(40, &[95.0]).unwrap();
+        // The line through the history ends near 10 at its last step, rising 0.5 a step.
+        assert!((f.point[0] - 10.5).abs() < 0.3, "{}", f.point[0]);
+        let simulated = fitted.simulate(40, 20_000, 3).unwrap();
+        let dist = CrossingDistribution::of(&simulated, 25.0 + (f.point[0] - 10.5), Direction::Up);
+        for k in [5, 20, 39] {
+            let exact = exact_crossing_by(k, 25.0);
+            assert!(
+                (dist.probability_by(k) - exact).abs() < 0.03,
+                "step {k}: {} vs {exact}",
+                dist.probability_by(k)
+            );
+        }
+    }
+
+    #[test]
+    fn capacity_needed_of_independent_normals() {
+        let paths = trend_paths(20_000, 10);
+        // The highest of ten steps stays under c with probability 0.95.
+        let needed = capacity_needed(&paths, 10, 0.05, Direction::Up);
+        let normal = Normal::standard();
+        let below = |c: f64| {
+            (0..10)
+                .map(|h| normal.cdf((c - 10.0 - 0.5 * (h + 1) as f64) / 2.0))
+                .product::<f64>()
+        };
+        assert!((below(needed) - 0.95).abs() < 0.01, "{}", below(needed));
+    }
+
+    #[test]
+    fn deadlines() {
+        let last = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+        let step = Step::seconds(3600);
+        let d: Deadline = "2024-01-03".parse().unwrap();
+        assert_eq!(d.resolve(last, step).unwrap(), last + TimeDelta::days(2));
+        let d: Deadline = "30d".parse().unwrap();
+        assert_eq!(d.resolve(last, step).unwrap(), last + TimeDelta::days(30));
+        let d: Deadline = "2023-12-01".parse().unwrap();
+        assert!(d.resolve(last, step).is_err());
+        assert!("soon".parse::<Deadline>().is_err());
+    }
+
     #[test]
     fn ranking_is_most_urgent_first() {
         let t0 = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
@@ -288,6 +646,11 @@ mod tests {
             earliest_at: at,
             latest_at: None,
             probability: 0.5,
+            p10_at: None,
+            p50_at: None,
+            p90_at: None,
+            probability_by: None,
+            capacity_needed: None,
         };
         let mut rows = vec![
             row("c", None, Status::Clear),

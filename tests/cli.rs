@@ -167,12 +167,17 @@ fn saturation_ranks_the_fleet() {
     let mut lines = out.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "series,capacity,status,last_timestamp,last_value,saturation_at,earliest_at,latest_at,probability"
+        "series,capacity,status,last_timestamp,last_value,saturation_at,earliest_at,latest_at,probability,\
+         p10_at,p50_at,p90_at,time_left"
     );
     let first: Vec<&str> = lines.next().unwrap().split(',').collect();
     assert_eq!(first[0], "log-01");
     assert_eq!(first[1], "500000000000");
     assert_eq!(first[2], "crossing");
+    // log-01 grows 1.6 GB a day from 476 GB: 500 GB about 15 days on.
+    assert!(first[9] <= first[10] && first[10] <= first[11], "{first:?}");
+    let days: i64 = first[12].trim_end_matches('d').parse().expect("days");
+    assert!((12..=18).contains(&days), "{first:?}");
     assert!(!first[5].is_empty() && first[6] <= first[5], "{first:?}");
     for line in lines {
         assert!(line.contains(",clear,"), "{line}");
@@ -525,4 +530,109 @@ fn shared_prophet_files_are_read() {
         "{}",
         stdout(&o)
     );
+}
+
+#[test]
+fn saturation_questions_and_fleet_chart() {
+    let png = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("fleet.png");
+    let o = headroom(&[
+        "saturation",
+        "--input",
+        SAMPLE,
+        "--capacity",
+        "500G",
+        "--horizon",
+        "30d",
+        "--by",
+        "2025-04-25",
+        "--need-until",
+        "30d",
+        "--risk",
+        "0.1",
+        "--plot",
+        s(&png),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    let header: Vec<&str> = out.lines().next().unwrap().split(',').collect();
+    assert_eq!(&header[13..], ["probability_by", "capacity_needed"]);
+    let log: Vec<&str> = out
+        .lines()
+        .find(|l| l.starts_with("log-01,"))
+        .unwrap()
+        .split(',')
+        .collect();
+    let by: f64 = log[13].parse().unwrap();
+    let needed: f64 = log[14].parse().unwrap();
+    // Nearly certain by 25 April; at least 500 GB needed to stay safe for 30 days.
+    assert!(by > 0.9, "{log:?}");
+    assert!(needed > 500e9, "{log:?}");
+    let web: Vec<&str> = out
+        .lines()
+        .find(|l| l.starts_with("web-01,"))
+        .unwrap()
+        .split(',')
+        .collect();
+    assert_eq!(web[13], "0");
+    let web_needed: f64 = web[14].parse().unwrap();
+    assert!(web_needed > 118e9 && web_needed < 140e9, "{web:?}");
+    let bytes = std::fs::read(&png).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+}
+
+#[test]
+fn saturation_bad_questions() {
+    let o = headroom(&["saturation", "--input", SAMPLE, "--capacity", "lots"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("cannot read capacity 'lots'"),
+        "{}",
+        stderr(&o)
+    );
+    let o = headroom(&[
+        "saturation",
+        "--input",
+        SAMPLE,
+        "--capacity",
+        "500G",
+        "--need-until",
+        "30d",
+        "--risk",
+        "1.5",
+    ]);
+    assert_eq!(code(&o), 2);
+    let o = headroom(&[
+        "saturation",
+        "--input",
+        SAMPLE,
+        "--capacity",
+        "500G",
+        "--by",
+        "2025-01-01",
+    ]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("is not after the last observation"),
+        "{}",
+        stderr(&o)
+    );
+    let flat = scratch(
+        "flat.csv",
+        &(0..200).fold(String::from("timestamp,value\n"), |acc, h| {
+            acc + &format!("{},42\n", 1_704_067_200 + h * 3600)
+        }),
+    );
+    let o = headroom(&["saturation", "--input", s(&flat), "--capacity", "50"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains("flat,50,clear,"), "{}", stdout(&o));
+    let o = headroom(&[
+        "saturation",
+        "--input",
+        s(&flat),
+        "--capacity",
+        "40",
+        "--direction",
+        "up",
+    ]);
+    assert!(stdout(&o).contains("flat,40,saturated,"), "{}", stdout(&o));
 }

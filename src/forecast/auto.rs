@@ -6,10 +6,10 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use super::conformal::{ConformalScores, Conformalised};
-use super::decomposed::SeasonalSplit;
+use super::decomposed::{forecasting_options, SeasonalSplit};
 use super::{
     AdjustedModel, Curve, Decomposed, Drift, FittedModel, Forecast, Forecaster, HarmonicRegression,
-    Naive2, SeasonalNaive, TrendRegression,
+    Naive2, SeasonalNaive, TrendRegression, WindowMean,
 };
 use crate::decompose::StlOptions;
 use crate::error::{Error, Result};
@@ -33,6 +33,8 @@ pub enum ModelChoice {
     SeasonalNaive(Option<usize>),
     /// The last value plus the average change.
     Drift,
+    /// The mean of the recent history.
+    Mean,
     /// The M4 benchmark: naive on the classically deseasonalised series (seasonality
     /// tested at the shortest period).
     Naive2,
@@ -45,11 +47,12 @@ pub enum ModelChoice {
 }
 
 /// Every name `--model` takes, with its model.
-const NAMED: [(&str, ModelChoice); 16] = [
+const NAMED: [(&str, ModelChoice); 18] = [
     ("auto", ModelChoice::Auto),
     ("naive", ModelChoice::Naive),
     ("seasonal_naive", ModelChoice::SeasonalNaive(None)),
     ("drift", ModelChoice::Drift),
+    ("window_mean", ModelChoice::Mean),
     ("naive2", ModelChoice::Naive2),
     ("linear_trend", ModelChoice::Trend(Curve::Linear)),
     ("quadratic_trend", ModelChoice::Trend(Curve::Polynomial(2))),
@@ -64,6 +67,7 @@ const NAMED: [(&str, ModelChoice); 16] = [
     ),
     ("stl_drift", ModelChoice::Decomposed(AdjustedModel::Drift)),
     ("stl_naive", ModelChoice::Decomposed(AdjustedModel::Naive)),
+    ("stl_mean", ModelChoice::Decomposed(AdjustedModel::Mean)),
     ("harmonic", ModelChoice::Harmonic),
 ];
 
@@ -91,6 +95,7 @@ impl ModelChoice {
                 series,
             ),
             ModelChoice::Drift => boxed(&Drift, series),
+            ModelChoice::Mean => boxed(&WindowMean::default().longest_period(longest), series),
             ModelChoice::Naive2 => boxed(
                 &Naive2::new(periods.iter().copied().min().unwrap_or(1)),
                 series,
@@ -257,7 +262,7 @@ fn wrap(
     widen_only: bool,
 ) -> Box<dyn FittedModel> {
     let scores = ConformalScores::from_forecasts(pairs.iter().map(|(f, a)| (f, &a[..])));
-    if scores.multiplier(CONFORMAL_LEVEL, 0).is_some() {
+    if scores.multipliers(CONFORMAL_LEVEL, 0).is_some() {
         Box::new(Conformalised::new(model, scores).widen_only(widen_only))
     } else {
         model
@@ -337,8 +342,7 @@ fn candidate_forecasts(
     options: &StlOptions,
     horizon: usize,
 ) -> Vec<Result<Forecast>> {
-    let mut stl = options.clone();
-    stl.coarse_jumps = true;
+    let stl = forecasting_options(options);
     let needs_split = candidates
         .iter()
         .any(|c| matches!(c, ModelChoice::Decomposed(_)));

@@ -2,49 +2,59 @@
 //!
 //! The model is refitted at earlier origins and its forecasts from there are
 //! compared with what happened. Each error at forecast step `h` is divided by the
-//! model's own standard deviation at that step (read off its 95 % interval), which
-//! makes the scores of different steps comparable, so the few refits a history
-//! allows give enough of them. The interval at level `L` is then the model's
-//! interval rescaled so that it covers the `L` quantile of the scores (the
-//! split-conformal quantile, `ceil((m + 1) L) / m`, Vovk et al. 2005; Stankeviciute
-//! et al. 2021 for the per-step version). A model whose intervals were too narrow
-//! gets wider ones, and the reverse.
+//! model's own standard deviation at that step on the side of the error (read off
+//! its 95 % interval), which makes the scores of different steps comparable, so the
+//! few refits a history allows give enough of them; steps are pooled into bins of
+//! at least [`SCORES_PER_BIN`] scores. The bounds of the interval at level `L` are
+//! then the model's own, rescaled to the `(1 - L) / 2` and `(1 + L) / 2` quantiles
+//! of the signed scores of the step's bin (split-conformal quantiles, Vovk et al.
+//! 2005, one per side as in conformalised quantile regression, Romano et al. 2019;
+//! Stankeviciute et al. 2021 for forecasts). Each side is calibrated on its own
+//! errors, so a past drop (a cleanup) widens the lower bound, not the upper one.
 
-use ndarray::Zip;
+use ndarray::Array2;
+use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 
-use super::{central_quantile, check_request, FittedModel, Forecast, Interval, SamplePaths};
+use super::{
+    central_quantile, check_request, check_simulation, rng, FittedModel, Forecast, Interval,
+    SamplePaths,
+};
 use crate::error::Result;
 
 /// The level whose interval gives the model's standard deviation.
 const REFERENCE_LEVEL: f64 = 95.0;
 
-/// Scores a bin of forecast steps needs before it gets its own quantile: 40 puts
-/// the 95 % quantile at the 39th of 40, one score from the top.
-const SCORES_PER_BIN: usize = 40;
+/// Scores a bin of forecast steps needs before it gets its own quantiles: with 40,
+/// the 97.5 % quantile of one side is the largest but one.
+pub const SCORES_PER_BIN: usize = 40;
 
-/// Normalised absolute errors of rolling-origin forecasts, kept by forecast step
-/// and pooled over neighbouring steps into bins of at least [`SCORES_PER_BIN`].
+/// Signed normalised errors of rolling-origin forecasts, by bin of forecast steps.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ConformalScores {
-    /// Sorted scores of each bin of steps.
+    /// Sorted signed scores of each bin of steps.
     bins: Vec<Vec<f64>>,
     /// Steps per bin; steps past the last bin use the last bin.
     width: usize,
+    /// Lag-one autocorrelation of the signed scores along a forecast: how much an
+    /// error persists from one step to the next.
+    persistence: f64,
 }
 
 impl ConformalScores {
-    /// Scores of forecasts against what happened: `|actual - point| / sd` per step,
+    /// Scores of forecasts against what happened: `(actual - point) / sd` per step,
     /// with `sd` from the forecast's 95 % interval on the side of the error. Steps
     /// where the model claims certainty (zero width) are left out.
     pub fn from_forecasts<'a>(pairs: impl IntoIterator<Item = (&'a Forecast, &'a [f64])>) -> Self {
         let z = reference_z();
         let mut by_step: Vec<Vec<f64>> = Vec::new();
+        let (mut lagged, mut squared) = (0.0, 0.0);
         for (forecast, actual) in pairs {
             let Some(interval) = forecast.interval(REFERENCE_LEVEL) else {
                 continue;
             };
+            let mut previous: Option<f64> = None;
             for (h, &y) in actual.iter().enumerate().take(forecast.horizon()) {
                 let point = forecast.point[h];
                 let half = if y >= point {
@@ -53,33 +63,35 @@ impl ConformalScores {
                     point - interval.lower[h]
                 };
                 let sd = half / z;
-                if sd > 0.0 && sd.is_finite() && y.is_finite() {
-                    if by_step.len() <= h {
-                        by_step.resize(h + 1, Vec::new());
-                    }
-                    by_step[h].push((y - point).abs() / sd);
+                if !(sd > 0.0 && sd.is_finite() && y.is_finite()) {
+                    previous = None;
+                    continue;
                 }
+                let score = (y - point) / sd;
+                if by_step.len() <= h {
+                    by_step.resize(h + 1, Vec::new());
+                }
+                by_step[h].push(score);
+                if let Some(p) = previous {
+                    lagged += p * score;
+                    squared += p * p;
+                }
+                previous = Some(score);
             }
         }
-        let total: usize = by_step.iter().map(Vec::len).sum();
-        let steps = by_step.len().max(1);
-        // Bins as narrow as the scores allow: per step when there are many
-        // origins, one pool when there are few.
-        let per_step = (total / steps).max(1);
-        let width = SCORES_PER_BIN.div_ceil(per_step).min(steps);
-        let mut bins: Vec<Vec<f64>> = by_step.chunks(width).map(|c| c.concat()).collect();
-        // A short last bin joins the one before it.
-        if bins.len() > 1 && bins[bins.len() - 1].len() < SCORES_PER_BIN {
-            let last = bins.pop().unwrap_or_default();
-            if let Some(previous) = bins.last_mut() {
-                previous.extend(last);
-            }
+        // Errors are centred near zero by construction of the forecasts, so the
+        // uncentred estimate serves; negative persistence is taken as none.
+        let persistence = if squared > 0.0 {
+            (lagged / squared).clamp(0.0, 0.99)
+        } else {
+            0.0
+        };
+        let (bins, width) = bin(by_step);
+        ConformalScores {
+            bins,
+            width,
+            persistence,
         }
-        for bin in &mut bins {
-            bin.sort_by(f64::total_cmp);
-        }
-        bins.retain(|b| !b.is_empty());
-        ConformalScores { bins, width }
     }
 
     /// Number of scores.
@@ -92,22 +104,63 @@ impl ConformalScores {
         self.bins.is_empty()
     }
 
-    /// The multiplier of the standard deviation that covers `level` percent at
-    /// forecast step `step` (0-based): the `ceil((m + 1) level / 100)`-th smallest
-    /// of the `m` scores of that step's bin, or `None` when there are too few
-    /// scores for that level.
-    pub fn multiplier(&self, level: f64, step: usize) -> Option<f64> {
-        let bin = self
-            .bins
-            .get((step / self.width.max(1)).min(self.bins.len().checked_sub(1)?))?;
+    /// Lag-one autocorrelation of the scores along a forecast (0 to 0.99).
+    pub fn persistence(&self) -> f64 {
+        self.persistence
+    }
+
+    fn bin_of(&self, step: usize) -> Option<&[f64]> {
+        let last = self.bins.len().checked_sub(1)?;
+        Some(&self.bins[(step / self.width.max(1)).min(last)])
+    }
+
+    /// The multipliers of the model's standard deviation below and above the point
+    /// that bound the central `level` percent at forecast step `step` (0-based):
+    /// minus the `(1 - level) / 2` quantile and the `(1 + level) / 2` quantile of
+    /// the step's bin, by the split-conformal rank (`ceil((m + 1) a)`-th of `m`).
+    /// `None` when the bin is too small for that level.
+    pub fn multipliers(&self, level: f64, step: usize) -> Option<(f64, f64)> {
+        let bin = self.bin_of(step)?;
         let m = bin.len();
-        let rank = ((m + 1) as f64 * level / 100.0).ceil() as usize;
-        (rank >= 1 && rank <= m).then(|| bin[rank - 1])
+        let a = (1.0 + level / 100.0) / 2.0;
+        let rank = ((m + 1) as f64 * a).ceil() as usize;
+        if rank > m || rank == 0 {
+            return None;
+        }
+        // The upper quantile is the rank-th smallest; the lower, by symmetry, the
+        // rank-th largest.
+        Some((-bin[m - rank], bin[rank - 1]))
     }
 }
 
+/// Pool per-step scores into bins of at least [`SCORES_PER_BIN`]: per step when
+/// there are many origins, wider when there are few; a short last bin joins the
+/// one before it.
+fn bin(by_step: Vec<Vec<f64>>) -> (Vec<Vec<f64>>, usize) {
+    let total: usize = by_step.iter().map(Vec::len).sum();
+    let steps = by_step.len().max(1);
+    let per_step = (total / steps).max(1);
+    let width = SCORES_PER_BIN.div_ceil(per_step).min(steps);
+    let mut bins: Vec<Vec<f64>> = by_step.chunks(width).map(|c| c.concat()).collect();
+    if bins.len() > 1 && bins[bins.len() - 1].len() < SCORES_PER_BIN {
+        let last = bins.pop().unwrap_or_default();
+        if let Some(previous) = bins.last_mut() {
+            previous.extend(last);
+        }
+    }
+    for b in &mut bins {
+        b.sort_by(f64::total_cmp);
+    }
+    bins.retain(|b| !b.is_empty());
+    (bins, width)
+}
+
 fn reference_z() -> f64 {
-    central_quantile(REFERENCE_LEVEL, |p| Normal::standard().inverse_cdf(p))
+    normal_z(REFERENCE_LEVEL)
+}
+
+fn normal_z(level: f64) -> f64 {
+    central_quantile(level, |p| Normal::standard().inverse_cdf(p))
 }
 
 /// A fitted model whose intervals are rescaled by conformal scores.
@@ -122,6 +175,7 @@ impl std::fmt::Debug for Conformalised {
         f.debug_struct("Conformalised")
             .field("model", &self.inner.name())
             .field("scores", &self.scores.len())
+            .field("widen_only", &self.widen_only)
             .finish()
     }
 }
@@ -136,7 +190,7 @@ impl Conformalised {
         }
     }
 
-    /// Keep the model's own interval where the scores would narrow it.
+    /// Keep the model's own bound where the scores would narrow it.
     pub fn widen_only(mut self, widen_only: bool) -> Self {
         self.widen_only = widen_only;
         self
@@ -147,19 +201,21 @@ impl Conformalised {
         &self.scores
     }
 
-    /// How much wider (above 1) or narrower the 95 % interval is than the model's
-    /// own at forecast step `step`.
-    pub fn scale(&self, step: usize) -> Option<f64> {
-        self.scores
-            .multiplier(REFERENCE_LEVEL, step)
-            .map(|q| q / reference_z())
+    /// Multipliers of the model's standard deviation below and above the point at
+    /// `level` and `step`: the conformal ones, or the normal quantile where there
+    /// are too few scores or (when only widening) where that is wider.
+    fn multipliers(&self, level: f64, step: usize) -> (f64, f64) {
+        let z = normal_z(level);
+        match self.scores.multipliers(level, step) {
+            Some((below, above)) if self.widen_only => (below.max(z), above.max(z)),
+            Some(pair) => pair,
+            None => (z, z),
+        }
     }
 
-    /// The multiplier at `level` and `step`, or `None` to keep the model's own.
-    fn multiplier(&self, level: f64, step: usize) -> Option<f64> {
-        let q = self.scores.multiplier(level, step)?;
-        let own = central_quantile(level, |p| Normal::standard().inverse_cdf(p));
-        (!self.widen_only || q >= own).then_some(q)
+    /// The model's point and standard deviations below and above it, per step.
+    fn spread(&self, horizon: usize) -> Result<Forecast> {
+        self.inner.predict(horizon, &[REFERENCE_LEVEL])
     }
 }
 
@@ -170,59 +226,84 @@ impl FittedModel for Conformalised {
 
     fn predict(&self, horizon: usize, levels: &[f64]) -> Result<Forecast> {
         check_request(horizon, levels)?;
-        let mut wanted: Vec<f64> = levels.to_vec();
-        wanted.push(REFERENCE_LEVEL);
-        let own = self.inner.predict(horizon, &wanted)?;
+        let own = self.spread(horizon)?;
         let Some(reference) = own.interval(REFERENCE_LEVEL).cloned() else {
-            return Ok(own);
+            return self.inner.predict(horizon, levels);
         };
         let z = reference_z();
-        let own_interval = |level: f64| {
-            own.interval(level).cloned().unwrap_or(Interval {
-                level,
-                lower: own.point.clone(),
-                upper: own.point.clone(),
-            })
-        };
         let intervals = levels
             .iter()
             .map(|&level| {
-                let mut interval = own_interval(level);
+                let mut lower = Vec::with_capacity(horizon);
+                let mut upper = Vec::with_capacity(horizon);
                 for h in 0..horizon {
-                    // Too few scores, or narrower than the model's own when only
-                    // widening: that step keeps the model's own bounds.
-                    if let Some(q) = self.multiplier(level, h) {
-                        interval.lower[h] =
-                            own.point[h] - q * (own.point[h] - reference.lower[h]) / z;
-                        interval.upper[h] =
-                            own.point[h] + q * (reference.upper[h] - own.point[h]) / z;
-                    }
+                    let (below, above) = self.multipliers(level, h);
+                    let p = own.point[h];
+                    lower.push(p - below * (p - reference.lower[h]) / z);
+                    upper.push(p + above * (reference.upper[h] - p) / z);
                 }
-                interval
+                Interval {
+                    level,
+                    lower,
+                    upper,
+                }
             })
             .collect();
         Ok(Forecast { intervals, ..own })
     }
 
-    /// The model's own paths, spread about the point forecast at each step by the
-    /// ratio of the conformal 95 % interval to the model's.
+    /// Paths about the point forecast whose errors persist along the path as the
+    /// rolling-origin errors did, an AR(1) of standard normals with the scores'
+    /// [`persistence`](ConformalScores::persistence), scaled above and below the
+    /// point to the conformal 95 % bounds of each side, narrower than the model's
+    /// own where the errors were (a monotone map, so the median path is the point
+    /// forecast). How far a path wanders, and so how often
+    /// it reaches a capacity, depends on that persistence as much as on the width.
     fn simulate(&self, horizon: usize, n_paths: usize, seed: u64) -> Result<SamplePaths> {
-        let mut paths = self.inner.simulate(horizon, n_paths, seed)?;
-        let point = self.inner.predict(horizon, &[])?.point;
-        let scales: Vec<f64> = (0..horizon)
-            .map(|h| {
-                self.multiplier(REFERENCE_LEVEL, h)
-                    .map(|q| q / reference_z())
-                    .unwrap_or(1.0)
-            })
-            .collect();
-        for mut row in paths.paths.rows_mut() {
-            Zip::from(&mut row)
-                .and(&point)
-                .and(&scales)
-                .for_each(|v, &p, &c| *v = p + c * (*v - p));
+        check_simulation(horizon, n_paths)?;
+        // The paths follow the scores both ways, even when the intervals only
+        // widen: a probability of reaching a capacity needs the spread the errors
+        // really had, and a random walk's growing width overstates it for a metric
+        // that fluctuates about a level.
+        let own = self.spread(horizon)?;
+        let z = reference_z();
+        let (upper_sd, lower_sd): (Vec<f64>, Vec<f64>) = match own.interval(REFERENCE_LEVEL) {
+            Some(i) => (0..horizon)
+                .map(|h| {
+                    let (below, above) = self
+                        .scores
+                        .multipliers(REFERENCE_LEVEL, h)
+                        .unwrap_or((z, z));
+                    let p = own.point[h];
+                    (
+                        above.max(0.0) * (i.upper[h] - p) / z / z,
+                        below.max(0.0) * (p - i.lower[h]) / z / z,
+                    )
+                })
+                .unzip(),
+            None => (vec![0.0; horizon], vec![0.0; horizon]),
+        };
+        let rho = self.scores.persistence;
+        let innovation = (1.0 - rho * rho).sqrt();
+        let mut rng = rng(seed);
+        let mut paths = Array2::zeros((n_paths, horizon));
+        for mut path in paths.rows_mut() {
+            let mut e: f64 = StandardNormal.sample(&mut rng);
+            for h in 0..horizon {
+                if h > 0 {
+                    let fresh: f64 = StandardNormal.sample(&mut rng);
+                    e = rho * e + innovation * fresh;
+                }
+                let sd = if e >= 0.0 { upper_sd[h] } else { lower_sd[h] };
+                path[h] = own.point[h] + sd * e;
+            }
         }
-        Ok(paths)
+        Ok(SamplePaths {
+            series: own.series,
+            model: own.model,
+            timestamps: own.timestamps,
+            paths,
+        })
     }
 }
 
@@ -248,15 +329,27 @@ mod tests {
     }
 
     #[test]
-    fn quantile_rank_is_the_split_conformal_one() {
-        let f = forecast(0.0, reference_z(), 19);
-        let actual: Vec<f64> = (1..=19).map(f64::from).collect();
+    fn quantile_ranks_are_the_split_conformal_ones() {
+        // Scores -19..=19 at one step each: one bin of 39.
+        let f = forecast(0.0, reference_z(), 39);
+        let actual: Vec<f64> = (-19..=19).map(f64::from).collect();
         let scores = ConformalScores::from_forecasts([(&f, &actual[..])]);
-        assert_eq!(scores.len(), 19);
-        // One score per step: a single bin. ceil(20 * 0.95) = 19: the largest score.
-        assert_eq!(scores.multiplier(95.0, 0), Some(19.0));
-        assert_eq!(scores.multiplier(50.0, 7), Some(10.0));
-        assert_eq!(scores.multiplier(99.0, 0), None);
+        assert_eq!(scores.len(), 39);
+        // 95 %: a = 0.975, rank ceil(40 * 0.975) = 39: the extremes.
+        assert_eq!(scores.multipliers(95.0, 0), Some((19.0, 19.0)));
+        // 50 %: a = 0.75, rank 30 of 39: 10 on each side.
+        assert_eq!(scores.multipliers(50.0, 7), Some((10.0, 10.0)));
+        assert_eq!(scores.multipliers(99.0, 0), None);
+    }
+
+    #[test]
+    fn each_side_is_calibrated_on_its_own_errors() {
+        // Errors only below the point: the upper bound comes out at zero width.
+        let f = forecast(0.0, reference_z(), 40);
+        let actual: Vec<f64> = (1..=40).map(|k| -(k as f64)).collect();
+        let scores = ConformalScores::from_forecasts([(&f, &actual[..])]);
+        let (below, above) = scores.multipliers(90.0, 0).unwrap();
+        assert!(below > 30.0 && above < 0.0, "{below} {above}");
     }
 
     #[test]
@@ -267,9 +360,11 @@ mod tests {
         let fitted = SeasonalNaive::new(1).fit(&s).unwrap();
         let own = fitted.predict(1, &[95.0]).unwrap();
         let own_half = own.intervals[0].upper[0] - own.point[0];
-        // Past errors were twice the model's standard deviation, everywhere.
+        // Past errors were twice the model's standard deviation, both ways.
         let past = forecast(0.0, reference_z(), 40);
-        let actual = vec![2.0; 40];
+        let actual: Vec<f64> = (0..40)
+            .map(|k| if k % 2 == 0 { 2.0 } else { -2.0 })
+            .collect();
         let wrapped = Conformalised::new(
             Box::new(fitted),
             ConformalScores::from_forecasts([(&past, &actual[..])]),
@@ -277,7 +372,6 @@ mod tests {
         let f = wrapped.predict(1, &[95.0]).unwrap();
         let half = f.intervals[0].upper[0] - f.point[0];
         assert!((half / own_half - 2.0 / reference_z()).abs() < 1e-12);
-        assert!((wrapped.scale(0).unwrap() - 2.0 / reference_z()).abs() < 1e-12);
     }
 
     #[test]
@@ -291,13 +385,23 @@ mod tests {
         let scores = ConformalScores::from_forecasts(
             forecasts.iter().zip(&actuals).map(|(f, a)| (f, &a[..])),
         );
-        let q: Vec<f64> = (0..4)
-            .map(|h| scores.multiplier(95.0, h).unwrap())
+        let upper: Vec<f64> = (0..4)
+            .map(|h| scores.multipliers(95.0, h).unwrap().1)
             .collect();
-        assert!(
-            (q[0] - 0.9).abs() < 1e-12 && (q[1] - 1.8).abs() < 1e-12 && (q[2] - 2.7).abs() < 1e-12,
-            "{q:?}"
+        assert!((upper[0] - 0.9).abs() < 1e-12, "{upper:?}");
+        assert!((upper[1] - 1.8).abs() < 1e-12, "{upper:?}");
+        assert!((upper[2] - 2.7).abs() < 1e-12, "{upper:?}");
+        assert_eq!(
+            upper[3], upper[2],
+            "steps past the scored ones use the last bin"
         );
-        assert_eq!(q[3], q[2], "steps past the scored ones use the last bin");
+    }
+
+    #[test]
+    fn persistence_is_measured_along_forecasts() {
+        let f = forecast(0.0, reference_z(), 50);
+        let smooth: Vec<f64> = (0..50).map(|h| ((h / 10) as f64 - 2.0) + 0.5).collect();
+        let scores = ConformalScores::from_forecasts([(&f, &smooth[..])]);
+        assert!(scores.persistence() > 0.8, "{}", scores.persistence());
     }
 }

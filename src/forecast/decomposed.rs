@@ -13,7 +13,7 @@ use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 
-use super::naive::{Drift, FittedDrift};
+use super::naive::{remove_level_shifts, Drift, FittedDrift, FittedWindowMean, WindowMean};
 use super::trend::{Curve, FittedTrend, TrendRegression, TrendWindow};
 use super::{
     central_quantile, check_request, check_simulation, rng, FittedModel, FittedSeasonalNaive,
@@ -32,6 +32,8 @@ pub enum AdjustedModel {
     Drift,
     /// The last adjusted value.
     Naive,
+    /// The mean of the recent adjusted series.
+    Mean,
 }
 
 impl AdjustedModel {
@@ -41,6 +43,7 @@ impl AdjustedModel {
             AdjustedModel::Trend(c) => c.to_string(),
             AdjustedModel::Drift => "drift".to_string(),
             AdjustedModel::Naive => "naive".to_string(),
+            AdjustedModel::Mean => "mean".to_string(),
         }
     }
 }
@@ -66,6 +69,25 @@ pub struct Decomposed {
     window: TrendWindow,
 }
 
+/// The STL settings the forecasters decompose with: `options` with coarse jumps
+/// (see [`StlOptions::coarse_jumps`]) and robustness weights, unless they say
+/// otherwise. Robust weights keep a level shift (a cleanup) in the adjusted
+/// series as one step instead of letting the seasonal component absorb part of
+/// it for days around it, where no model of the adjusted series could see it
+/// for what it is. [`FORECAST_OUTER_ITERATIONS`] robustness passes suffice for that.
+pub fn forecasting_options(options: &StlOptions) -> StlOptions {
+    let mut o = options.clone();
+    o.coarse_jumps = true;
+    if !o.robust && o.outer_iter.is_none() {
+        o.robust = true;
+        o.outer_iter = Some(FORECAST_OUTER_ITERATIONS);
+    }
+    o
+}
+
+/// Robustness passes of the forecasters' decompositions.
+pub const FORECAST_OUTER_ITERATIONS: usize = 3;
+
 impl Decomposed {
     /// Decompose on these periods and forecast the adjusted series with `adjusted`.
     /// STL settings default to statsmodels' with coarse jumps (see
@@ -73,18 +95,15 @@ impl Decomposed {
     pub fn new(periods: Vec<usize>, adjusted: AdjustedModel) -> Self {
         Decomposed {
             periods,
-            options: StlOptions {
-                coarse_jumps: true,
-                ..Default::default()
-            },
+            options: forecasting_options(&StlOptions::default()),
             adjusted,
             window: TrendWindow::Recent,
         }
     }
 
-    /// STL settings for the decomposition.
+    /// STL settings for the decomposition (passed through [`forecasting_options`]).
     pub fn stl_options(mut self, options: StlOptions) -> Self {
-        self.options = options;
+        self.options = forecasting_options(&options);
         self
     }
 
@@ -101,6 +120,7 @@ enum FittedAdjusted {
     Trend(FittedTrend),
     Drift(FittedDrift),
     Naive(FittedSeasonalNaive),
+    Mean(FittedWindowMean),
 }
 
 impl FittedAdjusted {
@@ -109,6 +129,7 @@ impl FittedAdjusted {
             FittedAdjusted::Trend(m) => m,
             FittedAdjusted::Drift(m) => m,
             FittedAdjusted::Naive(m) => m,
+            FittedAdjusted::Mean(m) => m,
         }
     }
 }
@@ -203,14 +224,29 @@ impl Decomposed {
         let longest = split.periods.iter().copied().max().unwrap_or(1);
         let adjusted = &split.adjusted;
         let fitted = match self.adjusted {
-            AdjustedModel::Trend(curve) => FittedAdjusted::Trend(
-                TrendRegression::new(curve)
-                    .window(self.window)
+            AdjustedModel::Trend(curve) => {
+                // A trend is fitted to the history without its level shifts, so a
+                // cleanup inside the window does not bend the slope.
+                let continuous = RegularSeries::new(
+                    adjusted.name(),
+                    adjusted.start(),
+                    adjusted.step(),
+                    remove_level_shifts(adjusted.values()),
+                )?;
+                FittedAdjusted::Trend(
+                    TrendRegression::new(curve)
+                        .window(self.window)
+                        .longest_period(longest)
+                        .fit(&continuous)?,
+                )
+            }
+            AdjustedModel::Drift => FittedAdjusted::Drift(Drift.fit(adjusted)?),
+            AdjustedModel::Naive => FittedAdjusted::Naive(SeasonalNaive::new(1).fit(adjusted)?),
+            AdjustedModel::Mean => FittedAdjusted::Mean(
+                WindowMean::new(self.window)
                     .longest_period(longest)
                     .fit(adjusted)?,
             ),
-            AdjustedModel::Drift => FittedAdjusted::Drift(Drift.fit(adjusted)?),
-            AdjustedModel::Naive => FittedAdjusted::Naive(SeasonalNaive::new(1).fit(adjusted)?),
         };
         Ok(FittedDecomposed {
             periods: split.periods.clone(),

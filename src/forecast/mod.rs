@@ -31,11 +31,16 @@ pub use auto::{
     Selection, VALIDATION_WINDOWS,
 };
 pub use conformal::{ConformalScores, Conformalised};
-pub use decomposed::{AdjustedModel, Decomposed, FittedDecomposed};
+pub use decomposed::{
+    forecasting_options, AdjustedModel, Decomposed, FittedDecomposed, FORECAST_OUTER_ITERATIONS,
+};
 pub use harmonic::{
     default_harmonics, FittedHarmonic, HarmonicRegression, HarmonicTrend, MAX_CHANGEPOINTS,
 };
-pub use naive::{Drift, FittedDrift, FittedNaive2, FittedSeasonalNaive, Naive2, SeasonalNaive};
+pub use naive::{
+    remove_level_shifts, Drift, FittedDrift, FittedNaive2, FittedSeasonalNaive, FittedWindowMean,
+    Naive2, SeasonalNaive, WindowMean, LEVEL_SHIFT_MADS,
+};
 pub use trend::{Curve, FittedTrend, TrendRegression, TrendWindow};
 
 use crate::error::{Error, Result};

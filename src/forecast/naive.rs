@@ -11,9 +11,12 @@ use serde::{Deserialize, Serialize};
 use ndarray::Array2;
 use rand_distr::{Distribution, StandardNormal};
 
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+use super::trend::TrendWindow;
 use super::{
-    check_request, check_simulation, normal_intervals, rng, FittedModel, Forecast, Forecaster,
-    Origin, SamplePaths,
+    central_quantile, check_request, check_simulation, normal_intervals, rng, symmetric_interval,
+    FittedModel, Forecast, Forecaster, Origin, SamplePaths,
 };
 use crate::error::{Error, Result};
 use crate::series::RegularSeries;
@@ -208,6 +211,10 @@ mod tests {
 /// (a random walk with drift; Hyndman and Athanasopoulos, FPP3 section 5.2). Its
 /// interval at step `h` has standard deviation `sigma * sqrt(h * (1 + h / (n - 1)))`,
 /// where `sigma` is the standard deviation of the changes about their mean.
+///
+/// Changes further than [`LEVEL_SHIFT_MADS`] median absolute deviations from the
+/// median change are left out of the average: a cleanup that frees a disk in one
+/// step is a level shift, not growth, and would otherwise cancel weeks of it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Drift;
 
@@ -233,14 +240,16 @@ impl Forecaster for Drift {
                 format!("the drift model needs at least 3 points, the history has {n}"),
             ));
         }
-        let drift = (y[n - 1] - y[0]) / (n - 1) as f64;
-        let sum_sq: f64 = y.windows(2).map(|w| (w[1] - w[0] - drift).powi(2)).sum();
+        let changes: Vec<f64> = y.windows(2).map(|w| w[1] - w[0]).collect();
+        let kept = without_level_shifts(&changes);
+        let drift = kept.iter().sum::<f64>() / kept.len() as f64;
+        let sum_sq: f64 = kept.iter().map(|d| (d - drift).powi(2)).sum();
         Ok(FittedDrift {
             origin: Origin::of(series),
             last: y[n - 1],
             drift,
-            sigma: (sum_sq / (n - 2) as f64).sqrt(),
-            n,
+            sigma: (sum_sq / (kept.len() - 1).max(1) as f64).sqrt(),
+            n: kept.len() + 1,
         })
     }
 }
@@ -296,9 +305,72 @@ impl FittedModel for FittedDrift {
     }
 }
 
+/// How many median absolute deviations from the median a one-step change must be
+/// to count as a level shift. Under normal changes, 8 MADs (5.4 standard
+/// deviations) is crossed once in tens of millions of steps.
+pub const LEVEL_SHIFT_MADS: f64 = 8.0;
+
+/// The changes without level shifts (all of them when the changes hardly vary).
+fn without_level_shifts(changes: &[f64]) -> Vec<f64> {
+    let shifts = level_shifts(changes);
+    changes
+        .iter()
+        .zip(&shifts)
+        .filter(|(_, &shift)| !shift)
+        .map(|(d, _)| *d)
+        .collect()
+}
+
+/// `values` with every level shift (a one-step change further than
+/// [`LEVEL_SHIFT_MADS`] median absolute deviations from the median change) replaced
+/// by the median change, keeping the last value: the history as it would be
+/// without the cleanups, aligned with where the series is now.
+pub fn remove_level_shifts(values: &[f64]) -> Vec<f64> {
+    let changes: Vec<f64> = values.windows(2).map(|w| w[1] - w[0]).collect();
+    let shifts = level_shifts(&changes);
+    if !shifts.contains(&true) {
+        return values.to_vec();
+    }
+    let mut sorted = changes.clone();
+    sorted.sort_by(f64::total_cmp);
+    let median = sorted[sorted.len() / 2];
+    let mut out = values.to_vec();
+    for t in (0..changes.len()).rev() {
+        let change = if shifts[t] { median } else { changes[t] };
+        out[t] = out[t + 1] - change;
+    }
+    out
+}
+
+/// Which changes are level shifts; none when the changes hardly vary.
+fn level_shifts(changes: &[f64]) -> Vec<bool> {
+    if changes.is_empty() {
+        return Vec::new();
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let centre = median(&mut changes.to_vec());
+    let mad = median(&mut changes.iter().map(|d| (d - centre).abs()).collect());
+    changes
+        .iter()
+        .map(|d| mad > 0.0 && (d - centre).abs() > LEVEL_SHIFT_MADS * mad)
+        .collect()
+}
+
 #[cfg(test)]
 mod drift_tests {
     use super::*;
+
+    /// Uniform noise in [-0.5, 0.5) from a splitmix64 hash of `t`.
+    fn noise(t: usize) -> f64 {
+        let mut z = (t as u64).wrapping_add(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^= z >> 31;
+        (z >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+    }
     use crate::series::Step;
     use chrono::{TimeZone, Utc};
 
@@ -316,6 +388,35 @@ mod drift_tests {
         let paths = fit.simulate(2, 20_000, 4).unwrap();
         let hi = paths.quantile(0.975);
         assert!((hi[0] - f.intervals[0].upper[0]).abs() < 0.05 * half);
+    }
+
+    #[test]
+    fn level_shifts_are_removed_keeping_the_end() {
+        let mut y: Vec<f64> = (0..50).map(|t| t as f64 + 0.5 * noise(t)).collect();
+        for v in &mut y[30..] {
+            *v -= 40.0;
+        }
+        let fixed = remove_level_shifts(&y);
+        assert_eq!(fixed[49], y[49]);
+        assert!(
+            (fixed[0] - (y[0] - 40.0)).abs() < 1.5,
+            "{} vs {}",
+            fixed[0],
+            y[0] - 40.0
+        );
+        assert_eq!(remove_level_shifts(&fixed), fixed);
+    }
+
+    #[test]
+    fn a_cleanup_is_not_negative_growth() {
+        let start = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+        let y: Vec<f64> = (0..200)
+            .map(|t| 100.0 + 2.0 * t as f64 + noise(t) - if t >= 120 { 150.0 } else { 0.0 })
+            .collect();
+        let s = RegularSeries::new("disk", start, Step::seconds(3600), y).unwrap();
+        let f = Drift.fit(&s).unwrap().predict(10, &[]).unwrap();
+        let slope = (f.point[9] - f.point[0]) / 9.0;
+        assert!((slope - 2.0).abs() < 0.1, "{slope}");
     }
 }
 
@@ -437,5 +538,119 @@ impl FittedModel for FittedNaive2 {
         }
         p.model = self.name();
         Ok(p)
+    }
+}
+
+/// The window mean: the mean of the recent history, repeated, with the prediction
+/// interval of one more draw from a normal sample (`s * sqrt(1 + 1/w)`, t
+/// distribution with `w - 1` degrees of freedom) over the window of `w` points
+/// given by [`TrendWindow`]. The model for a metric that fluctuates about a level
+/// (CPU of a steady service), where a random walk would wander off.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WindowMean {
+    window: TrendWindow,
+    longest_period: usize,
+}
+
+impl WindowMean {
+    /// The mean over `window` (default [`TrendWindow::Recent`]).
+    pub fn new(window: TrendWindow) -> Self {
+        WindowMean {
+            window,
+            longest_period: 1,
+        }
+    }
+
+    /// The longest seasonal period of the series (the recent window covers two).
+    pub fn longest_period(mut self, period: usize) -> Self {
+        self.longest_period = period.max(1);
+        self
+    }
+}
+
+/// A fitted window mean.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FittedWindowMean {
+    origin: Origin,
+    mean: f64,
+    sd: f64,
+    w: usize,
+}
+
+impl Forecaster for WindowMean {
+    type Fitted = FittedWindowMean;
+
+    fn fit(&self, series: &RegularSeries) -> Result<FittedWindowMean> {
+        let n = series.len();
+        let w = self.window.length(n, self.longest_period);
+        if w < 2 {
+            return Err(Error::series(
+                series.name(),
+                format!("a window mean needs at least 2 points, the history has {n}"),
+            ));
+        }
+        let recent = &series.values()[n - w..];
+        let mean = recent.iter().sum::<f64>() / w as f64;
+        let var = recent.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (w - 1) as f64;
+        Ok(FittedWindowMean {
+            origin: Origin::of(series),
+            mean,
+            sd: var.sqrt(),
+            w,
+        })
+    }
+}
+
+impl FittedModel for FittedWindowMean {
+    fn name(&self) -> String {
+        "window_mean".to_string()
+    }
+
+    fn predict(&self, horizon: usize, levels: &[f64]) -> Result<Forecast> {
+        check_request(horizon, levels)?;
+        let point = vec![self.mean; horizon];
+        let scale = vec![self.sd * (1.0 + 1.0 / self.w as f64).sqrt(); horizon];
+        let t = StudentsT::new(0.0, 1.0, (self.w - 1) as f64)
+            .map_err(|e| Error::invalid(e.to_string()))?;
+        let intervals = levels
+            .iter()
+            .map(|&level| {
+                symmetric_interval(
+                    level,
+                    &point,
+                    &scale,
+                    central_quantile(level, |p| t.inverse_cdf(p)),
+                )
+            })
+            .collect();
+        Ok(Forecast {
+            series: self.origin.series.clone(),
+            model: self.name(),
+            timestamps: self.origin.future(horizon),
+            point,
+            intervals,
+        })
+    }
+
+    /// Each path draws the level from the mean's sampling distribution, then
+    /// independent normal values about it.
+    fn simulate(&self, horizon: usize, n_paths: usize, seed: u64) -> Result<SamplePaths> {
+        check_simulation(horizon, n_paths)?;
+        let mut rng = rng(seed);
+        let mut paths = Array2::zeros((n_paths, horizon));
+        for mut path in paths.rows_mut() {
+            let z: f64 = StandardNormal.sample(&mut rng);
+            let level = self.mean + self.sd / (self.w as f64).sqrt() * z;
+            for h in 0..horizon {
+                let e: f64 = StandardNormal.sample(&mut rng);
+                path[h] = level + self.sd * e;
+            }
+        }
+        Ok(SamplePaths {
+            series: self.origin.series.clone(),
+            model: self.name(),
+            timestamps: self.origin.future(horizon),
+            paths,
+        })
     }
 }
