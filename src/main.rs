@@ -70,6 +70,10 @@ struct InputArgs {
     /// What to do with missing steps: interpolate them linearly, or refuse the series.
     #[arg(long, default_value = "interpolate", value_parser = parse_gaps)]
     gaps: GapPolicy,
+    /// CloudWatch get-metric-statistics: the statistic to read (Average, Sum, Minimum,
+    /// Maximum, SampleCount, or an extended one such as p95). Default: Average.
+    #[arg(long)]
+    statistic: Option<String>,
 }
 
 #[derive(Args)]
@@ -315,15 +319,25 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
     }
 }
 
-/// Read the input; report series that could not be read.
+/// Read the input; report series that could not be read and what the reader
+/// dropped.
 fn read(input: &InputArgs, tally: &mut Tally) -> Result<Vec<Series>, Error> {
     let options = ReadOptions {
         format: input.format,
         time_column: input.time_column.clone(),
         series_column: input.series_column.clone(),
         value_columns: input.value_column.clone(),
+        statistic: input.statistic.clone(),
     };
-    let Ingested { series, failed } = read_path(&input.input, &options)?;
+    let Ingested {
+        series,
+        failed,
+        notes,
+        ..
+    } = read_path(&input.input, &options)?;
+    for note in &notes {
+        eprintln!("headroom: {}: {note}", input.input);
+    }
     for (name, e) in &failed {
         tally.fail(name, e);
     }
