@@ -55,6 +55,7 @@ pub mod ingest;
 pub mod output;
 pub mod pipeline;
 pub mod plot;
+pub mod resample;
 pub mod saturation;
 pub mod series;
 pub mod units;
