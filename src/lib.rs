@@ -51,6 +51,7 @@
 pub mod decompose;
 mod error;
 pub mod forecast;
+pub mod frame;
 pub mod ingest;
 pub mod output;
 pub mod pipeline;
