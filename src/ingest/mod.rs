@@ -282,6 +282,7 @@ pub fn read_reader(
     if ingested.format.is_none() {
         ingested.format = Some(format);
     }
+    ingested.notes.extend(unused_options(format, options));
     if ingested.series.is_empty() && ingested.failed.is_empty() {
         return Err(Error::Format {
             file: file.to_string(),
@@ -289,6 +290,34 @@ pub fn read_reader(
         });
     }
     Ok(ingested)
+}
+
+/// Options that the format read has no use for: said, not silently ignored.
+fn unused_options(format: Format, options: &ReadOptions) -> Vec<Note> {
+    let json = matches!(format, Format::Prometheus | Format::Cloudwatch);
+    let mut unused = Vec::new();
+    if json && options.time_column.is_some() {
+        unused.push("--time-column");
+    }
+    if json && !options.value_columns.is_empty() {
+        unused.push("--value-column");
+    }
+    if (json || format == Format::Influx) && options.series_column.is_some() {
+        unused.push("--series-column");
+    }
+    if format != Format::Cloudwatch && options.statistic.is_some() {
+        unused.push("--statistic");
+    }
+    unused
+        .into_iter()
+        .map(|flag| {
+            Note::new(
+                None,
+                0,
+                format!("{flag} does not apply to {format} input; ignored"),
+            )
+        })
+        .collect()
 }
 
 /// Read a `series,capacity` CSV for fleets whose members have different limits.
@@ -417,6 +446,19 @@ mod tests {
         let utf16 = [0xFF, 0xFE, b't', 0];
         let err = read_bytes("u.csv", "u", &utf16, &ReadOptions::default()).unwrap_err();
         assert!(err.to_string().contains("UTF-16"));
+    }
+
+    #[test]
+    fn options_that_do_not_apply_are_noted() {
+        let options = ReadOptions::default()
+            .with_statistic("Maximum")
+            .with_time_column("timestamp");
+        let r = read_bytes("t.csv", "t", b"timestamp,value\n2024-01-01,1\n", &options).unwrap();
+        assert_eq!(r.notes.len(), 1);
+        assert_eq!(
+            r.notes[0].to_string(),
+            "--statistic does not apply to long input; ignored"
+        );
     }
 
     #[test]
