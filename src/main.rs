@@ -25,9 +25,10 @@ use headroom::pipeline::{
     DEFAULT_PATHS,
 };
 use headroom::plot::{FleetChart, ForecastChart};
+use headroom::resample::{step_from_seconds, Aggregation, Hygiene};
 use headroom::saturation::{describe, rank, Deadline, Direction, Questions};
 use headroom::units::{parse_capacity, Span};
-use headroom::{Error, GapPolicy, RegulariseOptions, Series};
+use headroom::{Error, GapPolicy, RegulariseOptions, Series, Step};
 
 #[derive(Parser)]
 #[command(
@@ -76,6 +77,20 @@ struct InputArgs {
     /// What to do with missing steps: interpolate them linearly, or refuse the series.
     #[arg(long, default_value = "interpolate", value_parser = parse_gaps)]
     gaps: GapPolicy,
+    /// CloudWatch get-metric-statistics: the statistic to read (Average, Sum, Minimum,
+    /// Maximum, SampleCount, or an extended one such as p95). Default: Average.
+    #[arg(long)]
+    statistic: Option<String>,
+    /// Resample every series to this coarser step (a duration: 5m, 1h, 1d, 1w).
+    #[arg(long, value_parser = parse_step)]
+    step: Option<Step>,
+    /// How --step aggregates the values of one step: mean, max, min, last, sum or p95.
+    #[arg(long, default_value = "mean", value_parser = parse_agg, requires = "step")]
+    agg: Aggregation,
+    /// Read every series as a counter (monotonic, reset to zero on restart) and turn it
+    /// into a per-second rate before anything else.
+    #[arg(long)]
+    rate: bool,
 }
 
 #[derive(Args)]
@@ -345,6 +360,19 @@ fn parse_capacity_arg(s: &str) -> Result<f64, String> {
     parse_capacity(s).map_err(|e| e.to_string())
 }
 
+fn parse_step(s: &str) -> Result<Step, String> {
+    match parse_span(s)? {
+        Span::Seconds(seconds) => step_from_seconds(seconds).map_err(|e| e.to_string()),
+        Span::Steps(_) => Err(format!(
+            "a step is a duration such as 5m, 1h or 1d, not a number of steps ('{s}')"
+        )),
+    }
+}
+
+fn parse_agg(s: &str) -> Result<Aggregation, String> {
+    s.parse::<Aggregation>().map_err(|e| e.to_string())
+}
+
 fn parse_gaps(s: &str) -> Result<GapPolicy, String> {
     match s {
         "interpolate" => Ok(GapPolicy::Interpolate),
@@ -406,23 +434,59 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
     }
 }
 
-/// Read the input; report series that could not be read.
+/// Read the input; report series that could not be read and what the reader
+/// dropped; then turn counters into rates and resample, as asked.
 fn read(input: &InputArgs, tally: &mut Tally) -> Result<Vec<Series>, Error> {
     let options = ReadOptions {
         format: input.format,
         time_column: input.time_column.clone(),
         series_column: input.series_column.clone(),
         value_columns: input.value_column.clone(),
+        statistic: input.statistic.clone(),
     };
-    let Ingested { series, failed } = read_path(&input.input, &options)?;
+    let Ingested {
+        series,
+        failed,
+        notes,
+        ..
+    } = read_path(&input.input, &options)?;
+    for note in &notes {
+        eprintln!("headroom: {}: {note}", input.input);
+    }
     for (name, e) in &failed {
         tally.fail(name, e);
     }
-    Ok(series)
+    let hygiene = Hygiene {
+        rate: input.rate,
+        step: input.step,
+        aggregation: input.agg,
+    };
+    if hygiene.is_identity() {
+        return Ok(series);
+    }
+    let mut cleaned = Vec::with_capacity(series.len());
+    for (s, r) in series
+        .iter()
+        .zip(for_each_series(&series, |s| hygiene.apply(s)))
+    {
+        match r {
+            Ok((s, report)) => {
+                eprintln!("headroom: {report}");
+                cleaned.push(s);
+            }
+            Err(e) => tally.fail(s.name(), &e),
+        }
+    }
+    Ok(cleaned)
 }
 
 fn regularise_options(input: &InputArgs) -> RegulariseOptions {
-    RegulariseOptions::default().with_gaps(input.gaps)
+    let options = RegulariseOptions::default().with_gaps(input.gaps);
+    match input.step {
+        // Resampled series are on this grid already; inferring could pick another.
+        Some(step) => options.with_step(step),
+        None => options,
+    }
 }
 
 /// Prepare every series in parallel, print what regularisation did, and keep the

@@ -3,10 +3,28 @@
 //! [`read_path`] reads a file (or standard input for `-`), detects its format from
 //! the content unless [`ReadOptions::format`] says otherwise, and returns every
 //! series it holds. A series with a bad row fails alone: it is listed in
-//! [`Ingested::failed`] with the file, line and column of the first bad field,
-//! and the other series are still returned.
+//! [`Ingested::failed`] with the file, line and column of the first bad field (or
+//! the place in a JSON reply), and the other series are still returned. Whatever
+//! a reader leaves out on purpose (a repeated header line, an infinite sample)
+//! is listed in [`Ingested::notes`] with the reason.
+//!
+//! One module per format: [`csv`](self) for long and wide CSV (Grafana's exports
+//! included), `prometheus` for the HTTP API's `query_range`/`query` JSON,
+//! `influx` for InfluxDB annotated CSV and `cloudwatch` for the JSON of
+//! `aws cloudwatch get-metric-statistics` and `get-metric-data`.
+//!
+//! CSV is read as a stream in blocks of lines, so a long file of millions of rows
+//! needs memory for its values only, not for its text. JSON and annotated CSV
+//! are read whole.
 
+mod blocks;
+mod cloudwatch;
 mod csv;
+mod dialect;
+mod influx;
+mod json;
+mod layout;
+mod prometheus;
 mod timestamp;
 
 use std::fmt;
@@ -16,11 +34,14 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-pub use self::csv::{SERIES_ALIASES, TIME_ALIASES, VALUE_ALIASES};
+pub use layout::{SERIES_ALIASES, TIME_ALIASES, VALUE_ALIASES};
 pub use timestamp::{parse_timestamp, parse_value};
 
 use crate::error::{Error, Result};
 use crate::series::Series;
+
+/// How many bytes of an input are looked at to detect its format.
+const HEAD_BYTES: u64 = 64 << 10;
 
 /// An input format of the contract.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,14 +93,20 @@ pub struct ReadOptions {
     /// The format; `None` detects it from the content.
     pub format: Option<Format>,
     /// The CSV column holding timestamps (default: the first named as in
-    /// [`TIME_ALIASES`]).
+    /// [`TIME_ALIASES`]; `_time` for InfluxDB).
     pub time_column: Option<String>,
     /// The CSV column holding series names (default: the first named as in
     /// [`SERIES_ALIASES`]).
     pub series_column: Option<String>,
     /// The CSV value columns; with several, each is one series (default: the first
-    /// named as in [`VALUE_ALIASES`], or every other column of a wide file).
+    /// named as in [`VALUE_ALIASES`], or every other column of a wide file; `_value`
+    /// for InfluxDB).
     pub value_columns: Vec<String>,
+    /// The CloudWatch statistic to read from `get-metric-statistics` datapoints
+    /// (`Average`, `Sum`, `Minimum`, `Maximum`, `SampleCount`, or an extended
+    /// statistic such as `p95`). Default: `Average`; when the reply holds a single
+    /// other statistic, that one, with a note.
+    pub statistic: Option<String>,
 }
 
 impl ReadOptions {
@@ -106,15 +133,57 @@ impl ReadOptions {
         self.value_columns.push(name.into());
         self
     }
+
+    /// Read this CloudWatch statistic.
+    pub fn with_statistic(mut self, statistic: impl Into<String>) -> Self {
+        self.statistic = Some(statistic.into());
+        self
+    }
+}
+
+/// Something a reader did on purpose that changes what was read: points dropped
+/// (and why), lines skipped, a choice made for the user.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Note {
+    /// The series concerned; `None` for the input as a whole.
+    pub series: Option<String>,
+    /// How many points were dropped (0 when none were).
+    pub dropped: usize,
+    /// What was done and why.
+    pub message: String,
+}
+
+impl Note {
+    /// A note about `series` (or the whole input).
+    pub fn new(series: Option<&str>, dropped: usize, message: impl Into<String>) -> Self {
+        Note {
+            series: series.map(str::to_string),
+            dropped,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Note {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(series) = &self.series {
+            write!(f, "series {series}: ")?;
+        }
+        f.write_str(&self.message)
+    }
 }
 
 /// What was read from one input.
 #[derive(Debug, Default)]
 pub struct Ingested {
+    /// The format that was read (detected or given).
+    pub format: Option<Format>,
     /// Series read successfully, in order of first appearance.
     pub series: Vec<Series>,
     /// Series that could not be read, with the reason.
     pub failed: Vec<(String, Error)>,
+    /// What the reader dropped or decided, with the reason.
+    pub notes: Vec<Note>,
 }
 
 impl Ingested {
@@ -123,6 +192,11 @@ impl Ingested {
             Ok(s) => self.series.push(s),
             Err(e) => self.failed.push((name.to_string(), e)),
         }
+    }
+
+    /// Points dropped by the reader, over all notes.
+    pub fn dropped(&self) -> usize {
+        self.notes.iter().map(|n| n.dropped).sum()
     }
 }
 
@@ -134,62 +208,116 @@ impl Ingested {
 /// for s in &read.series {
 ///     println!("{}: {} rows", s.name(), s.len());
 /// }
+/// for note in &read.notes {
+///     eprintln!("{note}");
+/// }
 /// ```
 pub fn read_path(path: &str, options: &ReadOptions) -> Result<Ingested> {
-    let mut bytes = Vec::new();
-    let (name, stem) = if path == "-" {
-        std::io::stdin()
-            .read_to_end(&mut bytes)
-            .map_err(|source| Error::Io {
-                path: "<stdin>".into(),
-                source,
-            })?;
-        ("<stdin>".to_string(), "stdin".to_string())
-    } else {
-        bytes = std::fs::read(path).map_err(|source| Error::Io {
-            path: path.into(),
-            source,
-        })?;
-        let stem = Path::new(path)
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| path.to_string());
-        (path.to_string(), stem)
-    };
-    read_bytes(&name, &stem, &bytes, options)
+    if path == "-" {
+        let stdin = std::io::stdin();
+        return read_reader("<stdin>", "stdin", &mut stdin.lock(), options);
+    }
+    let mut file = std::fs::File::open(path).map_err(|source| Error::Io {
+        path: path.into(),
+        source,
+    })?;
+    let stem = Path::new(path)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.to_string());
+    read_reader(path, &stem, &mut file, options)
 }
 
 /// Read an input held in memory. `file` names it in messages; `stem` names a
 /// single unnamed series.
 pub fn read_bytes(file: &str, stem: &str, bytes: &[u8], options: &ReadOptions) -> Result<Ingested> {
-    let text = decode(file, bytes)?;
-    let (format, wide) = match options.format {
-        Some(Format::Long) => (Format::Long, Some(false)),
-        Some(Format::Wide) => (Format::Wide, Some(true)),
-        Some(f) => (f, None),
-        // Detected CSV: the header decides between long and wide.
-        None => (detect(text), None),
+    read_reader(file, stem, &mut &bytes[..], options)
+}
+
+/// Read an input from any reader. CSV is streamed in blocks; JSON and annotated
+/// CSV are read whole. `file` names the input in messages; `stem` names a single
+/// unnamed series.
+pub fn read_reader(
+    file: &str,
+    stem: &str,
+    reader: &mut dyn Read,
+    options: &ReadOptions,
+) -> Result<Ingested> {
+    let io_error = |source| Error::Io {
+        path: file.into(),
+        source,
     };
-    match format {
-        Format::Long | Format::Wide => csv::read_csv(file, stem, text, options, wide),
-        other => Err(Error::Format {
-            file: file.to_string(),
-            message: format!(
-                "{other} input is recognised but not read by this version of headroom; \
-                 export it as CSV (series,timestamp,value)"
-            ),
-        }),
-    }
-    .and_then(|ingested| {
-        if ingested.series.is_empty() && ingested.failed.is_empty() {
-            Err(Error::Format {
-                file: file.to_string(),
-                message: "no series found".to_string(),
-            })
-        } else {
-            Ok(ingested)
+    let mut head = Vec::new();
+    reader
+        .take(HEAD_BYTES)
+        .read_to_end(&mut head)
+        .map_err(io_error)?;
+    check_encoding(file, &head)?;
+    let bom = if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        3
+    } else {
+        0
+    };
+    let head_text = valid_prefix(&head[bom..]);
+    let format = match options.format {
+        Some(f) => f,
+        None => detect(head_text),
+    };
+    let mut ingested = match format {
+        Format::Long | Format::Wide => {
+            let wide = options.format.map(|f| f == Format::Wide);
+            let mut chained = (&head[bom..]).chain(reader);
+            csv::read_csv(file, stem, &mut chained, options, wide, blocks::BLOCK_BYTES)?
         }
-    })
+        Format::Prometheus | Format::Cloudwatch | Format::Influx => {
+            let mut bytes = head;
+            reader.read_to_end(&mut bytes).map_err(io_error)?;
+            let text = decode(file, &bytes)?;
+            match format {
+                Format::Influx => influx::read(file, stem, text, options)?,
+                _ => json::read(file, stem, text, options, options.format)?,
+            }
+        }
+    };
+    if ingested.format.is_none() {
+        ingested.format = Some(format);
+    }
+    ingested.notes.extend(unused_options(format, options));
+    if ingested.series.is_empty() && ingested.failed.is_empty() {
+        return Err(Error::Format {
+            file: file.to_string(),
+            message: "no series found".to_string(),
+        });
+    }
+    Ok(ingested)
+}
+
+/// Options that the format read has no use for: said, not silently ignored.
+fn unused_options(format: Format, options: &ReadOptions) -> Vec<Note> {
+    let json = matches!(format, Format::Prometheus | Format::Cloudwatch);
+    let mut unused = Vec::new();
+    if json && options.time_column.is_some() {
+        unused.push("--time-column");
+    }
+    if json && !options.value_columns.is_empty() {
+        unused.push("--value-column");
+    }
+    if (json || format == Format::Influx) && options.series_column.is_some() {
+        unused.push("--series-column");
+    }
+    if format != Format::Cloudwatch && options.statistic.is_some() {
+        unused.push("--statistic");
+    }
+    unused
+        .into_iter()
+        .map(|flag| {
+            Note::new(
+                None,
+                0,
+                format!("{flag} does not apply to {format} input; ignored"),
+            )
+        })
+        .collect()
 }
 
 /// Read a `series,capacity` CSV for fleets whose members have different limits.
@@ -199,48 +327,76 @@ pub fn read_capacities(path: &str) -> Result<std::collections::HashMap<String, f
         path: path.into(),
         source,
     })?;
+    check_encoding(path, &bytes)?;
     csv::read_capacities(path, decode(path, &bytes)?)
 }
 
-/// Detect the format from the content: JSON replies by their keys, InfluxDB by its
-/// annotation lines, otherwise CSV (long or wide is decided by the header).
+/// Detect the format from the start of the content: JSON replies by their keys
+/// (Prometheus has `status` or `resultType`, CloudWatch `Datapoints` or
+/// `MetricDataResults`), InfluxDB by its annotation lines or its `,result,table,`
+/// header, otherwise CSV (long or wide is decided by the header).
 pub fn detect(text: &str) -> Format {
-    let start = text.trim_start();
+    let start = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
     if start.starts_with('{') || start.starts_with('[') {
-        if start.contains("\"resultType\"") {
-            return Format::Prometheus;
-        }
-        return Format::Cloudwatch;
+        return json::detect(start);
     }
-    if start.starts_with("#datatype")
-        || start.starts_with("#group")
-        || start.starts_with("#default")
+    let first_line = start.lines().next().unwrap_or("");
+    if ["#datatype", "#group", "#default"]
+        .iter()
+        .any(|a| first_line.starts_with(a))
+        || first_line.starts_with(",result,table,")
     {
         return Format::Influx;
     }
     Format::Long
 }
 
-/// The input as UTF-8 text without a byte-order mark. UTF-16 and invalid UTF-8 are
-/// errors that say where.
-fn decode<'a>(file: &str, bytes: &'a [u8]) -> Result<&'a str> {
-    let format_error = |message: String| Error::Format {
-        file: file.to_string(),
-        message,
-    };
-    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-        return Err(format_error(
-            "the file is UTF-16; save it as UTF-8 (for example with iconv -f UTF-16 -t UTF-8)"
-                .to_string(),
-        ));
+/// The longest valid UTF-8 prefix (a head cut in the middle of a character is
+/// still worth detecting on).
+fn valid_prefix(bytes: &[u8]) -> &str {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or(""),
     }
+}
+
+/// UTF-16 (with or without a byte-order mark) is refused with advice: it would
+/// otherwise fail later with a confusing message about the first field.
+fn check_encoding(file: &str, head: &[u8]) -> Result<()> {
+    let with_bom = head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]);
+    let sample = &head[..head.len().min(512)];
+    let nul = sample.iter().filter(|&&b| b == 0).count();
+    if with_bom || (nul > 0 && nul * 4 >= sample.len()) {
+        return Err(Error::Format {
+            file: file.to_string(),
+            message: "line 1: the file is UTF-16; save it as UTF-8 (for example with \
+                      iconv -f UTF-16 -t UTF-8)"
+                .to_string(),
+        });
+    }
+    if let Some(i) = sample.iter().position(|&b| b == 0) {
+        let line = 1 + sample[..i].iter().filter(|&&b| b == b'\n').count();
+        return Err(Error::Format {
+            file: file.to_string(),
+            message: format!("line {line}: a NUL byte; this is not a text file"),
+        });
+    }
+    Ok(())
+}
+
+/// The input as UTF-8 text without a byte-order mark. Invalid UTF-8 is an error
+/// that says where.
+fn decode<'a>(file: &str, bytes: &'a [u8]) -> Result<&'a str> {
     let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
     std::str::from_utf8(bytes).map_err(|e| {
         let offset = e.valid_up_to();
         let line = 1 + bytes[..offset].iter().filter(|&&b| b == b'\n').count();
-        format_error(format!(
-            "line {line}: the file is not valid UTF-8 (byte {offset}); save it as UTF-8"
-        ))
+        Error::Format {
+            file: file.to_string(),
+            message: format!(
+                "line {line}: the file is not valid UTF-8 (byte {offset}); save it as UTF-8"
+            ),
+        }
     })
 }
 
@@ -290,6 +446,19 @@ mod tests {
         let utf16 = [0xFF, 0xFE, b't', 0];
         let err = read_bytes("u.csv", "u", &utf16, &ReadOptions::default()).unwrap_err();
         assert!(err.to_string().contains("UTF-16"));
+    }
+
+    #[test]
+    fn options_that_do_not_apply_are_noted() {
+        let options = ReadOptions::default()
+            .with_statistic("Maximum")
+            .with_time_column("timestamp");
+        let r = read_bytes("t.csv", "t", b"timestamp,value\n2024-01-01,1\n", &options).unwrap();
+        assert_eq!(r.notes.len(), 1);
+        assert_eq!(
+            r.notes[0].to_string(),
+            "--statistic does not apply to long input; ignored"
+        );
     }
 
     #[test]
