@@ -4,35 +4,48 @@
 //! The preamble is read first: a byte-order mark and blank lines are skipped, a
 //! Grafana `sep=;` line sets the delimiter (otherwise the header decides), and
 //! copies of the header right after it (Grafana's "Download for Excel" writes two)
-//! are dropped with a note. Then each block is split into records in one pass
-//! over its bytes ([`Records`]) and each field parsed on its own, so that a bad
-//! field is reported with its file, line and column, a repeated header is skipped
-//! with a note, and a bad series fails alone.
+//! are dropped with a note. Then every block of lines takes one of two paths:
 //!
-//! Why not polars' CSV reader, which the first version used: it reads every
-//! field into Arrow strings first and has to be given the whole text, and the
-//! timestamps must be parsed again afterwards. Streaming blocks through it with
-//! the value columns typed as `Float64` was measured on 10 million rows
-//! (`benches/ingest.rs`): 1.32 s of CPU on two threads, against 0.93 s on one
-//! for this reader, and a bad field could still only be located by a second
-//! reading. polars remains the DataFrame layer ([`crate::frame`]).
+//! - the fast path: polars parses the block with the value columns typed as
+//!   `Float64`, and the timestamps are read by
+//!   [`parse_timestamp`](super::parse_timestamp)'s fast path. It is taken only
+//!   when the block is plain (no `\r`, no blank lines) and every field of it reads
+//!   cleanly, so it never has to say where something went wrong;
+//! - the exact path: each line is split here and each field parsed on its own, so
+//!   that a bad field is reported with its file, line and column, a repeated
+//!   header is skipped, and a bad series fails alone. Any block that the fast path
+//!   declines is read this way, which gives the same values.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::io::Read;
+use std::io::{Cursor, Read};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use polars::prelude::{
+    CsvParseOptions, CsvReadOptions, DataFrame, DataType, NullValues, PlSmallStr, Schema, SerReader,
+};
 
 use super::blocks::for_each_block;
 use super::dialect::{
     detect_separator, lines_with_ends, repeats_header, separator_line, split_header, split_record,
-    Records,
 };
 use super::layout::{resolve_layout, Layout, SERIES_ALIASES};
-use super::timestamp::{parse_timestamp, parse_value, trim};
+use super::timestamp::{parse_timestamp, parse_value};
 use super::{Format, Ingested, Note, ReadOptions};
 use crate::error::{Error, Result};
 use crate::series::Series;
+
+/// Missing-value markers that polars turns into nulls on the fast path (the
+/// exact path accepts them in any case through [`parse_value`]).
+const NULL_MARKERS: [&str; 6] = [
+    "null",
+    "NULL",
+    "Null",
+    "undefined",
+    "Undefined",
+    "UNDEFINED",
+];
 
 /// Read CSV from `reader`. `file` names the input in messages; `stem` names a lone
 /// series; `wide` forces the layout (`None` decides from the header).
@@ -213,6 +226,12 @@ impl Builder {
     }
 }
 
+/// One row of a block as the fast path read it.
+struct FastRow<'a> {
+    name: Option<&'a str>,
+    time: DateTime<Utc>,
+}
+
 /// The reader's state across blocks.
 struct CsvReader {
     file: String,
@@ -222,16 +241,11 @@ struct CsvReader {
     /// Builders in order of first appearance; with a series column, those of one
     /// series name are consecutive, one per value column.
     builders: Vec<Builder>,
-    /// Series name to its group number (order of first appearance); the builders
-    /// of group `g` are `g * values .. (g + 1) * values`.
+    /// Series name to the index of its first builder.
     groups: HashMap<String, usize>,
-    /// Series names by group number.
-    group_names: Vec<String>,
-    /// The group of the previous row. Exports list a series' rows together or
-    /// cycle through the series in the same order at every timestamp, so the
-    /// next row's group is nearly always this one, the next, or the first: most
-    /// rows compare one name and skip the hash.
-    last_group: usize,
+    /// The last series name looked up, and its first builder (rows of one series
+    /// usually come together, so most rows skip the hash).
+    last_group: Option<(String, usize)>,
     rows: usize,
     repeated_headers: Vec<usize>,
 }
@@ -250,8 +264,7 @@ impl CsvReader {
             layout,
             builders,
             groups: HashMap::new(),
-            group_names: Vec::new(),
-            last_group: 0,
+            last_group: None,
             rows: 0,
             repeated_headers: Vec::new(),
         }
@@ -266,79 +279,152 @@ impl CsvReader {
         if text.trim().is_empty() {
             return Ok(());
         }
-        self.parse_block(text, first_line)
+        if is_plain(text) && self.fast_block(text)? {
+            return Ok(());
+        }
+        self.exact_block(text, first_line)
     }
 
     /// The first builder of a series name, created on first sight.
     fn group(&mut self, name: &str) -> usize {
-        let width = self.layout.values.len();
-        let last = self.last_group;
-        for g in [last, last + 1, 0] {
-            if self.group_names.get(g).is_some_and(|n| n == name) {
-                self.last_group = g;
-                return g * width;
+        if let Some((last, index)) = &self.last_group {
+            if last == name {
+                return *index;
             }
         }
-        let g = match self.groups.get(name) {
-            Some(&g) => g,
+        let index = match self.groups.get(name) {
+            Some(&index) => index,
             None => {
-                let g = self.group_names.len();
-                for m in 0..width {
+                let index = self.builders.len();
+                for m in 0..self.layout.values.len() {
                     let full = self.layout.grouped_name(name, m, &self.header);
                     self.builders.push(Builder::new(full));
                 }
-                self.groups.insert(name.to_string(), g);
-                self.group_names.push(name.to_string());
-                g
+                self.groups.insert(name.to_string(), index);
+                index
             }
         };
-        self.last_group = g;
-        g * width
+        match &mut self.last_group {
+            Some((last, i)) => {
+                last.clear();
+                last.push_str(name);
+                *i = index;
+            }
+            None => self.last_group = Some((name.to_string(), index)),
+        }
+        index
     }
 
-    /// Split and parse each line of a block, locating every problem.
-    fn parse_block(&mut self, text: &str, first_line: usize) -> Result<()> {
-        let mut fields = Vec::with_capacity(self.header.len() + 1);
-        let mut times = TimeCache::default();
-        let mut records = Records::new(text, self.separator);
-        let mut line_no = first_line;
-        while let Some((line, split)) = records.next_into(&mut fields) {
-            line_no += 1;
-            let line_no = line_no - 1;
-            if fields.len() == 1 && fields[0].trim().is_empty() {
+    /// The fast path: `Ok(false)` when the block needs the exact path.
+    fn fast_block(&mut self, text: &str) -> Result<bool> {
+        let Some(frame) = self.parse_typed(text) else {
+            return Ok(false);
+        };
+        let used = self.layout.used_columns();
+        let column = |c: usize| &frame.columns()[used.binary_search(&c).unwrap_or(0)];
+        let Ok(times) = column(self.layout.time).str() else {
+            return Ok(false);
+        };
+        let names = match self.layout.series {
+            Some(c) => match column(c).str() {
+                Ok(names) => Some(names),
+                Err(_) => return Ok(false),
+            },
+            None => None,
+        };
+        let mut values = Vec::with_capacity(self.layout.values.len());
+        for &c in &self.layout.values {
+            match column(c).f64() {
+                Ok(v) if v.iter().flatten().all(f64::is_finite) => values.push(v),
+                _ => return Ok(false),
+            }
+        }
+        // Check every row before taking any, so that a declined block is read
+        // exactly once.
+        let mut rows = Vec::with_capacity(frame.height());
+        let mut name_iter = names.map(|n| n.iter());
+        for t in times.iter() {
+            let Some(Ok(time)) = t.map(parse_timestamp) else {
+                return Ok(false);
+            };
+            let name = match name_iter.as_mut().map(|it| it.next().flatten()) {
+                Some(Some(name)) if !name.trim().is_empty() => Some(name.trim()),
+                Some(_) => return Ok(false),
+                None => None,
+            };
+            rows.push(FastRow { name, time });
+        }
+        let mut value_iters: Vec<_> = values.iter().map(|v| v.iter()).collect();
+        for row in &rows {
+            let first = match row.name {
+                Some(name) => self.group(name),
+                None => 0,
+            };
+            for (m, it) in value_iters.iter_mut().enumerate() {
+                let v = it.next().flatten().unwrap_or(f64::NAN);
+                self.builders[first + m].push(row.time, v);
+            }
+        }
+        self.rows += rows.len();
+        Ok(true)
+    }
+
+    /// Parse a block with polars, value columns as `Float64`; `None` when polars
+    /// rejects it (the exact path will say why).
+    fn parse_typed(&self, text: &str) -> Option<DataFrame> {
+        let mut schema = Schema::default();
+        for i in 0..self.header.len() {
+            let dtype = if self.layout.values.contains(&i) {
+                DataType::Float64
+            } else {
+                DataType::String
+            };
+            // Positional names: header names may be empty or odd.
+            schema.with_column(PlSmallStr::from(format!("c{i}")), dtype);
+        }
+        let nulls = NULL_MARKERS.iter().map(|&s| PlSmallStr::from(s)).collect();
+        let parse = CsvParseOptions::default()
+            .with_separator(self.separator)
+            .with_quote_char(Some(b'"'))
+            .with_missing_is_null(true)
+            .with_null_values(Some(NullValues::AllColumns(nulls)));
+        CsvReadOptions::default()
+            .with_has_header(false)
+            .with_schema(Some(Arc::new(schema)))
+            .with_projection(Some(Arc::new(self.layout.used_columns())))
+            .with_parse_options(parse)
+            .with_raise_if_empty(false)
+            .into_reader_with_file_handle(Cursor::new(text.as_bytes()))
+            .finish()
+            .ok()
+    }
+
+    /// The exact path: split and parse each line, locating every problem.
+    fn exact_block(&mut self, text: &str, first_line: usize) -> Result<()> {
+        for (i, (line, _)) in lines_with_ends(text).enumerate() {
+            let line_no = first_line + i;
+            if line.trim().is_empty() {
                 continue;
             }
-            split.map_err(|(column, message)| {
+            let fields = split_record(line, self.separator).map_err(|(column, message)| {
                 self.locate(line_no, column.saturating_sub(1), message)
             })?;
-            if self.is_header_copy(&fields, line) {
+            if fields.len() == self.header.len()
+                && repeats_header(line, self.separator, &self.header)
+            {
                 self.note_repeated_header(line_no);
                 continue;
             }
-            self.parse_row(&fields, line_no, &mut times)?;
+            self.exact_row(&fields, line_no)?;
         }
         Ok(())
     }
 
-    /// A copy of the header among the records (concatenated exports). Only rows
-    /// whose time field is the time column's name are looked at closely.
-    fn is_header_copy(&self, fields: &[Cow<'_, str>], line: &str) -> bool {
-        let time = self.layout.time;
-        fields.len() == self.header.len()
-            && trim(&fields[time]).eq_ignore_ascii_case(&self.header[time])
-            && repeats_header(line, self.separator, &self.header)
-    }
-
-    fn parse_row(
-        &mut self,
-        fields: &[Cow<'_, str>],
-        line_no: usize,
-        times: &mut TimeCache,
-    ) -> Result<()> {
+    fn exact_row(&mut self, fields: &[Cow<'_, str>], line_no: usize) -> Result<()> {
         let field = |i: usize| fields.get(i).map_or("", |f| f.as_ref());
         let first = match self.layout.series {
             Some(c) => {
-                let name = trim(field(c));
+                let name = field(c).trim();
                 if name.is_empty() {
                     return Err(self.locate(line_no, c, "empty series name".to_string()));
                 }
@@ -363,7 +449,7 @@ impl CsvReader {
             }
             return Ok(());
         }
-        let time = match times.parse(field(self.layout.time)) {
+        let time = match parse_timestamp(field(self.layout.time)) {
             Ok(t) => t,
             // In the wide layout a bad time belongs to every series: the file fails.
             Err(m) if self.layout.is_wide() => {
@@ -445,25 +531,10 @@ impl CsvReader {
     }
 }
 
-/// The last timestamp text and its parse: in exports that cycle through the
-/// series, each timestamp repeats once per series, and is parsed once.
-#[derive(Default)]
-struct TimeCache {
-    text: String,
-    time: Option<DateTime<Utc>>,
-}
-
-impl TimeCache {
-    fn parse(&mut self, text: &str) -> std::result::Result<DateTime<Utc>, String> {
-        if let Some(time) = self.time.filter(|_| self.text == text) {
-            return Ok(time);
-        }
-        let time = parse_timestamp(text)?;
-        self.text.clear();
-        self.text.push_str(text);
-        self.time = Some(time);
-        Ok(time)
-    }
+/// True when a block can go to polars as it is: single `\n` line breaks and no
+/// blank lines (polars would read those differently from the exact path).
+fn is_plain(text: &str) -> bool {
+    !text.contains('\r') && !text.contains("\n\n") && !text.starts_with('\n')
 }
 
 /// Read a `series,capacity` table (capacities may carry suffixes such as `500G`).
@@ -550,23 +621,22 @@ mod tests {
     }
 
     #[test]
-    fn line_endings_blank_lines_and_block_sizes_do_not_change_the_result() {
+    fn fast_and_exact_paths_agree() {
         let mut plain = String::from("series,timestamp,value\n");
         for i in 0..300 {
             let name = ["a", "b", "c"][i % 3];
             plain += &format!("{name},{},{}.25\n", 1_700_000_000 + 60 * (i / 3), i);
         }
-        // The same rows with \r\n line endings and blank lines, and with old-Mac
-        // bare \r line endings.
-        let windows = plain.replace('\n', "\r\n").replacen("\r\n", "\r\n\r\n", 2);
-        let mac = plain.replace('\n', "\r");
+        // The same rows, but with \r\n line endings and a blank line: every block
+        // takes the exact path.
+        let messy = plain.replace('\n', "\r\n").replacen("\r\n", "\r\n\r\n", 2);
         for size in [64, 256, BLOCK_BYTES] {
-            let reference = read_text(&plain, size).unwrap();
-            assert_eq!(reference.series.len(), 3);
-            assert_eq!(reference.series[1].len(), 100);
-            assert_eq!(reference.series[1].values()[2], 7.25);
-            assert_eq!(read_text(&windows, size).unwrap().series, reference.series);
-            assert_eq!(read_text(&mac, size).unwrap().series, reference.series);
+            let fast = read_text(&plain, size).unwrap();
+            let exact = read_text(&messy, size).unwrap();
+            assert_eq!(fast.series, exact.series);
+            assert_eq!(fast.series.len(), 3);
+            assert_eq!(fast.series[1].len(), 100);
+            assert_eq!(fast.series[1].values()[2], 7.25);
         }
     }
 

@@ -40,6 +40,17 @@ impl Layout {
             format!("{group}/{}", header[self.values[m]])
         }
     }
+
+    /// Every column the reader needs, in increasing order.
+    pub fn used_columns(&self) -> Vec<usize> {
+        let mut used: Vec<usize> = std::iter::once(self.time)
+            .chain(self.series)
+            .chain(self.values.iter().copied())
+            .collect();
+        used.sort_unstable();
+        used.dedup();
+        used
+    }
 }
 
 /// Decide which columns hold time, series names and values. `wide` forces the

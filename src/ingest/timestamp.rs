@@ -20,7 +20,7 @@ const EPOCH_MILLIS_ABOVE: f64 = 1e11;
 /// assert_eq!(b, c);
 /// ```
 pub fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, String> {
-    let s = trim(text);
+    let s = text.trim();
     if s.is_empty() {
         return Err("empty timestamp".to_string());
     }
@@ -74,17 +74,6 @@ fn parse_any(s: &str) -> Result<DateTime<Utc>, String> {
         }
     }
     Err(unparsable())
-}
-
-/// `text.trim()`, quicker for the usual field that has nothing to trim.
-pub(crate) fn trim(text: &str) -> &str {
-    let plain = |b: Option<&u8>| b.is_some_and(|&b| b > b' ' && b < 0x80);
-    let bytes = text.as_bytes();
-    if plain(bytes.first()) && plain(bytes.last()) {
-        text
-    } else {
-        text.trim()
-    }
 }
 
 /// The common shapes, read by hand: an integer epoch (seconds, or milliseconds above
@@ -194,7 +183,7 @@ fn parse_epoch(s: &str) -> Option<DateTime<Utc>> {
 /// assert!(parse_value("1,234").is_err());
 /// ```
 pub fn parse_value(text: &str) -> Result<f64, String> {
-    let s = trim(text);
+    let s = text.trim();
     if s.is_empty()
         || s.eq_ignore_ascii_case("nan")
         || s.eq_ignore_ascii_case("null")
