@@ -10,14 +10,12 @@
 //! information criterion improves, at most [`MAX_CHANGEPOINTS`] times. BIC's
 //! `log(n)` cost per slope change is the regulariser.
 
-use ndarray::Array2;
-use rand_distr::{ChiSquared, Distribution, StandardNormal};
+use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
 use super::ols::OlsFit;
 use super::{
-    check_request, check_simulation, rng, symmetric_interval, FittedModel, Forecast, Forecaster,
-    Origin, SamplePaths,
+    check_request, symmetric_interval, FittedModel, Forecast, Forecaster, Origin, SamplePaths,
 };
 use crate::error::{Error, Result};
 use crate::series::RegularSeries;
@@ -269,42 +267,23 @@ impl FittedModel for FittedHarmonic {
             .iter()
             .map(|&level| symmetric_interval(level, &point, &se, self.ols.t_multiplier(level)))
             .collect();
-        Ok(Forecast {
-            series: self.origin.series.clone(),
-            model: self.name(),
-            timestamps: self.origin.future(horizon),
-            point,
-            intervals,
-        })
+        Ok(self.origin.forecast(self.name(), point, intervals))
     }
 
     /// Residual scale and coefficients drawn from their sampling distribution per
     /// path, then independent noise per step.
     fn simulate(&self, horizon: usize, n_paths: usize, seed: u64) -> Result<SamplePaths> {
-        check_simulation(horizon, n_paths)?;
-        let mut rng = rng(seed);
-        let df = self.ols.df as f64;
-        let chi = ChiSquared::new(df).map_err(|e| Error::invalid(e.to_string()))?;
-        let p = self.ols.coefficients.len();
         let rows: Vec<Vec<f64>> = (0..horizon)
             .map(|h| self.row((self.n + h) as f64))
             .collect();
-        let mut paths = Array2::zeros((n_paths, horizon));
-        for mut path in paths.rows_mut() {
-            let sigma = self.ols.sigma * (df / chi.sample(&mut rng)).sqrt();
-            let z: Vec<f64> = (0..p).map(|_| StandardNormal.sample(&mut rng)).collect();
-            let b = self.ols.draw_coefficients(sigma, &z);
-            for (h, x) in rows.iter().enumerate() {
-                let e: f64 = StandardNormal.sample(&mut rng);
-                path[h] = b.iter().zip(x).map(|(b, x)| b * x).sum::<f64>() + sigma * e;
-            }
-        }
-        Ok(SamplePaths {
-            series: self.origin.series.clone(),
-            model: self.name(),
-            timestamps: self.origin.future(horizon),
-            paths,
-        })
+        self.origin
+            .simulate(self.name(), horizon, n_paths, seed, |rng, mut path| {
+                let (sigma, b) = self.ols.draw(rng);
+                for (h, x) in rows.iter().enumerate() {
+                    let e: f64 = StandardNormal.sample(rng);
+                    path[h] = b.iter().zip(x).map(|(b, x)| b * x).sum::<f64>() + sigma * e;
+                }
+            })
     }
 }
 

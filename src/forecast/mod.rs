@@ -20,7 +20,7 @@ pub mod ols;
 mod trend;
 
 use chrono::{DateTime, Utc};
-use ndarray::Array2;
+use ndarray::{Array2, ArrayViewMut1};
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
@@ -203,6 +203,46 @@ impl Origin {
         (1..=horizon as i64)
             .map(|k| self.step.advance(self.last, k))
             .collect()
+    }
+
+    /// A forecast from this origin.
+    pub(crate) fn forecast(
+        &self,
+        model: String,
+        point: Vec<f64>,
+        intervals: Vec<Interval>,
+    ) -> Forecast {
+        Forecast {
+            series: self.series.clone(),
+            model,
+            timestamps: self.future(point.len()),
+            point,
+            intervals,
+        }
+    }
+
+    /// `n_paths` paths of `horizon` steps from this origin, each filled by `fill`
+    /// from the seeded generator.
+    pub(crate) fn simulate(
+        &self,
+        model: String,
+        horizon: usize,
+        n_paths: usize,
+        seed: u64,
+        mut fill: impl FnMut(&mut Xoshiro256PlusPlus, ArrayViewMut1<f64>),
+    ) -> Result<SamplePaths> {
+        check_simulation(horizon, n_paths)?;
+        let mut rng = rng(seed);
+        let mut paths = Array2::zeros((n_paths, horizon));
+        for path in paths.rows_mut() {
+            fill(&mut rng, path);
+        }
+        Ok(SamplePaths {
+            series: self.series.clone(),
+            model,
+            timestamps: self.future(horizon),
+            paths,
+        })
     }
 }
 

@@ -8,15 +8,14 @@
 
 use serde::{Deserialize, Serialize};
 
-use ndarray::Array2;
 use rand_distr::{Distribution, StandardNormal};
 
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use super::trend::TrendWindow;
 use super::{
-    central_quantile, check_request, check_simulation, normal_intervals, rng, symmetric_interval,
-    FittedModel, Forecast, Forecaster, Origin, SamplePaths,
+    central_quantile, check_request, normal_intervals, symmetric_interval, FittedModel, Forecast,
+    Forecaster, Origin, SamplePaths,
 };
 use crate::error::{Error, Result};
 use crate::series::RegularSeries;
@@ -98,39 +97,26 @@ impl FittedModel for FittedSeasonalNaive {
         let sd: Vec<f64> = (0..horizon)
             .map(|h| self.sigma * ((h / m + 1) as f64).sqrt())
             .collect();
-        Ok(Forecast {
-            series: self.origin.series.clone(),
-            model: self.name(),
-            timestamps: self.origin.future(horizon),
-            intervals: normal_intervals(&point, &sd, levels),
-            point,
-        })
+        let intervals = normal_intervals(&point, &sd, levels);
+        Ok(self.origin.forecast(self.name(), point, intervals))
     }
 
     /// Each path repeats the last season plus a Gaussian step of `sigma` per
     /// season elapsed: the seasonal random walk the interval formula assumes.
     fn simulate(&self, horizon: usize, n_paths: usize, seed: u64) -> Result<SamplePaths> {
-        check_simulation(horizon, n_paths)?;
         let m = self.period;
-        let mut rng = rng(seed);
-        let mut paths = Array2::zeros((n_paths, horizon));
-        for mut path in paths.rows_mut() {
-            for h in 0..horizon {
-                let previous = if h >= m {
-                    path[h - m]
-                } else {
-                    self.last_season[h]
-                };
-                let e: f64 = StandardNormal.sample(&mut rng);
-                path[h] = previous + self.sigma * e;
-            }
-        }
-        Ok(SamplePaths {
-            series: self.origin.series.clone(),
-            model: self.name(),
-            timestamps: self.origin.future(horizon),
-            paths,
-        })
+        self.origin
+            .simulate(self.name(), horizon, n_paths, seed, |rng, mut path| {
+                for h in 0..horizon {
+                    let previous = if h >= m {
+                        path[h - m]
+                    } else {
+                        self.last_season[h]
+                    };
+                    let e: f64 = StandardNormal.sample(rng);
+                    path[h] = previous + self.sigma * e;
+                }
+            })
     }
 }
 
@@ -270,38 +256,25 @@ impl FittedModel for FittedDrift {
                 self.sigma * (h * (1.0 + h / (self.n - 1) as f64)).sqrt()
             })
             .collect();
-        Ok(Forecast {
-            series: self.origin.series.clone(),
-            model: self.name(),
-            timestamps: self.origin.future(horizon),
-            intervals: normal_intervals(&point, &sd, levels),
-            point,
-        })
+        let intervals = normal_intervals(&point, &sd, levels);
+        Ok(self.origin.forecast(self.name(), point, intervals))
     }
 
     /// Each path draws its drift from the estimate's sampling distribution and
     /// then walks with normal steps of `sigma`.
     fn simulate(&self, horizon: usize, n_paths: usize, seed: u64) -> Result<SamplePaths> {
-        check_simulation(horizon, n_paths)?;
-        let mut rng = rng(seed);
         let drift_sd = self.sigma / ((self.n - 1) as f64).sqrt();
-        let mut paths = Array2::zeros((n_paths, horizon));
-        for mut path in paths.rows_mut() {
-            let z: f64 = StandardNormal.sample(&mut rng);
-            let drift = self.drift + drift_sd * z;
-            let mut level = self.last;
-            for h in 0..horizon {
-                let e: f64 = StandardNormal.sample(&mut rng);
-                level += drift + self.sigma * e;
-                path[h] = level;
-            }
-        }
-        Ok(SamplePaths {
-            series: self.origin.series.clone(),
-            model: self.name(),
-            timestamps: self.origin.future(horizon),
-            paths,
-        })
+        self.origin
+            .simulate(self.name(), horizon, n_paths, seed, |rng, mut path| {
+                let z: f64 = StandardNormal.sample(rng);
+                let drift = self.drift + drift_sd * z;
+                let mut level = self.last;
+                for h in 0..horizon {
+                    let e: f64 = StandardNormal.sample(rng);
+                    level += drift + self.sigma * e;
+                    path[h] = level;
+                }
+            })
     }
 }
 
@@ -623,34 +596,21 @@ impl FittedModel for FittedWindowMean {
                 )
             })
             .collect();
-        Ok(Forecast {
-            series: self.origin.series.clone(),
-            model: self.name(),
-            timestamps: self.origin.future(horizon),
-            point,
-            intervals,
-        })
+        Ok(self.origin.forecast(self.name(), point, intervals))
     }
 
     /// Each path draws the level from the mean's sampling distribution, then
     /// independent normal values about it.
     fn simulate(&self, horizon: usize, n_paths: usize, seed: u64) -> Result<SamplePaths> {
-        check_simulation(horizon, n_paths)?;
-        let mut rng = rng(seed);
-        let mut paths = Array2::zeros((n_paths, horizon));
-        for mut path in paths.rows_mut() {
-            let z: f64 = StandardNormal.sample(&mut rng);
-            let level = self.mean + self.sd / (self.w as f64).sqrt() * z;
-            for h in 0..horizon {
-                let e: f64 = StandardNormal.sample(&mut rng);
-                path[h] = level + self.sd * e;
-            }
-        }
-        Ok(SamplePaths {
-            series: self.origin.series.clone(),
-            model: self.name(),
-            timestamps: self.origin.future(horizon),
-            paths,
-        })
+        let level_sd = self.sd / (self.w as f64).sqrt();
+        self.origin
+            .simulate(self.name(), horizon, n_paths, seed, |rng, mut path| {
+                let z: f64 = StandardNormal.sample(rng);
+                let level = self.mean + level_sd * z;
+                for h in 0..horizon {
+                    let e: f64 = StandardNormal.sample(rng);
+                    path[h] = level + self.sd * e;
+                }
+            })
     }
 }

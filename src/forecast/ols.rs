@@ -2,6 +2,7 @@
 //! decomposition (no normal equations, so a badly scaled design loses no accuracy).
 
 use nalgebra::{DMatrix, DVector};
+use rand_distr::{ChiSquared, Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
@@ -100,6 +101,19 @@ impl OlsFit {
             .zip(shift.iter())
             .map(|(b, s)| b + sigma * s)
             .collect()
+    }
+
+    /// One draw of the residual scale and the coefficients from their sampling
+    /// distribution: `sigma² ~ s² df / chi²(df)`, then the coefficients normal about
+    /// the estimate with that scale ([`draw_coefficients`](Self::draw_coefficients)).
+    pub fn draw(&self, rng: &mut impl rand::Rng) -> (f64, Vec<f64>) {
+        let df = self.df as f64;
+        let chi = ChiSquared::new(df).map(|c| c.sample(rng)).unwrap_or(df);
+        let sigma = self.sigma * (df / chi).sqrt();
+        let z: Vec<f64> = (0..self.coefficients.len())
+            .map(|_| StandardNormal.sample(rng))
+            .collect();
+        (sigma, self.draw_coefficients(sigma, &z))
     }
 
     /// The two-sided multiplier of the t distribution with the residual degrees of

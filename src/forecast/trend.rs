@@ -19,15 +19,11 @@
 
 use std::fmt;
 
-use ndarray::Array2;
-use rand_distr::{ChiSquared, Distribution, StandardNormal};
+use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
 use super::ols::OlsFit;
-use super::{
-    check_request, check_simulation, rng, FittedModel, Forecast, Forecaster, Interval, Origin,
-    SamplePaths,
-};
+use super::{check_request, FittedModel, Forecast, Forecaster, Interval, Origin, SamplePaths};
 use crate::error::{Error, Result};
 use crate::series::RegularSeries;
 
@@ -342,44 +338,25 @@ impl FittedModel for FittedTrend {
                 }
             })
             .collect();
-        Ok(Forecast {
-            series: self.origin.series.clone(),
-            model: self.name(),
-            timestamps: self.origin.future(horizon),
-            point,
-            intervals,
-        })
+        Ok(self.origin.forecast(self.name(), point, intervals))
     }
 
     /// Each path draws the residual scale and coefficients from their sampling
     /// distribution (one trend error shared by the whole path) and adds independent
     /// noise at each step, on the fitted scale, then maps back.
     fn simulate(&self, horizon: usize, n_paths: usize, seed: u64) -> Result<SamplePaths> {
-        check_simulation(horizon, n_paths)?;
-        let mut rng = rng(seed);
-        let df = self.ols.df as f64;
-        let chi = ChiSquared::new(df).map_err(|e| Error::invalid(e.to_string()))?;
-        let p = self.ols.coefficients.len();
         let rows: Vec<Vec<f64>> = (1..=horizon)
             .map(|h| self.row(self.last_t + h as f64))
             .collect();
-        let mut paths = Array2::zeros((n_paths, horizon));
-        for mut path in paths.rows_mut() {
-            let sigma = self.ols.sigma * (df / chi.sample(&mut rng)).sqrt();
-            let z: Vec<f64> = (0..p).map(|_| StandardNormal.sample(&mut rng)).collect();
-            let b = self.ols.draw_coefficients(sigma, &z);
-            for (h, x) in rows.iter().enumerate() {
-                let e: f64 = StandardNormal.sample(&mut rng);
-                let mean: f64 = b.iter().zip(x).map(|(b, x)| b * x).sum();
-                path[h] = self.scale.back(mean + sigma * e);
-            }
-        }
-        Ok(SamplePaths {
-            series: self.origin.series.clone(),
-            model: self.name(),
-            timestamps: self.origin.future(horizon),
-            paths,
-        })
+        self.origin
+            .simulate(self.name(), horizon, n_paths, seed, |rng, mut path| {
+                let (sigma, b) = self.ols.draw(rng);
+                for (h, x) in rows.iter().enumerate() {
+                    let e: f64 = StandardNormal.sample(rng);
+                    let mean: f64 = b.iter().zip(x).map(|(b, x)| b * x).sum();
+                    path[h] = self.scale.back(mean + sigma * e);
+                }
+            })
     }
 }
 
