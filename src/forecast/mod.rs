@@ -10,8 +10,10 @@
 //! automatically.
 
 mod auto;
+mod ets;
 mod naive;
 pub mod ols;
+mod optim;
 mod stl_linear;
 
 use chrono::{DateTime, Utc};
@@ -22,6 +24,11 @@ use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 
 pub use auto::{ModelChoice, Selection};
+pub use ets::{
+    ets_loglik, ets_smooth, AutoEts, Ets, EtsCandidate, EtsErrorType, EtsOutcome, EtsParams,
+    EtsSeason, EtsSelection, EtsSmoothed, EtsSpec, EtsState, EtsTrend, FittedEts,
+    DEFAULT_INTERVAL_PATHS, DEFAULT_INTERVAL_SEED,
+};
 pub use naive::{FittedSeasonalNaive, SeasonalNaive};
 pub use stl_linear::{FittedStlLinear, StlLinear, TrendWindow};
 
