@@ -149,3 +149,116 @@ fn our_fit_is_at_least_as_likely_as_the_reference() {
         );
     }
 }
+
+/// The M4 Hourly training series (one row per series: id, then values).
+fn m4_hourly() -> Vec<(String, Vec<f64>)> {
+    let Some(path) = shared("data/m4/Hourly-train.csv") else {
+        return Vec::new();
+    };
+    let text = std::fs::read_to_string(path).expect("M4 file readable");
+    text.lines()
+        .skip(1)
+        .map(|line| {
+            let mut fields = line.split(',').map(|f| f.trim_matches('"'));
+            let id = fields.next().unwrap_or_default().to_string();
+            let values = fields
+                .filter(|f| !f.is_empty())
+                .map(|f| f.parse::<f64>().expect("a number"))
+                .collect();
+            (id, values)
+        })
+        .collect()
+}
+
+/// Timing and sanity on the 414 M4 Hourly series (run with `--ignored`, ideally
+/// with optimisation: `--config 'profile.dev.package.headroom.opt-level=3'`).
+#[test]
+#[ignore]
+fn m4_hourly_timing() {
+    use headroom::forecast::AutoEts;
+    let all = m4_hourly();
+    if all.is_empty() {
+        return;
+    }
+    let codes = ["ANN", "AAN", "AAdN", "MNN", "MAN", "MAdN"];
+    let mut worse_than_nested = 0;
+    for code in codes {
+        let spec: EtsSpec = code.parse().unwrap();
+        let clock = Instant::now();
+        let mut total_ll = 0.0;
+        let mut refused = 0;
+        for (_, y) in &all {
+            match Ets::new(spec).fit(&series(y.clone())) {
+                Ok(fit) => total_ll += fit.loglik(),
+                Err(_) => refused += 1,
+            }
+        }
+        println!(
+            "{code}: {} fits in {:.1?} (sum loglik {total_ll:.1}, {refused} refused)",
+            all.len() - refused,
+            clock.elapsed()
+        );
+    }
+    let clock = Instant::now();
+    let mut chosen = std::collections::BTreeMap::new();
+    for (_, y) in &all {
+        let s = series(y.clone());
+        let fit = AutoEts::new(1).fit(&s).unwrap();
+        fit.predict(48, &[80.0, 95.0]).unwrap();
+        *chosen.entry(fit.spec().code()).or_insert(0) += 1;
+        // Nested pairs: a richer model should not be clearly less likely.
+        let ll = |code: &str| -> f64 {
+            fit.selection()
+                .unwrap()
+                .candidates
+                .iter()
+                .find(|c| c.spec.code() == code)
+                .and_then(|c| match c.outcome {
+                    headroom::forecast::EtsOutcome::Fitted { loglik, .. } => Some(loglik),
+                    _ => None,
+                })
+                .unwrap_or(f64::NEG_INFINITY)
+        };
+        for (small, big) in [
+            ("ANN", "AAN"),
+            ("ANN", "AAdN"),
+            ("MNN", "MAN"),
+            ("MNN", "MAdN"),
+        ] {
+            if ll(big) < ll(small) - 0.5 {
+                worse_than_nested += 1;
+            }
+        }
+    }
+    println!(
+        "AutoEts non-seasonal, fit + 48-step forecast of 414 series: {:.1?}; chosen {chosen:?}; \
+         {worse_than_nested} nested pairs clearly worse",
+        clock.elapsed()
+    );
+    for code in ["ANA", "AAdA", "MNA", "MAdM"] {
+        let spec = EtsSpec::parse(code, 24).unwrap();
+        let clock = Instant::now();
+        for (_, y) in all
+            .iter()
+            .filter(|(_, y)| y.iter().all(|v| *v > 0.0))
+            .take(20)
+        {
+            let fit = Ets::new(spec).fit(&series(y.clone())).unwrap();
+            fit.predict(48, &[95.0]).unwrap();
+        }
+        println!(
+            "{code} (24): 20 fits + forecasts in {:.1?}",
+            clock.elapsed()
+        );
+    }
+    let clock = Instant::now();
+    let fit = Ets::new(EtsSpec::parse("AAA", 168).unwrap())
+        .fit(&series(all[0].1.clone()))
+        .unwrap();
+    println!(
+        "AAA (168) on {} points: {:.1?}, loglik {:.2}",
+        all[0].1.len(),
+        clock.elapsed(),
+        fit.loglik()
+    );
+}

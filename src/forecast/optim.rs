@@ -214,21 +214,22 @@ fn converged(points: &[Vec<f64>], values: &[f64], lo: usize, settings: &NelderMe
     f_spread <= settings.f_tol * (1.0 + f_lo.abs()) && x_spread <= settings.x_tol
 }
 
-/// Solve `a x = b` in place for a symmetric positive semi-definite `a` (`k` by
-/// `k`, row-major, only the lower triangle read) by Cholesky factorisation. A
-/// matrix that is singular to working precision gets a small ridge
-/// (`1e-10` times its largest diagonal element, growing tenfold until the
-/// factorisation succeeds), which picks a least-norm-like solution along flat
-/// directions instead of failing. Returns `false` when no ridge helps (a zero or
-/// non-finite matrix); `a` is overwritten by the factor.
+/// Solve `a x = b` in place for a symmetric `a` (`k` by `k`, row-major, only the
+/// lower triangle read) by Cholesky factorisation, adding a ridge where `a` is not
+/// positive definite to working precision: `1e-10` times its largest absolute
+/// diagonal element, growing tenfold until the factorisation succeeds. On a
+/// singular positive semi-definite matrix this picks a least-norm-like solution
+/// along flat directions; on an indefinite one, a step of a regularised
+/// (Levenberg-Marquardt) Newton method. Returns `false` when no ridge helps (a
+/// zero or non-finite matrix); `a` is overwritten by the factor.
 pub(crate) fn solve_spd(a: &mut [f64], b: &mut [f64], k: usize) -> bool {
-    let scale = (0..k).map(|i| a[i * k + i]).fold(0.0_f64, f64::max);
+    let scale = (0..k).map(|i| a[i * k + i].abs()).fold(0.0_f64, f64::max);
     if !(scale.is_finite() && scale > 0.0) {
         return false;
     }
     let original: Vec<f64> = a.to_vec();
     let mut ridge = 0.0;
-    for _ in 0..12 {
+    for _ in 0..16 {
         a.copy_from_slice(&original);
         for i in 0..k {
             a[i * k + i] += ridge;
@@ -244,6 +245,18 @@ pub(crate) fn solve_spd(a: &mut [f64], b: &mut [f64], k: usize) -> bool {
         };
     }
     false
+}
+
+/// Solve `a x = b` in place for a symmetric positive definite `a` (`k` by `k`,
+/// row-major, lower triangle read); `false`, with `a` and `b` overwritten, when
+/// `a` is not positive definite to working precision.
+pub(crate) fn solve_pd(a: &mut [f64], b: &mut [f64], k: usize) -> bool {
+    let scale = (0..k).map(|i| a[i * k + i]).fold(0.0_f64, f64::max);
+    if !(scale.is_finite() && scale > 0.0 && cholesky_in_place(a, k, scale * 1e-12)) {
+        return false;
+    }
+    forward_backward(a, b, k);
+    b.iter().all(|v| v.is_finite())
 }
 
 /// Lower Cholesky factor of `a`, in place; `false` when a pivot falls below `tiny`.
