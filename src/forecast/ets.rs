@@ -1015,7 +1015,7 @@ impl<'a> Workspace<'a> {
                 db[i] = db_next;
             }
         }
-        let mut sums = self.weigh(false);
+        let mut sums = self.weigh();
         sums.valid &= yhat.is_finite() && b.is_finite();
         if !self.in_memory {
             self.accumulate_columns();
@@ -1097,7 +1097,7 @@ impl<'a> Workspace<'a> {
         if !positive && !self.in_memory {
             return PassSums::invalid();
         }
-        let mut sums = self.weigh(false);
+        let mut sums = self.weigh();
         sums.valid &= l.is_finite() && b.is_finite();
         if !self.in_memory {
             self.accumulate_columns();
@@ -1106,9 +1106,9 @@ impl<'a> Workspace<'a> {
     }
 
     /// Residual weights (see the fields) and the sums of the objective for the
-    /// predictions in `pred`, or in `scratch` when `shifted`.
-    fn weigh(&mut self, shifted: bool) -> PassSums {
-        let p = if shifted { &self.scratch } else { &self.pred };
+    /// predictions in `pred`.
+    fn weigh(&mut self) -> PassSums {
+        let p = &self.pred;
         let y = self.y;
         if !self.mul_error {
             let mut sse = 0.0;
@@ -2578,4 +2578,448 @@ fn warm_start<'a>(spec: &EtsSpec, fits: &'a [(EtsSpec, Estimate, f64)]) -> Optio
             s.error == EtsErrorType::Additive && s.trend == spec.trend && s.season == spec.season
         })
         .map(|(_, e, _)| e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::series::Step;
+    use chrono::{TimeZone, Utc};
+    use rand::RngExt;
+
+    fn series(values: Vec<f64>) -> RegularSeries {
+        let start = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+        RegularSeries::new("s", start, Step::seconds(3600), values).unwrap()
+    }
+
+    fn spec(code: &str) -> EtsSpec {
+        code.parse().unwrap()
+    }
+
+    /// A reproducible noisy series: level, slope, season of period `m`, noise.
+    fn noisy(n: usize, slope: f64, m: usize, amplitude: f64, noise: f64, seed: u64) -> Vec<f64> {
+        let mut r = rng(seed);
+        (0..n)
+            .map(|t| {
+                let season = amplitude
+                    * (std::f64::consts::TAU * (t % m.max(1)) as f64 / m.max(1) as f64).sin();
+                let e: f64 = StandardNormal.sample(&mut r);
+                100.0 + slope * t as f64 + season + noise * e
+            })
+            .collect()
+    }
+
+    #[test]
+    fn codes_parse_display_and_count_parameters() {
+        for code in ["ANN", "AAN", "AAdN", "MNN", "MAdM", "ANA"] {
+            let s = EtsSpec::parse(code, 12).unwrap();
+            assert_eq!(s.to_string(), code);
+        }
+        let s: EtsSpec = "MAdM(12)".parse().unwrap();
+        assert_eq!(
+            (s.error, s.trend, s.season, s.period),
+            (
+                EtsErrorType::Multiplicative,
+                EtsTrend::Damped,
+                EtsSeason::Multiplicative,
+                12
+            )
+        );
+        assert_eq!(spec("AAdN").period, 1);
+        assert!("AAA".parse::<EtsSpec>().is_err(), "a season needs a period");
+        assert!("AMN".parse::<EtsSpec>().is_err());
+        assert!("AAdN(x)".parse::<EtsSpec>().is_err());
+        assert!(EtsSpec::parse("ANNN", 1).is_err());
+        // statsmodels' counts (see the fixtures' AIC): AAA(12) 18, ANN 3, AAdN 6.
+        assert_eq!(EtsSpec::parse("AAA", 12).unwrap().n_params(), 18);
+        assert_eq!(spec("ANN").n_params(), 3);
+        assert_eq!(spec("AAdN").n_params(), 6);
+        assert!(spec("AAdN").has_exact_intervals() && !spec("MNN").has_exact_intervals());
+    }
+
+    #[test]
+    fn loglik_matches_a_hand_computation() {
+        // ANN, alpha 0.5, level 10: predictions 10, 11, 10.5.
+        let y = [12.0, 10.0, 11.0];
+        let p = EtsParams {
+            alpha: 0.5,
+            beta: 0.0,
+            gamma: 0.0,
+            phi: 1.0,
+        };
+        let s0 = EtsState {
+            level: 10.0,
+            trend: 0.0,
+            seasonal: vec![],
+        };
+        let out = ets_smooth(&spec("ANN"), &p, &s0, &y).unwrap();
+        assert_eq!(out.fitted, vec![10.0, 11.0, 10.5]);
+        let mse = (4.0 + 1.0 + 0.25) / 3.0;
+        let expected = -1.5 * ((2.0 * std::f64::consts::PI * mse).ln() + 1.0);
+        assert!((out.loglik - expected).abs() < 1e-12);
+        // Multiplicative error: relative residuals and the log-prediction term.
+        let m = ets_smooth(&spec("MNN"), &p, &s0, &y).unwrap();
+        let r = [0.2, -1.0 / 11.0, 0.5 / 10.5];
+        let mse = r.iter().map(|r| r * r).sum::<f64>() / 3.0;
+        let expected = -1.5 * ((2.0 * std::f64::consts::PI * mse).ln() + 1.0)
+            - (10.0f64.ln() + 11.0f64.ln() + 10.5f64.ln());
+        assert!((m.loglik - expected).abs() < 1e-12);
+        assert_eq!(m.final_state.level, 10.75);
+    }
+
+    #[test]
+    fn smoothing_rejects_bad_inputs() {
+        let p = EtsParams {
+            alpha: 0.5,
+            beta: 0.1,
+            gamma: 0.1,
+            phi: 0.9,
+        };
+        let flat = EtsState {
+            level: 1.0,
+            trend: 0.0,
+            seasonal: vec![],
+        };
+        let season = EtsState {
+            seasonal: vec![0.0; 4],
+            ..flat.clone()
+        };
+        let ana = EtsSpec::parse("ANA", 4).unwrap();
+        assert!(
+            ets_smooth(&ana, &p, &flat, &[1.0; 8]).is_err(),
+            "seasonal states missing"
+        );
+        assert!(ets_smooth(&ana, &p, &season, &[1.0; 8]).is_ok());
+        let too_fast = EtsParams { beta: 0.6, ..p };
+        assert!(ets_smooth(&spec("AAN"), &too_fast, &flat, &[1.0; 8]).is_err());
+        assert!(
+            ets_smooth(&spec("MNN"), &p, &flat, &[1.0, 0.0]).is_err(),
+            "non-positive data"
+        );
+        let negative = EtsState {
+            level: -5.0,
+            ..flat.clone()
+        };
+        let e = ets_smooth(&spec("MNN"), &p, &negative, &[1.0, 2.0]).unwrap_err();
+        assert!(e.to_string().contains("not positive"), "{e}");
+        assert!(ets_smooth(&spec("ANN"), &p, &flat, &[]).is_err());
+    }
+
+    #[test]
+    fn constant_series_gives_a_flat_forecast_with_zero_width_intervals() {
+        let s = series(vec![7.5; 60]);
+        for code in ["ANN", "AAdN", "MAN", "MNN"] {
+            let fit = Ets::new(spec(code)).fit(&s).unwrap();
+            let f = fit.predict(10, &[80.0, 95.0]).unwrap();
+            assert_eq!(f.point, vec![7.5; 10], "{code}");
+            for i in &f.intervals {
+                assert_eq!(i.lower, vec![7.5; 10], "{code}");
+                assert_eq!(i.upper, vec![7.5; 10], "{code}");
+            }
+            assert!(fit.loglik().is_finite() && fit.aicc().is_finite(), "{code}");
+        }
+        let seasonal = Ets::new(EtsSpec::parse("ANA", 12).unwrap())
+            .fit(&s)
+            .unwrap();
+        assert_eq!(seasonal.predict(13, &[95.0]).unwrap().point, vec![7.5; 13]);
+        let auto = AutoEts::new(12).fit(&s).unwrap();
+        assert_eq!(auto.spec(), spec("ANN"));
+        let skipped = auto
+            .selection()
+            .unwrap()
+            .candidates
+            .iter()
+            .filter(|c| matches!(&c.outcome, EtsOutcome::Skipped { reason } if reason.contains("constant")))
+            .count();
+        assert_eq!(skipped, 14);
+        let paths = auto.simulate(5, 3, 1).unwrap();
+        assert!(paths.paths.iter().all(|v| *v == 7.5));
+    }
+
+    #[test]
+    fn too_little_history_is_an_error_or_a_skipped_candidate() {
+        let e = Ets::new(spec("AAdN"))
+            .fit(&series(vec![1.0, 2.0, 4.0, 3.0, 5.0]))
+            .unwrap_err();
+        assert!(e.to_string().contains("too little history"), "{e}");
+        let ana = EtsSpec::parse("ANA", 24).unwrap();
+        let e = Ets::new(ana)
+            .fit(&series(noisy(40, 0.1, 24, 5.0, 1.0, 1)))
+            .unwrap_err();
+        assert!(e.to_string().contains("two full seasons"), "{e}");
+        // AutoEts fits what it can and says why it skipped the rest.
+        let fit = AutoEts::new(24)
+            .fit(&series(noisy(40, 0.1, 24, 5.0, 1.0, 1)))
+            .unwrap();
+        assert!(!fit.spec().is_seasonal());
+        for c in &fit.selection().unwrap().candidates {
+            if c.spec.is_seasonal() {
+                assert!(
+                    matches!(&c.outcome, EtsOutcome::Skipped { reason } if reason.contains("two full seasons")),
+                    "{c:?}"
+                );
+            }
+        }
+        assert!(AutoEts::new(1).fit(&series(vec![1.0, 2.0, 3.0])).is_err());
+    }
+
+    #[test]
+    fn non_positive_values_exclude_multiplicative_models() {
+        let mut y = noisy(120, 0.05, 12, 3.0, 1.0, 2);
+        y[30] = 0.0;
+        let s = series(y);
+        let e = Ets::new(spec("MNN")).fit(&s).unwrap_err();
+        assert!(e.to_string().contains("strictly positive"), "{e}");
+        let fit = AutoEts::new(12).fit(&s).unwrap();
+        assert!(!fit.spec().is_multiplicative());
+        let candidates = &fit.selection().unwrap().candidates;
+        for c in candidates {
+            let skipped = matches!(&c.outcome, EtsOutcome::Skipped { reason } if reason.contains("value 30 is 0"));
+            assert_eq!(skipped, c.spec.is_multiplicative(), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn restricted_choice_leaves_out_additive_error_with_multiplicative_season() {
+        let specs = AutoEts::new(12).specs();
+        assert_eq!(specs.len(), 15);
+        assert!(!specs
+            .iter()
+            .any(|s| s.code() == "ANM" || s.code() == "AAdM"));
+        assert_eq!(AutoEts::new(12).unrestricted().specs().len(), 18);
+        assert_eq!(AutoEts::new(1).specs().len(), 6);
+    }
+
+    #[test]
+    fn fit_recovers_a_trend_and_a_season() {
+        let y = noisy(240, 0.5, 12, 10.0, 0.5, 3);
+        let fit = Ets::new(EtsSpec::parse("AAA", 12).unwrap())
+            .fit(&series(y.clone()))
+            .unwrap();
+        let f = fit.predict(12, &[95.0]).unwrap();
+        for (h, p) in f.point.iter().enumerate() {
+            let t = (240 + h) as f64;
+            let truth = 100.0
+                + 0.5 * t
+                + 10.0 * (std::f64::consts::TAU * ((240 + h) % 12) as f64 / 12.0).sin();
+            assert!((p - truth).abs() < 2.0, "step {h}: {p} vs {truth}");
+        }
+        assert!(fit.sigma2().sqrt() < 0.7);
+        // Reported seasonal states are normalised to mean zero.
+        let mean = fit.initial_state().seasonal.iter().sum::<f64>() / 12.0;
+        assert!(mean.abs() < 1e-9);
+    }
+
+    #[test]
+    fn fit_is_at_least_as_good_as_its_start_and_nests_sensibly() {
+        let y = noisy(300, 0.2, 1, 0.0, 2.0, 4);
+        let s = series(y.clone());
+        let ann = Ets::new(spec("ANN")).fit(&s).unwrap();
+        let aan = Ets::new(spec("AAN")).fit(&s).unwrap();
+        // AAN with the smallest beta is ANN up to a tiny trend.
+        assert!(aan.loglik() > ann.loglik() - 0.5);
+        let start = heuristic_state(&spec("AAN"), &y);
+        let p = Search::of(&spec("AAN")).params(&Search::of(&spec("AAN")).theta(&START_PARAMS));
+        let ll_start = ets_loglik(&spec("AAN"), &p, &start, &y).unwrap();
+        assert!(aan.loglik() >= ll_start);
+    }
+
+    #[test]
+    fn same_seed_same_paths() {
+        let s = series(
+            noisy(100, 0.3, 1, 0.0, 1.0, 5)
+                .iter()
+                .map(|v| v + 50.0)
+                .collect(),
+        );
+        for code in ["AAdN", "MAN"] {
+            let fit = Ets::new(spec(code)).fit(&s).unwrap();
+            let a = fit.simulate(12, 50, 9).unwrap();
+            assert_eq!(a, fit.simulate(12, 50, 9).unwrap(), "{code}");
+            assert_ne!(a.paths, fit.simulate(12, 50, 10).unwrap().paths, "{code}");
+            assert!(a.paths.iter().all(|v| v.is_finite()));
+            assert_eq!((a.n_paths(), a.horizon()), (50, 12));
+        }
+        let fit = Ets::new(spec("ANN")).fit(&s).unwrap();
+        assert!(fit.simulate(0, 5, 1).is_err() && fit.simulate(5, 0, 1).is_err());
+    }
+
+    #[test]
+    fn simulated_quantiles_agree_with_exact_intervals() {
+        let cases = [
+            (spec("AAdN"), noisy(200, 0.3, 1, 0.0, 1.0, 6)),
+            (
+                EtsSpec::parse("ANA", 6).unwrap(),
+                noisy(120, 0.0, 6, 4.0, 1.0, 7),
+            ),
+            (
+                EtsSpec::parse("AAA", 6).unwrap(),
+                noisy(120, 0.2, 6, 4.0, 1.0, 8),
+            ),
+        ];
+        for (spec, y) in cases {
+            let fit = Ets::new(spec).fit(&series(y)).unwrap();
+            let f = fit.predict(14, &[90.0]).unwrap();
+            let paths = fit.simulate(14, 20_000, 3).unwrap();
+            let (lo, hi) = (paths.quantile(0.05), paths.quantile(0.95));
+            for h in 0..14 {
+                let half = f.intervals[0].upper[h] - f.point[h];
+                // Quantile standard error at n = 20 000 is about 0.015 sd.
+                assert!(
+                    (lo[h] - f.intervals[0].lower[h]).abs() < 0.05 * half,
+                    "{spec} step {h}"
+                );
+                assert!(
+                    (hi[h] - f.intervals[0].upper[h]).abs() < 0.05 * half,
+                    "{spec} step {h}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn multiplicative_models_get_simulated_intervals_around_the_forecast() {
+        let y: Vec<f64> = noisy(144, 0.5, 12, 10.0, 1.0, 9);
+        let fit = Ets::new(EtsSpec::parse("MAM", 12).unwrap())
+            .fit(&series(y))
+            .unwrap();
+        let f = fit.predict(24, &[80.0, 95.0]).unwrap();
+        for h in 0..24 {
+            let (i80, i95) = (&f.intervals[0], &f.intervals[1]);
+            assert!(
+                i95.lower[h] <= i80.lower[h] && i80.lower[h] < f.point[h],
+                "step {h}"
+            );
+            assert!(
+                f.point[h] < i80.upper[h] && i80.upper[h] <= i95.upper[h],
+                "step {h}"
+            );
+        }
+        let width = |h: usize| f.intervals[1].upper[h] - f.intervals[1].lower[h];
+        assert!(width(23) > width(0));
+        assert_eq!(f, fit.predict(24, &[80.0, 95.0]).unwrap(), "reproducible");
+    }
+
+    #[test]
+    fn derivatives_of_the_predictions_match_finite_differences() {
+        let y: Vec<f64> = noisy(60, 0.3, 4, 5.0, 1.0, 10);
+        for code in ["ANN", "AAdN", "MAdN", "AAdA", "MAdM", "ANM"] {
+            let spec = EtsSpec::parse(code, 4).unwrap();
+            let params = EtsParams {
+                alpha: 0.4,
+                beta: 0.1,
+                gamma: 0.2,
+                phi: 0.9,
+            };
+            let rec = Recursion::new(&spec, &params);
+            let start = fix_oldest_season(&spec, heuristic_state(&spec, &y));
+            let layout = Layout::of(&spec);
+            let x = layout.free(&start);
+            let fixed = neutral_season(&spec);
+            let mut ws = Workspace::new(&spec, &y);
+            ws.linearise(&rec, &x, fixed);
+            let (n, k) = (y.len(), layout.k());
+            let predictions = |x: &[f64]| {
+                let mut ring = vec![0.0; spec.season_length()];
+                let (l, b) = layout.unpack(x, fixed, &mut ring);
+                let mut p = vec![0.0; n];
+                rec.filter(l, b, &mut ring, &y, |t, v| p[t] = v);
+                p
+            };
+            assert!(ws
+                .pred
+                .iter()
+                .zip(&predictions(&x))
+                .all(|(a, b)| (a - b).abs() < 1e-9));
+            for i in 0..k {
+                let h = 1e-6 * x[i].abs().max(1.0);
+                let (mut up, mut down) = (x.clone(), x.clone());
+                up[i] += h;
+                down[i] -= h;
+                let (pu, pd) = (predictions(&up), predictions(&down));
+                for t in 0..n {
+                    let numeric = (pu[t] - pd[t]) / (2.0 * h);
+                    let analytic = ws.jac[i * n + t];
+                    assert!(
+                        (numeric - analytic).abs() < 1e-5 * (1.0 + analytic.abs()),
+                        "{code} state {i} step {t}: {numeric} vs {analytic}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn profile_finds_the_best_initial_states() {
+        // At fixed smoothing parameters, no small change of the profiled states
+        // improves the objective.
+        let y: Vec<f64> = noisy(96, 0.4, 8, 6.0, 1.5, 11);
+        for code in ["AAN", "MAdN", "MNA", "MAM"] {
+            let spec = EtsSpec::parse(code, 8).unwrap();
+            let search = Search::of(&spec);
+            let rec = Recursion::new(&spec, &search.params(&search.theta(&START_PARAMS)));
+            let layout = Layout::of(&spec);
+            let fixed = neutral_season(&spec);
+            let mut x = layout.free(&fix_oldest_season(&spec, heuristic_state(&spec, &y)));
+            let mut ws = Workspace::new(&spec, &y);
+            let f = ws.profile(&rec, &mut x, fixed, 100);
+            assert!(f.is_finite(), "{code}");
+            assert!(
+                (ws.objective(&rec, &x, fixed) - f).abs() < 1e-8 * f.abs(),
+                "{code}"
+            );
+            let mut r = rng(12);
+            for _ in 0..50 {
+                let moved: Vec<f64> = x
+                    .iter()
+                    .map(|v| v + 1e-3 * (1.0 + v.abs()) * (r.random::<f64>() - 0.5))
+                    .collect();
+                assert!(
+                    ws.objective(&rec, &moved, fixed) >= f - 1e-9 * f.abs(),
+                    "{code}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn normalising_states_keeps_the_predictions() {
+        let y: Vec<f64> = noisy(48, 0.2, 6, 3.0, 1.0, 13);
+        let p = EtsParams {
+            alpha: 0.3,
+            beta: 0.05,
+            gamma: 0.1,
+            phi: 0.9,
+        };
+        for code in ["AAdA", "MAdM"] {
+            let spec = EtsSpec::parse(code, 6).unwrap();
+            let start = heuristic_state(&spec, &y);
+            let a = ets_smooth(&spec, &p, &start, &y).unwrap();
+            for moved in [
+                normalise(&spec, start.clone()),
+                fix_oldest_season(&spec, start.clone()),
+            ] {
+                let b = ets_smooth(&spec, &p, &moved, &y).unwrap();
+                assert!(
+                    (a.loglik - b.loglik).abs() < 1e-9 * a.loglik.abs(),
+                    "{code}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn heuristic_states_follow_the_statsmodels_order() {
+        // A noise-free season: the heuristic's oldest state is the first
+        // observation's season.
+        let y: Vec<f64> = (0..48)
+            .map(|t| 10.0 + [3.0, -1.0, 0.0, -2.0][t % 4])
+            .collect();
+        let s = heuristic_state(&EtsSpec::parse("ANA", 4).unwrap(), &y);
+        assert!(
+            (s.seasonal[3] - 3.0).abs() < 1e-9 && (s.seasonal[0] + 2.0).abs() < 1e-9,
+            "{s:?}"
+        );
+        assert!((s.level - 10.0).abs() < 1e-9);
+    }
 }
