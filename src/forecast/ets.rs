@@ -1623,7 +1623,11 @@ impl Profiled<'_> {
 
 /// Estimate parameters and initial states of `spec` on `y` (data already checked),
 /// from `warm` if given (the fit of a related model) as well as the default start.
-fn estimate(spec: &EtsSpec, y: &[f64], warm: Option<&Estimate>) -> Estimate {
+fn estimate(
+    spec: &EtsSpec,
+    y: &[f64],
+    warm: Option<&Estimate>,
+) -> std::result::Result<Estimate, String> {
     let search = Search::of(spec);
     let layout = Layout::of(spec);
     let (lower, upper) = search.bounds();
@@ -1692,16 +1696,23 @@ fn estimate(spec: &EtsSpec, y: &[f64], warm: Option<&Estimate>) -> Estimate {
         &upper,
         &plan.polish,
     );
+    if !found.f.is_finite() {
+        return Err(format!(
+            "no parameters were found for which the one-step predictions of ETS {} stay \
+             positive",
+            spec.code()
+        ));
+    }
     let params = search.params(&found.x);
     // Re-profile at the optimum from the best states seen, to full convergence.
     let rec = Recursion::new(spec, &params);
     let mut x = problem.best_x.clone();
     let f = problem.ws.profile(&rec, &mut x, fixed, 100);
     let x = if f.is_finite() { x } else { problem.best_x };
-    Estimate {
+    Ok(Estimate {
         params,
         initial: normalise(spec, layout.state(&x, fixed)),
-    }
+    })
 }
 
 /// The value of the oldest initial seasonal state, which fits keep fixed: 0 for
@@ -1734,31 +1745,29 @@ fn best_start(
         starts.push((w.params, w.initial.clone()));
     }
     starts.push((START_PARAMS, heuristic.clone()));
-    // With affine predictions the profile finds valid states from anywhere (see
-    // `Workspace::profile_in_memory`); a multiplicative season needs a valid start.
-    let needs_valid_start = spec.season == EtsSeason::Multiplicative;
-    if needs_valid_start {
+    if spec.is_multiplicative() {
+        // Predictions must stay positive, which the default start need not
+        // achieve after a sharp drop: also try a level that follows the data
+        // closely from the first value, with a trend that barely moves.
         let first_season = heuristic.seasonal.last().copied().unwrap_or(fixed);
         let level = if spec.season == EtsSeason::Multiplicative {
             y[0] / first_season
         } else {
             y[0] - first_season
         };
-        starts.push((
-            START_PARAMS,
-            EtsState {
-                level,
-                trend: 0.0,
-                seasonal: heuristic.seasonal.clone(),
-            },
-        ));
-    }
-    if needs_valid_start {
-        // Predictions must stay positive: a level that follows the data closely
-        // and a slow trend keep them so where the default start lets them run
-        // below zero after a sharp drop.
-        let states: Vec<EtsState> = starts.iter().map(|s| s.1.clone()).collect();
-        for (alpha, beta_star) in [(0.9, 0.1), (0.5, 0.001), (0.9, 0.001)] {
+        let tracking = EtsState {
+            level,
+            trend: 0.0,
+            seasonal: heuristic.seasonal.clone(),
+        };
+        let states = [heuristic.clone(), tracking];
+        for (alpha, beta_star) in [
+            (0.1, 0.1),
+            (0.9, 0.1),
+            (0.5, 0.001),
+            (0.9, 0.001),
+            (0.999, 1e-4),
+        ] {
             let params = EtsParams {
                 alpha,
                 beta: alpha * beta_star,
@@ -2011,7 +2020,8 @@ impl Forecaster for Ets {
     fn fit(&self, series: &RegularSeries) -> Result<FittedEts> {
         let y = series.values();
         admissible(&self.spec, y).map_err(|reason| Error::series(series.name(), reason))?;
-        let estimate = fit_checked(&self.spec, y, None);
+        let estimate =
+            fit_checked(&self.spec, y, None).map_err(|e| Error::series(series.name(), e))?;
         FittedEts::build(
             series,
             self.spec,
@@ -2053,9 +2063,13 @@ fn admissible(spec: &EtsSpec, y: &[f64]) -> std::result::Result<(), String> {
 }
 
 /// Estimate on admissible data; a constant series gets its exact flat fit.
-fn fit_checked(spec: &EtsSpec, y: &[f64], start: Option<&Estimate>) -> Estimate {
+fn fit_checked(
+    spec: &EtsSpec,
+    y: &[f64],
+    start: Option<&Estimate>,
+) -> std::result::Result<Estimate, String> {
     if is_constant(y) {
-        return flat_estimate(spec, y[0]);
+        return Ok(flat_estimate(spec, y[0]));
     }
     estimate(spec, y, start)
 }
@@ -2515,9 +2529,13 @@ impl Forecaster for AutoEts {
                 }
             } else {
                 let start = warm_start(&spec, &fits);
-                let estimate = fit_checked(&spec, y, start);
-                match ets_smooth(&spec, &estimate.params, &estimate.initial, y) {
-                    Ok(s) => {
+                let fitted = fit_checked(&spec, y, start).and_then(|estimate| {
+                    ets_smooth(&spec, &estimate.params, &estimate.initial, y)
+                        .map(|s| (estimate, s))
+                        .map_err(|e| e.to_string())
+                });
+                match fitted {
+                    Ok((estimate, s)) => {
                         let k = spec.n_params() as f64;
                         let n = y.len() as f64;
                         let aicc = -2.0 * s.loglik + 2.0 * k + 2.0 * k * (k + 1.0) / (n - k - 1.0);
@@ -2527,9 +2545,7 @@ impl Forecaster for AutoEts {
                             aicc,
                         }
                     }
-                    Err(e) => EtsOutcome::Skipped {
-                        reason: format!("the fit failed: {e}"),
-                    },
+                    Err(reason) => EtsOutcome::Skipped { reason },
                 }
             };
             candidates.push(EtsCandidate { spec, outcome });
