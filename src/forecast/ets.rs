@@ -18,11 +18,22 @@
 //! `s2` the mean squared (relative, for multiplicative error) residual and `k_t`
 //! the prediction under multiplicative error and 1 otherwise.
 //!
-//! Estimation profiles the initial states out: for given smoothing parameters the
-//! best initial states are found by Gauss-Newton (exactly, in one step, for the
-//! linear models, whose one-step predictions are linear in the initial states),
-//! and a Nelder-Mead search over the at most four smoothing parameters maximises
-//! the profile likelihood within the usual bounds.
+//! Estimation profiles the initial states out. For given smoothing parameters the
+//! best initial states are exact in one least-squares step for the linear models
+//! (additive error, no multiplicative season), whose one-step predictions are
+//! affine in the initial states; with multiplicative error and no multiplicative
+//! season the predictions are still affine, so Newton iterations run on stored
+//! predictions and derivatives; with a multiplicative season, Gauss-Newton runs on
+//! full passes. The smoothing parameters (at most four) are then searched within
+//! the usual bounds: a coarse grid, short Nelder-Mead runs from its three best
+//! separated points (the profile likelihood has several local maxima on real
+//! series), and a longer run from the best. Fits of the non-seasonal models take
+//! well under a millisecond to a few milliseconds on 1000 points; seasonal ones
+//! with period 24, tens to a few hundred.
+//!
+//! Prediction intervals are exact and normal for the linear models (Hyndman et
+//! al. 2008, chapter 6, class 1) and empirical quantiles of simulated paths for
+//! the others.
 
 use std::fmt;
 use std::str::FromStr;
@@ -615,24 +626,33 @@ impl LogSum {
     }
 }
 
-/// `sum ln p` of positive values as a [`LogSum`], with four running products so
-/// that the loop vectorises.
+/// `sum ln p` of positive values as a [`LogSum`]: four running products (so that
+/// the loop vectorises) whose binary exponents are split off after every step,
+/// which leaves four logarithms to take in all.
 fn log_sum(p: &[f64]) -> LogSum {
-    let mut products = [1.0; 4];
-    let mut sum = 0.0;
+    const EXPONENT: u64 = 0x7ff << 52;
+    const ONE: u64 = 1023 << 52;
+    if p.iter().any(|v| !(*v >= f64::MIN_POSITIVE && *v <= 1e300)) {
+        // Zero, subnormal, huge or not a number: the slow, plain sum.
+        let mut logs = LogSum::new();
+        p.iter().for_each(|v| logs.add(*v));
+        return logs;
+    }
+    let mut mantissas = [1.0_f64; 4];
+    let mut exponents = [0_i64; 4];
     let chunks = p.chunks_exact(4);
     let tail = chunks.remainder();
     for c in chunks {
-        for (q, v) in products.iter_mut().zip(c) {
-            *q *= v;
-        }
-        if products.iter().any(|q| !(1e-100..=1e100).contains(q)) {
-            sum += products.iter().map(|q| q.ln()).sum::<f64>();
-            products = [1.0; 4];
+        for ((m, e), v) in mantissas.iter_mut().zip(&mut exponents).zip(c) {
+            let bits = (*m * v).to_bits();
+            *e += ((bits & EXPONENT) >> 52) as i64 - 1023;
+            *m = f64::from_bits((bits & !EXPONENT) | ONE);
         }
     }
+    let exponent: i64 = exponents.iter().sum();
     let mut logs = LogSum {
-        sum: sum + products.iter().map(|q| q.ln()).sum::<f64>(),
+        sum: exponent as f64 * std::f64::consts::LN_2
+            + mantissas.iter().map(|m| m.ln()).sum::<f64>(),
         product: 1.0,
     };
     for &v in tail {
@@ -1295,7 +1315,10 @@ impl<'a> Workspace<'a> {
             let gain = f - ft;
             f = ft;
             sse = sse_t;
-            if gain <= PROFILE_TOLERANCE * (1.0 + f.abs()) {
+            // After a full Newton step what remains is about the quadratic
+            // model's error, `gain - predicted`.
+            let tolerance = PROFILE_TOLERANCE * (1.0 + f.abs());
+            if gain <= tolerance || (t == 1.0 && (gain - predicted).abs() <= tolerance) {
                 break;
             }
         }
@@ -1760,21 +1783,24 @@ fn best_start(
             trend: 0.0,
             seasonal: heuristic.seasonal.clone(),
         };
-        let states = [heuristic.clone(), tracking];
-        for (alpha, beta_star) in [
-            (0.1, 0.1),
-            (0.9, 0.1),
-            (0.5, 0.001),
-            (0.9, 0.001),
-            (0.999, 1e-4),
-        ] {
-            let params = EtsParams {
-                alpha,
-                beta: alpha * beta_star,
-                gamma: 0.01,
-                phi: 0.95,
-            };
-            starts.extend(states.iter().map(|state| (params, state.clone())));
+        let params = |alpha: f64, beta_star: f64| EtsParams {
+            alpha,
+            beta: alpha * beta_star,
+            gamma: 0.01,
+            phi: 0.95,
+        };
+        starts.push((params(0.999, 1e-4), tracking.clone()));
+        if spec.season == EtsSeason::Multiplicative {
+            // Without affine predictions the profile cannot recover from an
+            // invalid start by itself (see `Workspace::profile_in_memory`).
+            let states = [heuristic.clone(), tracking];
+            for (alpha, beta_star) in [(0.1, 0.1), (0.9, 0.1), (0.5, 0.001), (0.9, 0.001)] {
+                starts.extend(
+                    states
+                        .iter()
+                        .map(|state| (params(alpha, beta_star), state.clone())),
+                );
+            }
         }
     }
     let mut best: Option<(Vec<f64>, Vec<f64>, f64)> = None;
@@ -3104,6 +3130,22 @@ mod tests {
                 assert!((paths.quantile(*q)[0] - v).abs() < 1e-12, "n {n} q {q}");
             }
         }
+    }
+
+    #[test]
+    fn log_sums_match_plain_sums() {
+        let mut r = rng(15);
+        for scale in [1e-3, 1.0, 1e5, 1e12] {
+            let p: Vec<f64> = (0..1001)
+                .map(|_| scale * (0.5 + r.random::<f64>()))
+                .collect();
+            let plain: f64 = p.iter().map(|v| v.ln()).sum();
+            assert!(
+                (log_sum(&p).total() - plain).abs() < 1e-9 * plain.abs().max(1.0),
+                "{scale}"
+            );
+        }
+        assert!(log_sum(&[1.0, 0.0, 2.0, 3.0, 4.0]).total().is_nan());
     }
 
     #[test]
