@@ -243,6 +243,18 @@ fn m4_hourly_timing() {
          forecasting); chosen {chosen:?}; {worse_than_nested} nested pairs clearly worse",
         clock.elapsed()
     );
+    let clock = Instant::now();
+    for (_, y) in &all {
+        let fit = AutoEts::new(1)
+            .additive_only()
+            .fit(&series(y.clone()))
+            .unwrap();
+        fit.predict(48, &[80.0, 95.0]).unwrap();
+    }
+    println!(
+        "AutoEts non-seasonal additive only, fit + 48-step forecast of 414 series: {:.1?}",
+        clock.elapsed()
+    );
     for code in ["ANA", "AAdA", "MNA", "MAdM"] {
         let spec = EtsSpec::parse(code, 24).unwrap();
         let clock = Instant::now();
@@ -257,6 +269,16 @@ fn m4_hourly_timing() {
         println!(
             "{code} (24): 20 fits + forecasts in {:.1?}",
             clock.elapsed()
+        );
+    }
+    for period in [24, 168] {
+        let clock = Instant::now();
+        let fit = AutoEts::new(period).fit(&series(all[0].1.clone())).unwrap();
+        println!(
+            "AutoEts({period}) on {} points: {:.1?}, chose {}",
+            all[0].1.len(),
+            clock.elapsed(),
+            fit.spec()
         );
     }
     let clock = Instant::now();

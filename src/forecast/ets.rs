@@ -2506,6 +2506,12 @@ pub struct EtsSelection {
 /// parameters need ([`EtsSpec::min_observations`]), or when its fit fails. A
 /// constant series gets `ANN`, which fits it exactly.
 ///
+/// Cost: the six non-seasonal candidates take about 5 ms on 1000 points, most of
+/// it in the three multiplicative-error fits ([`AutoEts::additive_only`] is about
+/// five times cheaper); with period 24 the fifteen candidates take about a
+/// quarter of a second, with period 168 over ten seconds (R's `ets` refuses
+/// periods above 24).
+///
 /// ```
 /// use chrono::{TimeZone, Utc};
 /// use headroom::forecast::{AutoEts, FittedModel, Forecaster};
@@ -2543,6 +2549,18 @@ impl AutoEts {
     pub fn unrestricted(mut self) -> Self {
         self.restrict = false;
         self
+    }
+
+    /// Consider only the additive models (ANN, AAN, AAdN, and ANA, AAA, AAdA with
+    /// a period), as R's `additive.only`: about a fifth of the cost of the full
+    /// non-seasonal choice, whose multiplicative-error fits are the slow ones.
+    pub fn additive_only(self) -> Self {
+        let specs = self
+            .specs()
+            .into_iter()
+            .filter(|s| !s.is_multiplicative())
+            .collect();
+        self.candidates(specs)
     }
 
     /// Choose among exactly these specs instead (the admissibility rules still
@@ -2893,6 +2911,13 @@ mod tests {
             .any(|s| s.code() == "ANM" || s.code() == "AAdM"));
         assert_eq!(AutoEts::new(12).unrestricted().specs().len(), 18);
         assert_eq!(AutoEts::new(1).specs().len(), 6);
+        let additive: Vec<String> = AutoEts::new(1)
+            .additive_only()
+            .specs()
+            .iter()
+            .map(|s| s.code())
+            .collect();
+        assert_eq!(additive, ["ANN", "AAN", "AAdN"]);
     }
 
     #[test]
