@@ -133,7 +133,7 @@ fn our_fit_is_at_least_as_likely_as_the_reference() {
         let elapsed = clock.elapsed();
         let p = fit.params();
         println!(
-            "{name}: ours {:.6} vs reference {reference_ll:.6} (gain {:+.4}) in {elapsed:.1?}; \
+            "{name}: ours {:.6} vs reference {reference_ll:.6} (gain {:+.3e}) in {elapsed:.1?}; \
              alpha {:.4} beta {:.4} gamma {:.4} phi {:.4}",
             fit.loglik(),
             fit.loglik() - reference_ll,
