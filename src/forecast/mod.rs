@@ -14,9 +14,11 @@
 mod auto;
 mod conformal;
 mod decomposed;
+mod ets;
 mod harmonic;
 mod naive;
 pub mod ols;
+mod optim;
 mod trend;
 
 use chrono::{DateTime, Utc};
@@ -33,6 +35,11 @@ pub use auto::{
 pub use conformal::{ConformalScores, Conformalised};
 pub use decomposed::{
     forecasting_options, AdjustedModel, Decomposed, FittedDecomposed, FORECAST_OUTER_ITERATIONS,
+};
+pub use ets::{
+    ets_loglik, ets_smooth, AutoEts, Ets, EtsCandidate, EtsErrorType, EtsOutcome, EtsParams,
+    EtsSeason, EtsSelection, EtsSmoothed, EtsSpec, EtsState, EtsTrend, FittedEts,
+    DEFAULT_INTERVAL_PATHS, DEFAULT_INTERVAL_SEED,
 };
 pub use harmonic::{
     default_harmonics, FittedHarmonic, HarmonicRegression, HarmonicTrend, MAX_CHANGEPOINTS,
