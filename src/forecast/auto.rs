@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use super::conformal::{ConformalScores, Conformalised};
 use super::decomposed::{forecasting_options, SeasonalSplit};
 use super::{
-    AdjustedModel, Curve, Decomposed, Drift, FittedModel, Forecast, Forecaster, HarmonicRegression,
-    Naive2, SeasonalNaive, TrendRegression, WindowMean,
+    AdjustedModel, AutoEts, Curve, Decomposed, Drift, Ets, EtsSpec, FittedModel, Forecast,
+    Forecaster, HarmonicRegression, Naive2, SeasonalNaive, TrendRegression, WindowMean,
 };
 use crate::decompose::StlOptions;
 use crate::error::{Error, Result};
@@ -44,10 +44,14 @@ pub enum ModelChoice {
     Decomposed(AdjustedModel),
     /// A piecewise-linear trend plus Fourier terms for every period.
     Harmonic,
+    /// Exponential smoothing: this spec, or (`None`) chosen by AICc; seasonal with
+    /// the shortest period when it is at most [`ETS_MAX_PERIOD`] steps. Written
+    /// `ets` or `ets(AAdN)`.
+    Ets(Option<EtsSpec>),
 }
 
 /// Every name `--model` takes, with its model.
-const NAMED: [(&str, ModelChoice); 18] = [
+const NAMED: [(&str, ModelChoice); 20] = [
     ("auto", ModelChoice::Auto),
     ("naive", ModelChoice::Naive),
     ("seasonal_naive", ModelChoice::SeasonalNaive(None)),
@@ -69,6 +73,8 @@ const NAMED: [(&str, ModelChoice); 18] = [
     ("stl_naive", ModelChoice::Decomposed(AdjustedModel::Naive)),
     ("stl_mean", ModelChoice::Decomposed(AdjustedModel::Mean)),
     ("harmonic", ModelChoice::Harmonic),
+    ("ets", ModelChoice::Ets(None)),
+    ("stl_ets", ModelChoice::Decomposed(AdjustedModel::Ets)),
 ];
 
 impl ModelChoice {
@@ -104,6 +110,19 @@ impl ModelChoice {
                 boxed(&TrendRegression::new(curve).longest_period(longest), series)
             }
             ModelChoice::Harmonic => boxed(&HarmonicRegression::new(periods.to_vec()), series),
+            ModelChoice::Ets(spec) => {
+                let period = ets_period(periods);
+                match spec {
+                    Some(spec) => {
+                        let spec = EtsSpec::parse(
+                            &spec.code(),
+                            if spec.is_seasonal() { period } else { 1 },
+                        )?;
+                        boxed(&Ets::new(spec), series)
+                    }
+                    None => boxed(&AutoEts::new(period), series),
+                }
+            }
             ModelChoice::Decomposed(adjusted) => {
                 let mut stl = options.clone();
                 stl.coarse_jumps = true;
@@ -121,6 +140,15 @@ impl FromStr for ModelChoice {
 
     fn from_str(s: &str) -> Result<Self> {
         let wanted = s.trim().to_ascii_lowercase();
+        if let Some(code) = s
+            .trim()
+            .strip_prefix("ets(")
+            .and_then(|rest| rest.strip_suffix(')'))
+        {
+            // The period comes from the seasons given; here only the shape.
+            let period = if code.trim().ends_with('N') { 1 } else { 2 };
+            return EtsSpec::parse(code.trim(), period).map(|spec| ModelChoice::Ets(Some(spec)));
+        }
         if let Some(period) = wanted
             .strip_prefix("seasonal_naive(")
             .and_then(|rest| rest.strip_suffix(')'))
@@ -155,6 +183,9 @@ impl fmt::Display for ModelChoice {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let ModelChoice::SeasonalNaive(Some(p)) = self {
             return write!(f, "seasonal_naive({p})");
+        }
+        if let ModelChoice::Ets(Some(spec)) = self {
+            return write!(f, "ets({})", spec.code());
         }
         let name = NAMED
             .iter()
@@ -456,6 +487,21 @@ pub fn select(
         }
     }
     Err(last_error.unwrap_or_else(|| Error::series(series.name(), "no model could be fitted")))
+}
+
+/// The longest seasonal period ETS models with a seasonal state: beyond it a
+/// state per step of the season makes the fit slow and the likelihood flat (R's
+/// `ets` refuses periods above 24; 52 admits weekly seasons of daily data).
+pub const ETS_MAX_PERIOD: usize = 52;
+
+/// The period seasonal ETS uses: the shortest given, if at most [`ETS_MAX_PERIOD`].
+fn ets_period(periods: &[usize]) -> usize {
+    periods
+        .iter()
+        .copied()
+        .min()
+        .filter(|&p| p <= ETS_MAX_PERIOD)
+        .unwrap_or(1)
 }
 
 /// The longest period with two seasons of history, else the shortest, else 1.

@@ -315,10 +315,20 @@ pub fn remove_level_shifts(values: &[f64]) -> Vec<f64> {
     out
 }
 
-/// Which changes are level shifts; none when the changes hardly vary.
+/// Steps on each side over which a level shift must persist (a spike returns
+/// within them; a cleanup does not).
+const SHIFT_PERSISTENCE: usize = 12;
+
+/// Which changes are level shifts: further than [`LEVEL_SHIFT_MADS`] median
+/// absolute deviations from the median change, with the median level over the
+/// next [`SHIFT_PERSISTENCE`] steps at least half the change away from the median
+/// over the previous ones (so a spike that returns is not one), and rare: when
+/// more than one change in a hundred qualifies, the series is jumpy rather than
+/// shifted, and none counts.
 fn level_shifts(changes: &[f64]) -> Vec<bool> {
+    let none = vec![false; changes.len()];
     if changes.is_empty() {
-        return Vec::new();
+        return none;
     }
     let median = |v: &mut Vec<f64>| {
         v.sort_by(f64::total_cmp);
@@ -326,10 +336,35 @@ fn level_shifts(changes: &[f64]) -> Vec<bool> {
     };
     let centre = median(&mut changes.to_vec());
     let mad = median(&mut changes.iter().map(|d| (d - centre).abs()).collect());
-    changes
+    if mad <= 0.0 {
+        return none;
+    }
+    // The levels the changes lead through (up to a constant).
+    let levels: Vec<f64> = std::iter::once(0.0)
+        .chain(changes.iter().scan(0.0, |level, d| {
+            *level += d;
+            Some(*level)
+        }))
+        .collect();
+    let k = SHIFT_PERSISTENCE;
+    let shifts: Vec<bool> = changes
         .iter()
-        .map(|d| mad > 0.0 && (d - centre).abs() > LEVEL_SHIFT_MADS * mad)
-        .collect()
+        .enumerate()
+        .map(|(t, &d)| {
+            let jump = (d - centre).abs();
+            if jump <= LEVEL_SHIFT_MADS * mad {
+                return false;
+            }
+            let before = median(&mut levels[(t + 1).saturating_sub(k)..=t].to_vec());
+            let after = median(&mut levels[t + 1..(t + 1 + k).min(levels.len())].to_vec());
+            (after - before).abs() >= 0.5 * jump
+        })
+        .collect();
+    let count = shifts.iter().filter(|&&s| s).count();
+    if count > (changes.len() / 100).max(3) {
+        return none;
+    }
+    shifts
 }
 
 #[cfg(test)]
