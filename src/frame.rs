@@ -285,12 +285,7 @@ pub fn forecasts_to_frame(forecasts: &[Forecast], levels: &[f64]) -> Result<Data
 /// has no such component), `remainder`. `value` and `remainder` are null at steps
 /// that were filled by interpolation.
 pub fn decompositions_to_frame(parts: &[(RegularSeries, Decomposition)]) -> Result<DataFrame> {
-    let mut periods: Vec<usize> = parts
-        .iter()
-        .flat_map(|(_, d)| d.periods.iter().copied())
-        .collect();
-    periods.sort_unstable();
-    periods.dedup();
+    let periods = crate::decompose::all_periods(parts.iter().map(|(_, d)| d));
     let rows = || {
         parts
             .iter()

@@ -174,12 +174,7 @@ pub fn write_decompositions(
     parts: &[(RegularSeries, Decomposition)],
     weights: bool,
 ) -> Result<()> {
-    let mut periods: Vec<usize> = parts
-        .iter()
-        .flat_map(|(_, d)| d.periods.iter().copied())
-        .collect();
-    periods.sort_unstable();
-    periods.dedup();
+    let periods = crate::decompose::all_periods(parts.iter().map(|(_, d)| d));
     let mut header = vec![
         "series".to_string(),
         "timestamp".into(),

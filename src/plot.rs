@@ -101,10 +101,7 @@ impl<'a> ForecastChart<'a> {
     /// Render the chart to a PNG file.
     pub fn render_png(&self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
-        let fail = |e: &dyn std::fmt::Display| Error::Plot {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        };
+        let fail = |e: &dyn std::fmt::Display| plot_error(path, e);
         if self.forecast.horizon() == 0 {
             return Err(fail(&"the forecast is empty"));
         }
@@ -362,10 +359,7 @@ impl<'a> FleetChart<'a> {
     /// Render to a PNG file, 1280 pixels wide and 36 per series tall.
     pub fn render_png(&self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
-        let fail = |e: &dyn std::fmt::Display| Error::Plot {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        };
+        let fail = |e: &dyn std::fmt::Display| plot_error(path, e);
         if self.rows.is_empty() {
             return Err(fail(&"no series to draw"));
         }
@@ -566,6 +560,14 @@ pub fn si(v: f64) -> String {
         text
     };
     format!("{text}{suffix}")
+}
+
+/// An [`Error::Plot`] for the chart at `path`.
+fn plot_error(path: &Path, e: &dyn std::fmt::Display) -> Error {
+    Error::Plot {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    }
 }
 
 /// Register DejaVu Sans (regular and bold) with plotters, once per process.

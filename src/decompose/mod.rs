@@ -106,6 +106,18 @@ fn strength(component: &[f64], remainder: &[f64], scale: f64) -> f64 {
     (1.0 - noise / total).max(0.0)
 }
 
+/// Every period of these decompositions, sorted, each once: the seasonal columns
+/// of a table that holds several series.
+pub fn all_periods<'a>(decompositions: impl IntoIterator<Item = &'a Decomposition>) -> Vec<usize> {
+    let mut periods: Vec<usize> = decompositions
+        .into_iter()
+        .flat_map(|d| d.periods.iter().copied())
+        .collect();
+    periods.sort_unstable();
+    periods.dedup();
+    periods
+}
+
 /// Decompose `y` by the contract's rule: STL for one period (statsmodels' defaults
 /// overridden by `options`), MSTL for several (statsmodels' MSTL defaults, with
 /// `options` passed to every inner STL). `periods` need not be sorted.
