@@ -12,29 +12,13 @@ mod common;
 use std::time::Instant;
 
 use chrono::{TimeZone, Utc};
-use common::{floats, json, max_relative_error, shared};
+use common::{fixtures, floats, json, max_relative_error, shared};
 use headroom::forecast::{
     ets_loglik, Ets, EtsParams, EtsSpec, EtsState, FittedEts, FittedModel, Forecaster,
 };
 use headroom::{RegularSeries, Step};
 
 const TOLERANCE: f64 = 1e-6;
-
-fn fixtures() -> Vec<std::path::PathBuf> {
-    let Some(dir) = shared("fixtures") else {
-        return Vec::new();
-    };
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .expect("fixtures folder readable")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| {
-            let name = p.file_name().unwrap().to_string_lossy();
-            name.starts_with("ets_") && name.ends_with(".json")
-        })
-        .collect();
-    files.sort();
-    files
-}
 
 /// The spec, parameters and initial states of a fixture, by statsmodels' names.
 fn reference(f: &serde_json::Value) -> (EtsSpec, EtsParams, EtsState) {
@@ -74,7 +58,7 @@ fn relative(a: f64, b: f64) -> f64 {
 
 #[test]
 fn loglik_fitted_and_forecast_at_reference_parameters() {
-    let files = fixtures();
+    let files = fixtures("ets_");
     for path in &files {
         let f = json(path);
         let name = path.file_name().unwrap().to_string_lossy().to_string();
@@ -122,7 +106,7 @@ fn loglik_fitted_and_forecast_at_reference_parameters() {
 
 #[test]
 fn our_fit_is_at_least_as_likely_as_the_reference() {
-    let files = fixtures();
+    let files = fixtures("ets_");
     for path in &files {
         let f = json(path);
         let name = path.file_name().unwrap().to_string_lossy().to_string();

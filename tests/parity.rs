@@ -5,27 +5,11 @@
 
 mod common;
 
-use common::{floats, json, max_relative_error, shared};
+use common::{fixtures, floats, json, max_relative_error};
 use headroom::decompose::{Mstl, Stl};
 use headroom::forecast::ols::{linear_trend_design, OlsFit};
 
 const TOLERANCE: f64 = 1e-6;
-
-fn fixtures(prefix: &str) -> Vec<std::path::PathBuf> {
-    let Some(dir) = shared("fixtures") else {
-        return Vec::new();
-    };
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .expect("fixtures folder readable")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| {
-            let name = p.file_name().unwrap().to_string_lossy();
-            name.starts_with(prefix) && name.ends_with(".json")
-        })
-        .collect();
-    files.sort();
-    files
-}
 
 #[test]
 fn stl_matches_statsmodels() {

@@ -23,6 +23,24 @@ pub fn shared(sub: &str) -> Option<PathBuf> {
     }
 }
 
+/// The shared fixtures whose names start with `prefix`, sorted; none (with a
+/// printed reason) when the shared folder is absent.
+pub fn fixtures(prefix: &str) -> Vec<PathBuf> {
+    let Some(dir) = shared("fixtures") else {
+        return Vec::new();
+    };
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .expect("fixtures folder readable")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy();
+            name.starts_with(prefix) && name.ends_with(".json")
+        })
+        .collect();
+    files.sort();
+    files
+}
+
 /// Read a JSON fixture.
 pub fn json(path: &std::path::Path) -> serde_json::Value {
     let text = std::fs::read_to_string(path).expect("fixture readable");
