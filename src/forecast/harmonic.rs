@@ -10,7 +10,6 @@
 //! information criterion improves, at most [`MAX_CHANGEPOINTS`] times. BIC's
 //! `log(n)` cost per slope change is the regulariser.
 
-use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
 use super::ols::OlsFit;
@@ -277,12 +276,8 @@ impl FittedModel for FittedHarmonic {
             .map(|h| self.row((self.n + h) as f64))
             .collect();
         self.origin
-            .simulate(self.name(), horizon, n_paths, seed, |rng, mut path| {
-                let (sigma, b) = self.ols.draw(rng);
-                for (h, x) in rows.iter().enumerate() {
-                    let e: f64 = StandardNormal.sample(rng);
-                    path[h] = b.iter().zip(x).map(|(b, x)| b * x).sum::<f64>() + sigma * e;
-                }
+            .simulate(self.name(), horizon, n_paths, seed, |rng, path| {
+                self.ols.draw_path(rng, &rows, path, |z| z)
             })
     }
 }

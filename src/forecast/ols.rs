@@ -116,6 +116,24 @@ impl OlsFit {
         (sigma, self.draw_coefficients(sigma, &z))
     }
 
+    /// Fill `path` with one simulated future: coefficients and scale drawn once
+    /// ([`draw`](Self::draw)), then each step the mean at its design row plus
+    /// independent noise, mapped through `back` (the inverse of the fitted scale).
+    pub fn draw_path(
+        &self,
+        rng: &mut impl rand::Rng,
+        rows: &[Vec<f64>],
+        mut path: ndarray::ArrayViewMut1<f64>,
+        back: impl Fn(f64) -> f64,
+    ) {
+        let (sigma, b) = self.draw(rng);
+        for (h, x) in rows.iter().enumerate() {
+            let e: f64 = StandardNormal.sample(rng);
+            let mean: f64 = b.iter().zip(x).map(|(b, x)| b * x).sum();
+            path[h] = back(mean + sigma * e);
+        }
+    }
+
     /// The two-sided multiplier of the t distribution with the residual degrees of
     /// freedom at `level` percent.
     pub fn t_multiplier(&self, level: f64) -> f64 {

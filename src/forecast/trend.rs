@@ -19,7 +19,6 @@
 
 use std::fmt;
 
-use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
 use super::ols::OlsFit;
@@ -349,13 +348,8 @@ impl FittedModel for FittedTrend {
             .map(|h| self.row(self.last_t + h as f64))
             .collect();
         self.origin
-            .simulate(self.name(), horizon, n_paths, seed, |rng, mut path| {
-                let (sigma, b) = self.ols.draw(rng);
-                for (h, x) in rows.iter().enumerate() {
-                    let e: f64 = StandardNormal.sample(rng);
-                    let mean: f64 = b.iter().zip(x).map(|(b, x)| b * x).sum();
-                    path[h] = self.scale.back(mean + sigma * e);
-                }
+            .simulate(self.name(), horizon, n_paths, seed, |rng, path| {
+                self.ols.draw_path(rng, &rows, path, |z| self.scale.back(z))
             })
     }
 }
