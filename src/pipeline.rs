@@ -29,7 +29,7 @@ pub struct Prepared {
 }
 
 /// Regularise `raw` and turn the requested seasons into periods of its step; with
-/// no seasons given, detect them ([`period::detect`]).
+/// no seasons given, detect them ([`period::periods`]).
 pub fn prepare(raw: &Series, options: &RegulariseOptions, seasons: &[Span]) -> Result<Prepared> {
     let (series, report) = raw.regularise(options)?;
     let periods = seasons
@@ -48,7 +48,7 @@ pub fn prepare(raw: &Series, options: &RegulariseOptions, seasons: &[Span]) -> R
         .map_err(|e| e.in_series(raw.name()))?;
     let detected = seasons.is_empty();
     let periods = if detected {
-        period::detect(&series).iter().map(|d| d.period).collect()
+        period::periods(&series)
     } else {
         periods
     };

@@ -50,8 +50,32 @@ pub fn calendar_candidates(step: Step) -> Vec<usize> {
 /// The seasonal periods present in `series`, shortest first, with their
 /// autocorrelation and seasonal strength. A candidate is only tested when the
 /// series holds three of its cycles (two for the lag, one for the moving average
-/// that removes the trend).
+/// that removes the trend). The strengths cost a decomposition; [`periods`] skips it.
 pub fn detect(series: &RegularSeries) -> Vec<DetectedPeriod> {
+    let found = present(series);
+    let periods: Vec<usize> = found.iter().map(|f| f.0).collect();
+    let strengths = super::decompose(series.values(), &periods, &super::StlOptions::default())
+        .map(|d| d.seasonal_strength())
+        .unwrap_or_default();
+    found
+        .iter()
+        .enumerate()
+        .map(|(i, &(period, autocorrelation))| DetectedPeriod {
+            period,
+            autocorrelation,
+            strength: strengths.get(i).copied().unwrap_or(0.0),
+        })
+        .collect()
+}
+
+/// The periods [`detect`] finds, without their strengths.
+pub fn periods(series: &RegularSeries) -> Vec<usize> {
+    present(series).iter().map(|f| f.0).collect()
+}
+
+/// The periods present with their autocorrelation: calendar ones first, else the
+/// strongest autocorrelation peak.
+fn present(series: &RegularSeries) -> Vec<(usize, f64)> {
     let y = series.values();
     let mut residual = y.to_vec();
     let mut found: Vec<(usize, f64)> = Vec::new();
@@ -69,19 +93,7 @@ pub fn detect(series: &RegularSeries) -> Vec<DetectedPeriod> {
     if found.is_empty() {
         found.extend(strongest_lag(y));
     }
-    let periods: Vec<usize> = found.iter().map(|f| f.0).collect();
-    let strengths = super::decompose(y, &periods, &super::StlOptions::default())
-        .map(|d| d.seasonal_strength())
-        .unwrap_or_default();
     found
-        .iter()
-        .enumerate()
-        .map(|(i, &(period, autocorrelation))| DetectedPeriod {
-            period,
-            autocorrelation,
-            strength: strengths.get(i).copied().unwrap_or(0.0),
-        })
-        .collect()
 }
 
 /// The lag with the highest autocorrelation peak between 2 and a sixth of the
