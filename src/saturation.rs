@@ -236,7 +236,7 @@ pub fn assess_paths(
     direction: Direction,
     questions: &Questions,
 ) -> Result<Saturation> {
-    let mut row = assess(forecast, last_timestamp, last_value, capacity, direction)?;
+    let mut row = crossing_dates(forecast, last_timestamp, last_value, capacity, direction)?;
     if paths.horizon() != forecast.horizon() || paths.n_paths() == 0 {
         return Err(Error::invalid(format!(
             "{} paths of {} steps for a forecast of {} steps",
@@ -321,6 +321,20 @@ pub fn assess(
     capacity: f64,
     direction: Direction,
 ) -> Result<Saturation> {
+    let mut row = crossing_dates(forecast, last_timestamp, last_value, capacity, direction)?;
+    row.probability = normal_probability(forecast, capacity, direction);
+    Ok(row)
+}
+
+/// The status and the dates the forecast and its widest interval reach capacity;
+/// the probability is left at 0 for the caller to estimate.
+fn crossing_dates(
+    forecast: &Forecast,
+    last_timestamp: DateTime<Utc>,
+    last_value: f64,
+    capacity: f64,
+    direction: Direction,
+) -> Result<Saturation> {
     if !capacity.is_finite() {
         return Err(Error::invalid(format!(
             "the capacity must be a finite number, got {capacity}"
@@ -357,7 +371,7 @@ pub fn assess(
         saturation_at,
         earliest_at,
         latest_at,
-        probability: normal_probability(forecast, capacity, direction),
+        probability: 0.0,
         p10_at: None,
         p50_at: None,
         p90_at: None,
