@@ -19,6 +19,7 @@ use crate::error::{Error, Result};
 use crate::forecast::Forecast;
 use crate::saturation::{Saturation, Status};
 use crate::series::RegularSeries;
+use crate::units::si;
 
 const HISTORY_COLOR: RGBColor = RGBColor(55, 55, 55);
 const FORECAST_COLOR: RGBColor = RGBColor(8, 81, 156);
@@ -538,30 +539,6 @@ fn saturation_label(s: &Saturation) -> String {
     }
 }
 
-/// A number with an SI suffix and at most three significant digits: `512G`, `1.5k`.
-pub fn si(v: f64) -> String {
-    let units = [(1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")];
-    let (scaled, suffix) = units
-        .iter()
-        .find(|(size, _)| v.abs() >= *size)
-        .map(|(size, s)| (v / size, *s))
-        .unwrap_or((v, ""));
-    let digits = if scaled.abs() >= 100.0 || scaled == scaled.trunc() {
-        0
-    } else if scaled.abs() >= 10.0 {
-        1
-    } else {
-        2
-    };
-    let text = format!("{scaled:.digits$}");
-    let text = if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        text
-    };
-    format!("{text}{suffix}")
-}
-
 /// An [`Error::Plot`] for the chart at `path`.
 fn plot_error(path: &Path, e: &dyn std::fmt::Display) -> Error {
     Error::Plot {
@@ -582,17 +559,3 @@ fn register_fonts() -> std::result::Result<(), String> {
         .clone()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn si_suffixes() {
-        assert_eq!(si(500e9), "500G");
-        assert_eq!(si(1536.0), "1.54k");
-        assert_eq!(si(12.5), "12.5");
-        assert_eq!(si(0.0), "0");
-        assert_eq!(si(-2e6), "-2M");
-        assert_eq!(si(42.26e3), "42.3k");
-    }
-}

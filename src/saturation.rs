@@ -412,13 +412,13 @@ fn normal_probability(forecast: &Forecast, capacity: f64, direction: Direction) 
 /// and 22 Mar 2025 17:00); 62 % chance by 1 Mar 2025 00:00.`
 pub fn describe(row: &Saturation) -> String {
     let day = |t: DateTime<Utc>| t.format("%-d %b %Y %H:%M").to_string();
-    let cap = crate::plot::si(row.capacity);
+    let cap = crate::units::si(row.capacity);
     let percent = |p: f64| format!("{:.0} %", 100.0 * p);
     let mut text = match (row.status, row.p50_at) {
         (Status::Saturated, _) => format!(
             "{} is already at {cap} (last value {})",
             row.series,
-            crate::plot::si(row.last_value)
+            crate::units::si(row.last_value)
         ),
         (_, Some(median)) => {
             let range = match (row.p10_at, row.p90_at) {
@@ -445,7 +445,7 @@ pub fn describe(row: &Saturation) -> String {
     if let Some(c) = row.capacity_needed {
         text += &format!(
             "; {} needed to stay under the risk asked",
-            crate::plot::si(c)
+            crate::units::si(c)
         );
     }
     text + "."

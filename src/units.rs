@@ -129,6 +129,30 @@ pub fn parse_capacity(text: &str) -> Result<f64> {
     }
 }
 
+/// A number with an SI suffix and at most three significant digits: `512G`, `1.5k`.
+pub fn si(v: f64) -> String {
+    let units = [(1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")];
+    let (scaled, suffix) = units
+        .iter()
+        .find(|(size, _)| v.abs() >= *size)
+        .map(|(size, s)| (v / size, *s))
+        .unwrap_or((v, ""));
+    let digits = if scaled.abs() >= 100.0 || scaled == scaled.trunc() {
+        0
+    } else if scaled.abs() >= 10.0 {
+        1
+    } else {
+        2
+    };
+    let text = format!("{scaled:.digits$}");
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    };
+    format!("{text}{suffix}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,5 +200,15 @@ mod tests {
         for bad in ["", "G", "12GB", "inf", "NaN"] {
             assert!(parse_capacity(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn si_suffixes() {
+        assert_eq!(si(500e9), "500G");
+        assert_eq!(si(1536.0), "1.54k");
+        assert_eq!(si(12.5), "12.5");
+        assert_eq!(si(0.0), "0");
+        assert_eq!(si(-2e6), "-2M");
+        assert_eq!(si(42.26e3), "42.3k");
     }
 }

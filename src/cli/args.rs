@@ -1,0 +1,195 @@
+//! The argument groups several commands share, and the parsers of flag values.
+
+use clap::Args;
+
+use headroom::forecast::{IntervalMethod, ModelChoice};
+use headroom::ingest::Format;
+use headroom::resample::{step_from_seconds, Aggregation};
+use headroom::saturation::{Deadline, Direction};
+use headroom::units::{parse_capacity, Span};
+use headroom::{GapPolicy, Step};
+
+#[derive(Args)]
+pub struct InputArgs {
+    /// Metric history to read (`-` for standard input).
+    #[arg(long, short)]
+    pub input: String,
+    /// Input format (default: detected from the content).
+    #[arg(long, value_parser = parse_format)]
+    pub format: Option<Format>,
+    /// CSV column holding timestamps.
+    #[arg(long)]
+    pub time_column: Option<String>,
+    /// CSV column holding series names.
+    #[arg(long)]
+    pub series_column: Option<String>,
+    /// CSV column holding values (repeat for several series, one per column).
+    #[arg(long)]
+    pub value_column: Vec<String>,
+    /// What to do with missing steps: interpolate them linearly, or refuse the series.
+    #[arg(long, default_value = "interpolate", value_parser = parse_gaps)]
+    pub gaps: GapPolicy,
+    /// CloudWatch get-metric-statistics: the statistic to read (Average, Sum, Minimum,
+    /// Maximum, SampleCount, or an extended one such as p95). Default: Average.
+    #[arg(long)]
+    pub statistic: Option<String>,
+    /// Resample every series to this coarser step (a duration: 5m, 1h, 1d, 1w).
+    #[arg(long, value_parser = parse_step)]
+    pub step: Option<Step>,
+    /// How --step aggregates the values of one step: mean, max, min, last, sum or p95.
+    #[arg(long, default_value = "mean", value_parser = parse_agg, requires = "step")]
+    pub agg: Aggregation,
+    /// Read every series as a counter (monotonic, reset to zero on restart) and turn it
+    /// into a per-second rate before anything else.
+    #[arg(long)]
+    pub rate: bool,
+}
+
+#[derive(Args)]
+pub struct OutputArg {
+    /// Where to write the CSV (default or `-`: standard output).
+    #[arg(long, short)]
+    pub output: Option<String>,
+}
+
+#[derive(Args)]
+pub struct ModelArgs {
+    /// Seasonal period as steps (24) or a duration (1d); repeat for several.
+    /// Without it, daily and weekly periods are detected from the data.
+    #[arg(long = "season", value_parser = parse_span)]
+    pub seasons: Vec<Span>,
+    /// Interval level in percent; repeat for several (default 80 and 95).
+    #[arg(long = "level", value_parser = parse_level)]
+    pub levels: Vec<f64>,
+    /// Model: auto, or a model name (naive, seasonal_naive, drift, stl_linear, linear_trend, ...; see the README).
+    #[arg(long, default_value = "auto", value_parser = parse_model)]
+    pub model: ModelChoice,
+    /// Intervals: auto (conformal for the auto model, the model's own otherwise),
+    /// model, or conformal (from rolling-origin refits).
+    #[arg(long, default_value = "auto", value_parser = parse_intervals)]
+    pub intervals: IntervalMethod,
+}
+
+#[derive(Args)]
+pub struct StlArgs {
+    /// Seasonal smoother length (odd, at least 3; default 7).
+    #[arg(long)]
+    pub seasonal_window: Option<usize>,
+    /// Trend smoother length (odd, greater than the period).
+    #[arg(long)]
+    pub trend_window: Option<usize>,
+    /// Low-pass smoother length (odd, greater than the period).
+    #[arg(long)]
+    pub low_pass_window: Option<usize>,
+    /// Seasonal LOESS degree (0 or 1).
+    #[arg(long)]
+    pub seasonal_degree: Option<u8>,
+    /// Trend LOESS degree (0 or 1).
+    #[arg(long)]
+    pub trend_degree: Option<u8>,
+    /// Low-pass LOESS degree (0 or 1).
+    #[arg(long)]
+    pub low_pass_degree: Option<u8>,
+    /// Seasonal LOESS jump.
+    #[arg(long)]
+    pub seasonal_jump: Option<usize>,
+    /// Trend LOESS jump.
+    #[arg(long)]
+    pub trend_jump: Option<usize>,
+    /// Low-pass LOESS jump.
+    #[arg(long)]
+    pub low_pass_jump: Option<usize>,
+    /// Inner-loop iterations.
+    #[arg(long)]
+    pub inner_iter: Option<usize>,
+    /// Outer (robustness) iterations.
+    #[arg(long)]
+    pub outer_iter: Option<usize>,
+}
+
+#[derive(Args)]
+#[group(id = "limit", required = true, multiple = false, args = ["capacity", "capacities"])]
+pub struct CapacityArgs {
+    /// Capacity in the data's unit; suffixes k M G T and Ki Mi Gi Ti accepted (500G).
+    #[arg(long, value_parser = parse_capacity_arg, allow_hyphen_values = true)]
+    pub capacity: Option<f64>,
+    /// CSV `series,capacity` giving each series its own capacity.
+    #[arg(long)]
+    pub capacities: Option<String>,
+}
+
+pub fn parse_span(s: &str) -> Result<Span, String> {
+    s.parse::<Span>().map_err(|e| e.to_string())
+}
+
+pub fn parse_horizon(s: &str) -> Result<Span, String> {
+    match parse_span(s)? {
+        Span::Steps(0) => Err("the horizon must be at least one step".to_string()),
+        span => Ok(span),
+    }
+}
+
+pub fn parse_level(s: &str) -> Result<f64, String> {
+    match s.trim().trim_end_matches('%').parse::<f64>() {
+        Ok(l) if l > 0.0 && l < 100.0 => Ok(l),
+        _ => Err(format!(
+            "a level is a percentage strictly between 0 and 100, got '{s}'"
+        )),
+    }
+}
+
+pub fn parse_model(s: &str) -> Result<ModelChoice, String> {
+    s.parse::<ModelChoice>().map_err(|e| e.to_string())
+}
+
+pub fn parse_intervals(s: &str) -> Result<IntervalMethod, String> {
+    s.parse::<IntervalMethod>().map_err(|e| e.to_string())
+}
+
+pub fn parse_deadline(s: &str) -> Result<Deadline, String> {
+    s.parse::<Deadline>().map_err(|e| e.to_string())
+}
+
+pub fn parse_risk(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(r) if r > 0.0 && r < 1.0 => Ok(r),
+        _ => Err(format!(
+            "the risk is a probability strictly between 0 and 1, got '{s}'"
+        )),
+    }
+}
+
+pub fn parse_format(s: &str) -> Result<Format, String> {
+    s.parse::<Format>().map_err(|e| e.to_string())
+}
+
+pub fn parse_direction(s: &str) -> Result<Direction, String> {
+    s.parse::<Direction>().map_err(|e| e.to_string())
+}
+
+pub fn parse_capacity_arg(s: &str) -> Result<f64, String> {
+    parse_capacity(s).map_err(|e| e.to_string())
+}
+
+pub fn parse_step(s: &str) -> Result<Step, String> {
+    match parse_span(s)? {
+        Span::Seconds(seconds) => step_from_seconds(seconds).map_err(|e| e.to_string()),
+        Span::Steps(_) => Err(format!(
+            "a step is a duration such as 5m, 1h or 1d, not a number of steps ('{s}')"
+        )),
+    }
+}
+
+pub fn parse_agg(s: &str) -> Result<Aggregation, String> {
+    s.parse::<Aggregation>().map_err(|e| e.to_string())
+}
+
+pub fn parse_gaps(s: &str) -> Result<GapPolicy, String> {
+    match s {
+        "interpolate" => Ok(GapPolicy::Interpolate),
+        "refuse" => Ok(GapPolicy::Refuse),
+        other => Err(format!(
+            "gaps must be 'interpolate' or 'refuse', got '{other}'"
+        )),
+    }
+}

@@ -1,0 +1,192 @@
+//! The commands' glue: each file parses one command's flags and calls the library;
+//! this one holds what they share (reading the input, preparing series, progress,
+//! the exit-status tally and output files).
+
+pub mod args;
+pub mod backtest;
+pub mod decompose;
+pub mod forecast;
+pub mod inspect;
+pub mod plot;
+pub mod saturation;
+
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use headroom::decompose::StlOptions;
+use headroom::forecast::DEFAULT_LEVELS;
+use headroom::ingest::{read_path, Ingested, ReadOptions};
+use headroom::pipeline::{for_each_series, prepare, ForecastSettings, Prepared};
+use headroom::resample::Hygiene;
+use headroom::units::Span;
+use headroom::{Error, RegulariseOptions, Series};
+
+use args::{InputArgs, ModelArgs};
+
+/// How a run ended: series written and series failed.
+#[derive(Default)]
+pub struct Tally {
+    pub ok: usize,
+    pub failed: usize,
+}
+
+impl Tally {
+    pub fn fail(&mut self, name: &str, error: &Error) {
+        self.failed += 1;
+        match error {
+            Error::Series { .. } => eprintln!("headroom: {error}"),
+            _ => eprintln!("headroom: series {name}: {error}"),
+        }
+    }
+
+    pub fn exit_code(&self) -> ExitCode {
+        match (self.ok, self.failed) {
+            (0, _) => ExitCode::from(1),
+            (_, 0) => ExitCode::SUCCESS,
+            _ => ExitCode::from(3),
+        }
+    }
+}
+
+/// Read the input; report series that could not be read and what the reader
+/// dropped; then turn counters into rates and resample, as asked.
+pub fn read(input: &InputArgs, tally: &mut Tally) -> Result<Vec<Series>, Error> {
+    let options = ReadOptions {
+        format: input.format,
+        time_column: input.time_column.clone(),
+        series_column: input.series_column.clone(),
+        value_columns: input.value_column.clone(),
+        statistic: input.statistic.clone(),
+    };
+    let Ingested {
+        series,
+        failed,
+        notes,
+        ..
+    } = read_path(&input.input, &options)?;
+    for note in &notes {
+        eprintln!("headroom: {}: {note}", input.input);
+    }
+    for (name, e) in &failed {
+        tally.fail(name, e);
+    }
+    let hygiene = Hygiene {
+        rate: input.rate,
+        step: input.step,
+        aggregation: input.agg,
+    };
+    if hygiene.is_identity() {
+        return Ok(series);
+    }
+    let mut cleaned = Vec::with_capacity(series.len());
+    for (s, r) in series
+        .iter()
+        .zip(for_each_series(&series, |s| hygiene.apply(s)))
+    {
+        match r {
+            Ok((s, report)) => {
+                eprintln!("headroom: {report}");
+                cleaned.push(s);
+            }
+            Err(e) => tally.fail(s.name(), &e),
+        }
+    }
+    Ok(cleaned)
+}
+
+pub fn regularise_options(input: &InputArgs) -> RegulariseOptions {
+    let options = RegulariseOptions::default().with_gaps(input.gaps);
+    match input.step {
+        // Resampled series are on this grid already; inferring could pick another.
+        Some(step) => options.with_step(step),
+        None => options,
+    }
+}
+
+/// Prepare every series in parallel, print what regularisation did, and keep the
+/// series that could be prepared.
+pub fn prepare_all(
+    series: &[Series],
+    input: &InputArgs,
+    seasons: &[Span],
+    tally: &mut Tally,
+) -> Vec<Prepared> {
+    let options = regularise_options(input);
+    let results = for_each_series(series, |s| prepare(s, &options, seasons));
+    let mut prepared = Vec::with_capacity(results.len());
+    for (s, r) in series.iter().zip(results) {
+        match r {
+            Ok(p) => {
+                if !p.report.is_clean() {
+                    eprintln!("headroom: {}", p.report);
+                }
+                prepared.push(p);
+            }
+            Err(e) => tally.fail(s.name(), &e),
+        }
+    }
+    prepared
+}
+
+/// A count of finished series on standard error, redrawn in place, when standard
+/// error is a terminal and there are several series.
+pub struct Progress {
+    total: usize,
+    done: AtomicUsize,
+    shown: bool,
+}
+
+impl Progress {
+    pub fn new(total: usize) -> Self {
+        Progress {
+            total,
+            done: AtomicUsize::new(0),
+            shown: total > 1 && std::io::stderr().is_terminal(),
+        }
+    }
+
+    pub fn tick(&self) {
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        if self.shown {
+            let end = if done == self.total { "\n" } else { "" };
+            eprint!("\rheadroom: {done}/{} series{end}", self.total);
+        }
+    }
+}
+
+pub fn open_output(path: Option<&str>) -> Result<Box<dyn Write>, Error> {
+    match path {
+        None | Some("-") => Ok(Box::new(BufWriter::new(std::io::stdout().lock()))),
+        Some(p) => {
+            let file = File::create(p).map_err(|source| Error::Io {
+                path: p.into(),
+                source,
+            })?;
+            Ok(Box::new(BufWriter::new(file)))
+        }
+    }
+}
+
+pub fn finish(mut out: Box<dyn Write>, path: Option<&str>) -> Result<(), Error> {
+    out.flush().map_err(|source| Error::Io {
+        path: path.unwrap_or("<stdout>").into(),
+        source,
+    })
+}
+
+pub fn settings(model: &ModelArgs, horizon: Option<Span>) -> ForecastSettings {
+    ForecastSettings {
+        model: model.model,
+        horizon,
+        levels: if model.levels.is_empty() {
+            DEFAULT_LEVELS.to_vec()
+        } else {
+            model.levels.clone()
+        },
+        stl: StlOptions::default(),
+        intervals: model.intervals,
+        ..Default::default()
+    }
+}

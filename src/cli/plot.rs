@@ -1,0 +1,94 @@
+//! `headroom plot`.
+
+use std::process::ExitCode;
+
+use clap::Args;
+
+use headroom::pipeline::{forecast, saturation};
+use headroom::plot::ForecastChart;
+use headroom::saturation::Direction;
+use headroom::units::Span;
+use headroom::Error;
+
+use super::args::{parse_capacity_arg, parse_direction, parse_horizon, InputArgs, ModelArgs};
+use super::{prepare_all, read, settings, Tally};
+
+#[derive(Args)]
+pub struct PlotArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// How far ahead: steps (48) or a duration (2d).
+    #[arg(long, value_parser = parse_horizon)]
+    pub horizon: Span,
+    /// Capacity line to draw, with the saturation date marked.
+    #[arg(long, value_parser = parse_capacity_arg, allow_hyphen_values = true)]
+    pub capacity: Option<f64>,
+    /// up: the metric rises to a ceiling; down: it falls to a floor.
+    #[arg(long, default_value = "up", value_parser = parse_direction)]
+    pub direction: Direction,
+    /// The series to draw (default: the first in the file).
+    #[arg(long)]
+    pub series: Option<String>,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// The PNG file to write.
+    #[arg(long, short)]
+    pub output: String,
+}
+
+pub fn run(a: PlotArgs) -> Result<ExitCode, Error> {
+    let mut tally = Tally::default();
+    let mut series = read(&a.input, &mut tally)?;
+    let chosen = match &a.series {
+        Some(name) => series
+            .iter()
+            .position(|s| s.name() == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = series.iter().map(|s| s.name()).collect();
+                Error::invalid(format!(
+                    "no series named '{name}' in {}; it holds {}",
+                    a.input.input,
+                    names.join(", ")
+                ))
+            })?,
+        None => {
+            if series.len() > 1 {
+                eprintln!(
+                    "headroom: {} holds {} series; drawing '{}' (choose one with --series)",
+                    a.input.input,
+                    series.len(),
+                    series[0].name()
+                );
+            }
+            0
+        }
+    };
+    if series.is_empty() {
+        return Ok(ExitCode::from(1));
+    }
+    let one = series.swap_remove(chosen);
+    let mut none = Tally::default();
+    let prepared = prepare_all(
+        std::slice::from_ref(&one),
+        &a.input,
+        &a.model.seasons,
+        &mut none,
+    );
+    let Some(p) = prepared.first() else {
+        return Ok(ExitCode::from(1));
+    };
+    let settings = settings(&a.model, Some(a.horizon));
+    let (f, row) = match a.capacity {
+        Some(c) => {
+            let (f, row) = saturation(p, &settings, c, a.direction)?;
+            (f, Some(row))
+        }
+        None => (forecast(p, &settings)?, None),
+    };
+    let mut chart = ForecastChart::new(&p.series, &f);
+    if let Some(row) = &row {
+        chart = chart.saturation(row);
+    }
+    chart.render_png(&a.output)?;
+    Ok(ExitCode::SUCCESS)
+}
