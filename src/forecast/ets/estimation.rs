@@ -4,6 +4,7 @@
 use super::likelihood::{EtsParams, EtsState, Recursion};
 use super::profile::{Layout, Workspace};
 use super::spec::{EtsSeason, EtsSpec};
+use crate::decompose::{classical, Composition};
 use crate::forecast::optim::{nelder_mead, NelderMead};
 
 /// Bounds of the smoothing parameters during fits: statsmodels' `ETSModel`
@@ -424,9 +425,13 @@ pub(super) fn heuristic_state(spec: &EtsSpec, y: &[f64]) -> EtsState {
     let m = spec.period;
     let mul = spec.season == EtsSeason::Multiplicative;
     let (series, seasonal_in_time_order) = if spec.is_seasonal() {
-        if n >= 2 * m && n >= 10 + 2 * (m / 2) {
-            let (trend, seasonal) = classical_decomposition(y, m, mul);
-            (trend, seasonal)
+        let decomposed = if n >= 2 * m && n >= 10 + 2 * (m / 2) {
+            first_seasons(y, m, mul)
+        } else {
+            None
+        };
+        if let Some(found) = decomposed {
+            found
         } else {
             let first: f64 = y[..m.min(n)].iter().sum::<f64>() / m.min(n) as f64;
             let seasonal = (0..m)
@@ -474,52 +479,22 @@ fn line_through(v: &[f64]) -> (f64, f64) {
     (mean_y - slope * mean_x, slope)
 }
 
-/// The trend (centred moving average, 2 x m for even m) of the first few seasons
-/// and the average seasonal index per position (`m` values in time order,
-/// normalised to mean 0 or 1).
-fn classical_decomposition(y: &[f64], m: usize, mul: bool) -> (Vec<f64>, Vec<f64>) {
-    let n = y.len();
+/// The classical decomposition ([`classical`]) of the first few seasons, as
+/// statsmodels' heuristic takes them (at most five, and enough for ten trend
+/// values): the trend where it is defined, and the `m` seasonal indices in time
+/// order, normalised to mean 0 or 1. `None` where [`classical`] refuses the data.
+fn first_seasons(y: &[f64], m: usize, mul: bool) -> Option<(Vec<f64>, Vec<f64>)> {
     let min_obs = 10 + 2 * (m / 2);
-    let cycles = (n / m).min(5).max(min_obs.div_ceil(m));
-    let len = (cycles * m).min(n);
-    let data = &y[..len];
+    let cycles = (y.len() / m).min(5).max(min_obs.div_ceil(m));
+    let len = (cycles * m).min(y.len());
+    let composition = if mul {
+        Composition::Multiplicative
+    } else {
+        Composition::Additive
+    };
+    let d = classical(&y[..len], m, composition).ok()?;
     let half = m / 2;
-    let mut trend = Vec::new();
-    let mut sums = vec![0.0; m];
-    let mut counts = vec![0usize; m];
-    for t in half..len.saturating_sub(half) {
-        let ma = if m.is_multiple_of(2) {
-            if t + half >= len {
-                continue;
-            }
-            let inner: f64 = data[t + 1 - half..t + half].iter().sum();
-            (inner + 0.5 * (data[t - half] + data[t + half])) / m as f64
-        } else {
-            data[t - half..=t + half].iter().sum::<f64>() / m as f64
-        };
-        trend.push(ma);
-        let detrended = if mul { data[t] / ma } else { data[t] - ma };
-        if detrended.is_finite() {
-            sums[t % m] += detrended;
-            counts[t % m] += 1;
-        }
-    }
-    let neutral = if mul { 1.0 } else { 0.0 };
-    let mut seasonal: Vec<f64> = sums
-        .iter()
-        .zip(&counts)
-        .map(|(s, &c)| if c > 0 { s / c as f64 } else { neutral })
-        .collect();
-    let mean = seasonal.iter().sum::<f64>() / m as f64;
-    if mul && mean > 0.0 {
-        seasonal.iter_mut().for_each(|s| *s /= mean);
-    } else if !mul {
-        seasonal.iter_mut().for_each(|s| *s -= mean);
-    }
-    if trend.is_empty() {
-        trend.push(y.iter().sum::<f64>() / n as f64);
-    }
-    (trend, seasonal)
+    Some((d.trend[half..len - half].to_vec(), d.seasonal[..m].to_vec()))
 }
 
 /// Why `spec` cannot be fitted to `y`, if it cannot.
