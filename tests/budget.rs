@@ -117,9 +117,14 @@ fn constant_error_rate_from_an_onset_exhausts_a_rolling_window_on_the_computed_d
         assert!((share - exact).abs() < 1e-12, "step {k}");
     }
 
+    // Through the forecasters: the naive model's noise comes from the onset's
+    // jump, so the date is a distribution around the exact one.
     let b = forecast_budget(&sli, &slo, &named_model("naive"), &[]).unwrap();
-    assert_eq!(b.row.exhausted_at, Some(expected), "{}", b.model);
-    assert_eq!(b.row.probability, 1.0);
+    let (p10, p50, p90) = (b.row.p10_at.unwrap(), b.row.p50_at.unwrap(), b.row.p90_at.unwrap());
+    println!("onset: {p10} {p50} {p90} p = {}", b.row.probability);
+    assert!((p50 - expected).num_hours().abs() <= 12, "{p50}");
+    assert!(p10 <= expected && expected <= p90, "{p10} {p90}");
+    assert!(b.row.probability >= 0.95, "{}", b.row.probability);
 }
 
 /// 0.03 % failing against 99.9 %: a burn rate of 0.3, with noise, daily and
@@ -196,9 +201,13 @@ fn a_burst_that_spends_60_percent_ages_out_of_the_rolling_window_on_the_right_da
         assert_eq!(b.row.exhausted_at, None);
     };
     check(&assess(&sli, &slo, &constant_paths(2, 720, 0.0, per_hour)).unwrap());
-    // The last day is clean: a seasonal naive forecast repeats it.
-    let b = forecast_budget(&sli, &slo, &named_model("seasonal_naive(24)"), &[]).unwrap();
-    check(&b);
+    // Through the forecasters: the burst is a one-off incident (2 of 960 steps),
+    // which the models see capped, so any of them continues the clean baseline.
+    for model in ["seasonal_naive(24)", "auto"] {
+        let b = forecast_budget(&sli, &slo, &named_model(model), &[]).unwrap();
+        assert_eq!(b.capped_steps, 2);
+        check(&b);
+    }
 
     // A calendar month keeps the burst until the month ends: it never comes back.
     let month = Slo::new(99.9, Window::CalendarMonth).unwrap();

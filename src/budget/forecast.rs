@@ -29,13 +29,19 @@ pub struct EventPaths {
     pub total: Array2<f64>,
     /// The models that simulated them (`bad: ..., total: ...`), or a description.
     pub model: String,
+    /// History steps whose error ratio the models saw capped as one-off incidents
+    /// ([`INCIDENT_QUANTILE`]).
+    pub capped_steps: usize,
 }
 
 impl EventPaths {
-    /// Paths from arrays of the same shape. A forecast of counts can stray below
-    /// zero or, for the bad events, above the total: totals are clamped at 0 and bad
-    /// events into `[0, total]`, since neither can happen. Non-finite values are an
-    /// error.
+    /// Paths from arrays of the same shape. Totals are clamped at 0 and bad events
+    /// at the total, neither of which a future can exceed. Bad events are not
+    /// clamped at 0: the models' noise is symmetric, and a step drawn below zero
+    /// balances one drawn above, so the sums that spend the budget stay unbiased
+    /// (clamping each step would add the noise's positive half to every step: for a
+    /// service with few failures, several times its real burn). Non-finite values
+    /// are an error.
     pub fn new(bad: Array2<f64>, total: Array2<f64>, model: impl Into<String>) -> Result<Self> {
         if bad.dim() != total.dim() {
             return Err(Error::invalid(format!(
@@ -52,11 +58,12 @@ impl EventPaths {
         }
         let total = total.mapv(|t| t.max(0.0));
         let mut bad = bad;
-        bad.zip_mut_with(&total, |b, &t| *b = b.clamp(0.0, t));
+        bad.zip_mut_with(&total, |b, &t| *b = b.min(t));
         Ok(EventPaths {
             bad,
             total,
             model: model.into(),
+            capped_steps: 0,
         })
     }
 
@@ -84,7 +91,14 @@ pub fn horizon(sli: &Sli, slo: &Slo) -> Result<usize> {
 /// Both series take the seasonal periods of `seasons`, or, with none given, those
 /// detected on the total events (traffic carries the cycles; the bad events are
 /// often too sparse to show them). An error-ratio SLI forecasts its ratio, kept
-/// within 0 to 1. `settings.horizon` and `settings.levels` are not used.
+/// at most 1. `settings.horizon` and `settings.levels` are not used.
+///
+/// The models forecast the burn "at this rate": the bad events they are fitted to
+/// have their error ratio capped at its [`INCIDENT_QUANTILE`] quantile, so that a
+/// one-off incident (rarer than that) neither repeats as a seasonal pattern nor
+/// inflates the noise of every future step. Incidents count in full in the
+/// history's budget; a degradation that lasts (more than 1 % of the history) is
+/// kept whole.
 pub fn simulate_events(
     sli: &Sli,
     horizon: usize,
@@ -95,7 +109,13 @@ pub fn simulate_events(
     match sli.kind() {
         SliKind::Events => {
             let total = sli.total_series()?;
-            let bad = sli.bad_series()?;
+            let (capped, capped_steps) = cap_incidents(sli.bad(), sli.total());
+            let bad = RegularSeries::new(
+                format!("{}/bad", sli.service()),
+                sli.start(),
+                sli.step(),
+                capped,
+            )?;
             let periods = periods_of(&total, seasons).map_err(in_service)?;
             let (t, b) = rayon::join(
                 || simulate(&total, &periods, horizon, settings, settings.seed),
@@ -103,19 +123,68 @@ pub fn simulate_events(
             );
             let (t, b) = (t.map_err(in_service)?, b.map_err(in_service)?);
             let model = format!("bad: {}, total: {}", b.model, t.model);
-            EventPaths::new(b.paths, t.paths, model)
+            let mut paths = EventPaths::new(b.paths, t.paths, model)?;
+            paths.capped_steps = capped_steps;
+            Ok(paths)
         }
         SliKind::ErrorRatio => {
-            let ratio = sli.error_ratio_series()?;
+            let seconds = sli.step().nominal_seconds();
+            let (capped, capped_steps) = cap_incidents(sli.bad(), sli.total());
+            let ratio = RegularSeries::new(
+                format!("{}/error_ratio", sli.service()),
+                sli.start(),
+                sli.step(),
+                capped.iter().map(|b| b / seconds).collect(),
+            )?;
             let periods = periods_of(&ratio, seasons).map_err(in_service)?;
             let r = simulate(&ratio, &periods, horizon, settings, settings.seed)
                 .map_err(in_service)?;
-            let seconds = sli.step().nominal_seconds();
-            let bad = r.paths.mapv(|x| x.clamp(0.0, 1.0) * seconds);
+            let bad = r.paths.mapv(|x| x * seconds);
             let total = Array2::from_elem(bad.dim(), seconds);
-            EventPaths::new(bad, total, format!("error ratio: {}", r.model))
+            let mut paths = EventPaths::new(bad, total, format!("error ratio: {}", r.model))?;
+            paths.capped_steps = capped_steps;
+            Ok(paths)
         }
     }
+}
+
+/// The quantile of the error ratio at which the models see the history capped:
+/// steps above it are one-off incidents when they are rarer than 1 % of the
+/// history (an hour a week is 0.6 %). A degradation that lasts longer than that
+/// holds the quantile up and is forecast as it is.
+pub const INCIDENT_QUANTILE: f64 = 0.99;
+
+/// The bad events with their error ratio capped at its [`INCIDENT_QUANTILE`]
+/// quantile (steps without events keep theirs), and how many steps were capped.
+fn cap_incidents(bad: &[f64], total: &[f64]) -> (Vec<f64>, usize) {
+    let mut ratios: Vec<f64> = bad
+        .iter()
+        .zip(total)
+        .filter(|(_, &t)| t > 0.0)
+        .map(|(&b, &t)| b / t)
+        .collect();
+    if ratios.is_empty() {
+        return (bad.to_vec(), 0);
+    }
+    ratios.sort_by(f64::total_cmp);
+    // The order statistic at or above the quantile: never an interpolation that
+    // would cap a step of a run of equal ratios.
+    let rank = ((INCIDENT_QUANTILE * ratios.len() as f64).ceil() as usize).clamp(1, ratios.len());
+    let cap = ratios[rank - 1];
+    let mut capped_steps = 0;
+    let capped = bad
+        .iter()
+        .zip(total)
+        .map(|(&b, &t)| {
+            if t > 0.0 && b > cap * t {
+                capped_steps += 1;
+                cap * t
+            } else {
+                b
+            }
+        })
+        .collect();
+    (capped, capped_steps)
 }
 
 /// Mixed into the seed of the bad events, so their paths are not drawn from the
@@ -204,6 +273,8 @@ pub struct BudgetForecast {
     pub model: String,
     /// Number of simulated futures.
     pub paths: usize,
+    /// History steps the models saw capped as one-off incidents.
+    pub capped_steps: usize,
 }
 
 /// Forecast when an SLI's budget runs out: simulate its bad and total events
@@ -301,6 +372,7 @@ pub fn assess(sli: &Sli, slo: &Slo, paths: &EventPaths) -> Result<BudgetForecast
         burn_down,
         model: paths.model.clone(),
         paths: n_paths,
+        capped_steps: paths.capped_steps,
     })
 }
 

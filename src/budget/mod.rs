@@ -75,7 +75,7 @@ pub mod rules;
 pub use chart::BurnDownChart;
 pub use forecast::{
     assess, forecast_budget, horizon, simulate_events, BudgetForecast, BurnDown, EventPaths,
-    FAN_QUANTILES,
+    FAN_QUANTILES, INCIDENT_QUANTILE,
 };
 pub use generate::{GeneratedSli, Incident, SliGenerator};
 

@@ -19,10 +19,40 @@ use headroom::{Error, RegularSeries, Series};
 use super::args::{parse_intervals, parse_model, parse_span, InputArgs, OutputArg};
 use super::{finish, open_output, read, regularise_options, Progress, Tally};
 
+/// The shared input flags with `--input` optional: `--rules` reads no input.
+pub struct OptionalInput(pub Option<InputArgs>);
+
+impl clap::FromArgMatches for OptionalInput {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        match matches.try_contains_id("input") {
+            Ok(true) => InputArgs::from_arg_matches(matches).map(|a| OptionalInput(Some(a))),
+            _ => Ok(OptionalInput(None)),
+        }
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+impl clap::Args for OptionalInput {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        InputArgs::augment_args(cmd).mut_arg("input", |a| {
+            a.required(false)
+                .help("Metric history to read (`-` for standard input); not needed with --rules")
+        })
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
+}
+
 #[derive(Args)]
 pub struct BudgetArgs {
     #[command(flatten)]
-    pub input: Option<InputArgs>,
+    pub input: OptionalInput,
     /// Series (or CSV value column) of good events; `<service>/good` series give
     /// one row per service. Counters need --rate.
     #[arg(long, requires = "total", conflicts_with = "error_ratio")]
@@ -119,7 +149,7 @@ pub fn run(a: BudgetArgs) -> Result<ExitCode, Error> {
     if a.rules {
         return rules(&a, slo);
     }
-    let Some(input) = &a.input else {
+    let Some(input) = &a.input.0 else {
         clap::Error::raw(
             clap::error::ErrorKind::MissingRequiredArgument,
             "headroom budget needs --input FILE (only --rules works without one)\n",
