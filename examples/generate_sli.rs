@@ -33,7 +33,11 @@ fn main() -> headroom::Result<()> {
         SliGenerator::new("search", start)
             .requests_per_second(200.0)
             .error_ratio(0.0002)
-            .incident(end - TimeDelta::days(10) + TimeDelta::hours(9), 10 * 24 - 9, 0.0016)
+            .incident(
+                end - TimeDelta::days(10) + TimeDelta::hours(9),
+                10 * 24 - 9,
+                0.0016,
+            )
             .seed(12)
             .generate()?,
         SliGenerator::new("login", start)

@@ -65,20 +65,30 @@ fn constant_error_rate_burns_linearly_and_exhausts_on_the_computed_date() {
     let expected = at(2025, 1, 16, 12);
 
     let b = assess(&sli, &slo, &constant_paths(3, steps, 2.0, 1000.0)).unwrap();
-    assert!((b.row.budget_total - 744.0).abs() < 1e-9, "{}", b.row.budget_total);
+    assert!(
+        (b.row.budget_total - 744.0).abs() < 1e-9,
+        "{}",
+        b.row.budget_total
+    );
     assert_eq!(b.row.budget_spent, 480.0);
     assert!((b.row.budget_remaining - 264.0).abs() < 1e-9);
     for rate in [b.row.burn_rate_1h, b.row.burn_rate_6h, b.row.burn_rate_3d] {
         assert!((rate.unwrap() - 2.0).abs() < 1e-9, "{rate:?}");
     }
     assert_eq!(b.row.exhausted_at, Some(expected));
-    assert_eq!((b.row.p10_at, b.row.p90_at), (Some(expected), Some(expected)));
+    assert_eq!(
+        (b.row.p10_at, b.row.p90_at),
+        (Some(expected), Some(expected))
+    );
     assert_eq!(b.row.probability, 1.0);
     // Linear: the remaining share falls by 2 / 744 an hour, past and future.
     let median = b.burn_down.quantile(0.5).unwrap();
     for (k, share) in median.iter().enumerate() {
         let exact = 1.0 - (480.0 + 2.0 * (k + 1) as f64) / 744.0;
-        assert!((share - exact).abs() < 1e-12, "step {k}: {share} vs {exact}");
+        assert!(
+            (share - exact).abs() < 1e-12,
+            "step {k}: {share} vs {exact}"
+        );
     }
     for (j, (t, share)) in b.burn_down.history.iter().enumerate().skip(1) {
         assert_eq!(*t, at(2025, 1, 1, 0) + TimeDelta::hours(j as i64));
@@ -102,8 +112,14 @@ fn constant_error_rate_from_an_onset_exhausts_a_rolling_window_on_the_computed_d
     let good: Vec<f64> = (0..hours)
         .map(|i| if i >= onset { 996.0 } else { 1000.0 })
         .collect();
-    let sli = Sli::from_counts("api", start, Step::seconds(HOUR), &good, &vec![1000.0; hours])
-        .unwrap();
+    let sli = Sli::from_counts(
+        "api",
+        start,
+        Step::seconds(HOUR),
+        &good,
+        &vec![1000.0; hours],
+    )
+    .unwrap();
     let slo = Slo::new(99.9, Window::rolling_days(30.0)).unwrap();
     let expected = start + TimeDelta::hours(onset as i64 + 180);
     let now = status(&sli, &slo).unwrap();
@@ -120,7 +136,11 @@ fn constant_error_rate_from_an_onset_exhausts_a_rolling_window_on_the_computed_d
     // Through the forecasters: the naive model's noise comes from the onset's
     // jump, so the date is a distribution around the exact one.
     let b = forecast_budget(&sli, &slo, &named_model("naive"), &[]).unwrap();
-    let (p10, p50, p90) = (b.row.p10_at.unwrap(), b.row.p50_at.unwrap(), b.row.p90_at.unwrap());
+    let (p10, p50, p90) = (
+        b.row.p10_at.unwrap(),
+        b.row.p50_at.unwrap(),
+        b.row.p90_at.unwrap(),
+    );
     println!("onset: {p10} {p50} {p90} p = {}", b.row.probability);
     assert!((p50 - expected).num_hours().abs() <= 12, "{p50}");
     assert!(p10 <= expected && expected <= p90, "{p10} {p90}");
@@ -216,7 +236,9 @@ fn a_burst_that_spends_60_percent_ages_out_of_the_rolling_window_on_the_right_da
     let median = b.burn_down.quantile(0.5).unwrap();
     let spent = 0.6 * 0.72 * per_hour;
     let budget = 0.001 * 744.0 * per_hour;
-    assert!(median.iter().all(|&s| (s - (1.0 - spent / budget)).abs() < 1e-9));
+    assert!(median
+        .iter()
+        .all(|&s| (s - (1.0 - spent / budget)).abs() < 1e-9));
 }
 
 /// An already overspent window: the date is when it ran out, with certainty.
@@ -226,8 +248,14 @@ fn an_overspent_budget_reports_when_it_ran_out() {
     let good: Vec<f64> = (0..hours)
         .map(|i| if i == 100 { 0.0 } else { 1000.0 })
         .collect();
-    let sli = Sli::from_counts("api", at(2025, 1, 1, 0), Step::seconds(HOUR), &good, &vec![1000.0; hours])
-        .unwrap();
+    let sli = Sli::from_counts(
+        "api",
+        at(2025, 1, 1, 0),
+        Step::seconds(HOUR),
+        &good,
+        &vec![1000.0; hours],
+    )
+    .unwrap();
     // 1000 failed in the hour from 04:00 on 5 January, 139 hours before now. A
     // 3-day window (72 failures allowed) has let the burst go again...
     let slo = Slo::new(99.9, Window::rolling_days(3.0)).unwrap();
@@ -286,7 +314,11 @@ fn cli_writes_one_row_per_service_and_a_chart() {
     let start = at(2025, 1, 6, 0);
     let end = start + TimeDelta::days(42);
     let services = [
-        SliGenerator::new("quiet", start).days(42.0).seed(1).generate().unwrap(),
+        SliGenerator::new("quiet", start)
+            .days(42.0)
+            .seed(1)
+            .generate()
+            .unwrap(),
         SliGenerator::new("leaky", start)
             .days(42.0)
             .error_ratio(0.0002)
@@ -320,7 +352,10 @@ fn cli_writes_one_row_per_service_and_a_chart() {
     assert_eq!(lines.next(), Some(BUDGET_COLUMNS));
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     assert_eq!(rows.len(), 2, "{out}");
-    assert!(!out.to_lowercase().contains("nan") && !out.contains("inf"), "{out}");
+    assert!(
+        !out.to_lowercase().contains("nan") && !out.contains("inf"),
+        "{out}"
+    );
     // The leaky service (3 per mille for a week: burn 3) comes first, running out
     // within days; the quiet one lasts.
     assert_eq!(rows[0][0], "leaky");
@@ -332,7 +367,11 @@ fn cli_writes_one_row_per_service_and_a_chart() {
     for service in ["leaky", "quiet"] {
         let file = scratch(&format!("burn-{service}.png"));
         let bytes = std::fs::read(&file).unwrap();
-        assert!(bytes.starts_with(b"\x89PNG") && bytes.len() > 20_000, "{}", bytes.len());
+        assert!(
+            bytes.starts_with(b"\x89PNG") && bytes.len() > 20_000,
+            "{}",
+            bytes.len()
+        );
         std::fs::remove_file(file).ok();
     }
 }
@@ -364,7 +403,10 @@ fn cli_reads_an_error_ratio_and_a_calendar_month() {
     // Named after the file; April's budget is 0.1 % of 30 days of seconds, spent
     // twice as fast as allowed: gone after 15 days.
     assert_eq!(&row[..3], ["ratio", "99.9", "month"]);
-    assert!((row[3].parse::<f64>().unwrap() - 2592.0).abs() < 1e-6, "{out}");
+    assert!(
+        (row[3].parse::<f64>().unwrap() - 2592.0).abs() < 1e-6,
+        "{out}"
+    );
     assert_eq!(row[9], "2025-04-16T00:00:00Z");
     assert_eq!(row[13], "1");
 }
@@ -409,8 +451,15 @@ fn bad_input_gets_a_clear_error_never_a_panic() {
     };
     let (code, err, _) = run("above.csv", &rows_with((120.0, 100.0)), &["--window", "6h"]);
     assert_eq!(code, Some(1));
-    assert!(err.contains("api") && err.contains("2025-01-01T05:00:00Z") && err.contains("above total"), "{err}");
-    let (code, err, _) = run("negative.csv", &rows_with((-1.0, 100.0)), &["--window", "6h"]);
+    assert!(
+        err.contains("api") && err.contains("2025-01-01T05:00:00Z") && err.contains("above total"),
+        "{err}"
+    );
+    let (code, err, _) = run(
+        "negative.csv",
+        &rows_with((-1.0, 100.0)),
+        &["--window", "6h"],
+    );
     assert_eq!(code, Some(1));
     assert!(err.contains("negative"), "{err}");
     // A step without traffic spends nothing: a clear row.
@@ -446,12 +495,26 @@ fn bad_input_gets_a_clear_error_never_a_panic() {
         }),
     );
     let o = headroom(&[
-        "budget", "--input", path.to_str().unwrap(), "--error-ratio", "ratio", "--objective", "99",
+        "budget",
+        "--input",
+        path.to_str().unwrap(),
+        "--error-ratio",
+        "ratio",
+        "--objective",
+        "99",
     ]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o.stderr).contains("not between 0 and 1"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("not between 0 and 1"),
+        "{}",
+        text(&o.stderr)
+    );
     // Series that are not there.
-    let (code, err, _) = run("names.csv", &rows_with((99.0, 100.0)).replace("good,total", "ok,all"), &[]);
+    let (code, err, _) = run(
+        "names.csv",
+        &rows_with((99.0, 100.0)).replace("good,total", "ok,all"),
+        &[],
+    );
     assert_eq!(code, Some(1));
     assert!(err.contains("no series named"), "{err}");
 }

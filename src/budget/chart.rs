@@ -24,7 +24,8 @@ const BAND_COLORS: [RGBColor; 3] = [
 const EXHAUSTED_COLOR: RGBColor = RGBColor(203, 24, 29);
 const FONT: &str = "sans-serif";
 
-type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedDateTime<DateTime<Utc>>, RangedCoordf64>>;
+type Chart<'a, DB> =
+    ChartContext<'a, DB, Cartesian2d<RangedDateTime<DateTime<Utc>>, RangedCoordf64>>;
 
 /// A burn-down chart of one service's budget, built with methods that consume and
 /// return it.
@@ -72,7 +73,8 @@ impl<'a> BurnDownChart<'a> {
     }
 
     /// The remaining share shown: down to below the lowest 5th percentile (or
-    /// 10 % overspent), at most 200 % overspent (lower lines are clipped).
+    /// 10 % overspent), at most 100 % overspent: what lies lower is past
+    /// exhaustion, and the lines are clipped there.
     fn value_range(&self) -> (f64, f64) {
         let b = &self.budget.burn_down;
         let lowest = b
@@ -81,7 +83,7 @@ impl<'a> BurnDownChart<'a> {
             .map(|(_, v)| *v)
             .chain(b.quantiles[0].iter().copied())
             .fold(-0.1, f64::min);
-        let lo = lowest.max(-2.0);
+        let lo = lowest.max(-1.0);
         (lo - 0.05 * (1.05 - lo), 1.05)
     }
 
@@ -125,14 +127,21 @@ impl<'a> BurnDownChart<'a> {
         chart
             .draw_series(LineSeries::new(history, HISTORY_COLOR.stroke_width(2)))?
             .label("budget remaining so far")
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 22, y)], HISTORY_COLOR.stroke_width(3)));
+            .legend(|(x, y)| {
+                PathElement::new([(x, y), (x + 22, y)], HISTORY_COLOR.stroke_width(3))
+            });
         let zero = EXHAUSTED_COLOR.stroke_width(2);
         chart
             .draw_series(DashedLineSeries::new([(t0, 0.0), (t1, 0.0)], 10, 6, zero))?
             .label("budget exhausted")
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 22, y)], zero));
         let grey = RGBColor(120, 120, 120).stroke_width(1);
-        chart.draw_series(DashedLineSeries::new([(b.now, y0), (b.now, y1)], 4, 4, grey))?;
+        chart.draw_series(DashedLineSeries::new(
+            [(b.now, y0), (b.now, y1)],
+            4,
+            4,
+            grey,
+        ))?;
         let (nx, ny) = chart.backend_coord(&(b.now, y1));
         root.draw(&Text::new(
             "now",
@@ -142,7 +151,7 @@ impl<'a> BurnDownChart<'a> {
         self.draw_exhaustion(&mut chart, root, (y0, y1))?;
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::LowerLeft)
+            .position(SeriesLabelPosition::UpperRight)
             .label_font((FONT, 15))
             .background_style(WHITE.mix(0.9))
             .border_style(RGBColor(180, 180, 180))
@@ -162,13 +171,21 @@ impl<'a> BurnDownChart<'a> {
         let line = |values: &[f64]| -> Vec<(DateTime<Utc>, f64)> {
             start
                 .into_iter()
-                .chain(b.timestamps.iter().copied().zip(values.iter().map(|&v| clip(v))))
+                .chain(
+                    b.timestamps
+                        .iter()
+                        .copied()
+                        .zip(values.iter().map(|&v| clip(v))),
+                )
                 .collect()
         };
         for (k, color) in BAND_COLORS.iter().enumerate() {
             let (lower, upper) = (line(&b.quantiles[k]), line(&b.quantiles[n - 1 - k]));
-            let outline: Vec<(DateTime<Utc>, f64)> =
-                upper.iter().copied().chain(lower.iter().rev().copied()).collect();
+            let outline: Vec<(DateTime<Utc>, f64)> = upper
+                .iter()
+                .copied()
+                .chain(lower.iter().rev().copied())
+                .collect();
             let label = format!(
                 "{:.0}–{:.0} % of futures",
                 100.0 * FAN_QUANTILES[k],
@@ -178,7 +195,9 @@ impl<'a> BurnDownChart<'a> {
             chart
                 .draw_series(std::iter::once(Polygon::new(outline, color.filled())))?
                 .label(label)
-                .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 22, y + 6)], color.filled()));
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 6), (x + 22, y + 6)], color.filled())
+                });
         }
         for sample in &b.samples {
             chart.draw_series(LineSeries::new(
@@ -187,7 +206,10 @@ impl<'a> BurnDownChart<'a> {
             ))?;
         }
         chart
-            .draw_series(LineSeries::new(line(&b.quantiles[n / 2]), MEDIAN_COLOR.stroke_width(2)))?
+            .draw_series(LineSeries::new(
+                line(&b.quantiles[n / 2]),
+                MEDIAN_COLOR.stroke_width(2),
+            ))?
             .label("median future")
             .legend(|(x, y)| PathElement::new([(x, y), (x + 22, y)], MEDIAN_COLOR.stroke_width(3)));
         Ok(())

@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 use ndarray::{Array2, Axis};
 use serde::{Deserialize, Serialize};
 
-use super::{exhausts, first_true, status, BudgetRow, BudgetStatus, Frame, Sli, SliKind, Slo, Window};
+use super::{
+    exhausts, first_true, status, BudgetRow, BudgetStatus, Frame, Sli, SliKind, Slo, Window,
+};
 use crate::decompose::period;
 use crate::error::{Error, Result};
 use crate::forecast::{fit_with_intervals, SamplePaths};
@@ -137,8 +139,8 @@ pub fn simulate_events(
                 capped.iter().map(|b| b / seconds).collect(),
             )?;
             let periods = periods_of(&ratio, seasons).map_err(in_service)?;
-            let r = simulate(&ratio, &periods, horizon, settings, settings.seed)
-                .map_err(in_service)?;
+            let r =
+                simulate(&ratio, &periods, horizon, settings, settings.seed).map_err(in_service)?;
             let bad = r.paths.mapv(|x| x * seconds);
             let total = Array2::from_elem(bad.dim(), seconds);
             let mut paths = EventPaths::new(bad, total, format!("error ratio: {}", r.model))?;

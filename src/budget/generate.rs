@@ -142,8 +142,7 @@ impl SliGenerator {
 
     fn check(&self) -> Result<()> {
         let ratio_ok = |r: f64| (0.0..=1.0).contains(&r);
-        let problem = if !(self.requests_per_second > 0.0 && self.requests_per_second.is_finite())
-        {
+        let problem = if !(self.requests_per_second > 0.0 && self.requests_per_second.is_finite()) {
             Some(format!(
                 "requests per second must be positive, got {}",
                 self.requests_per_second
@@ -176,7 +175,10 @@ impl SliGenerator {
             None
         };
         match problem {
-            Some(p) => Err(Error::invalid(format!("SLI generator {}: {p}", self.service))),
+            Some(p) => Err(Error::invalid(format!(
+                "SLI generator {}: {p}",
+                self.service
+            ))),
             None => Ok(()),
         }
     }
@@ -184,8 +186,8 @@ impl SliGenerator {
     /// Mean requests per second at `t`.
     fn traffic(&self, t: DateTime<Utc>) -> f64 {
         let hour = t.hour() as f64 + t.minute() as f64 / 60.0;
-        let daily = 1.0
-            + self.daily_amplitude * ((hour - 15.0) / 24.0 * std::f64::consts::TAU).cos();
+        let daily =
+            1.0 + self.daily_amplitude * ((hour - 15.0) / 24.0 * std::f64::consts::TAU).cos();
         let weekly = match t.weekday() {
             Weekday::Sat | Weekday::Sun => self.weekend_factor,
             _ => 1.0,
@@ -304,11 +306,7 @@ impl GeneratedSli {
                 times.clone(),
                 self.good.clone(),
             )?,
-            Series::new(
-                format!("{}/total", self.service),
-                times,
-                self.total.clone(),
-            )?,
+            Series::new(format!("{}/total", self.service), times, self.total.clone())?,
         ))
     }
 

@@ -268,14 +268,21 @@ impl Sli {
         let fail = |i: usize, message: String| {
             Error::series(
                 &service,
-                format!("{} (step {i}): {message}", format_time(step.advance(start, i as i64))),
+                format!(
+                    "{} (step {i}): {message}",
+                    format_time(step.advance(start, i as i64))
+                ),
             )
         };
         check_step(&service, step)?;
         if good.len() != total.len() {
             return Err(Error::series(
                 &service,
-                format!("{} good counts for {} total counts", good.len(), total.len()),
+                format!(
+                    "{} good counts for {} total counts",
+                    good.len(),
+                    total.len()
+                ),
             ));
         }
         if total.is_empty() {
@@ -514,7 +521,10 @@ fn check_step(service: &str, step: Step) -> Result<()> {
     if step.nominal_seconds() > 0.0 {
         Ok(())
     } else {
-        Err(Error::series(service, format!("step {step} is not positive")))
+        Err(Error::series(
+            service,
+            format!("step {step} is not positive"),
+        ))
     }
 }
 
@@ -566,9 +576,9 @@ impl Frame {
                     .with_ymd_and_hms(now.year(), now.month(), 1, 0, 0, 0)
                     .single()
                     .ok_or_else(|| Error::series(sli.service(), "no calendar month for now"))?;
-                let end = start
-                    .checked_add_months(Months::new(1))
-                    .ok_or_else(|| Error::series(sli.service(), "the month's end is out of range"))?;
+                let end = start.checked_add_months(Months::new(1)).ok_or_else(|| {
+                    Error::series(sli.service(), "the month's end is out of range")
+                })?;
                 let month_seconds = (end - start).num_seconds() as f64;
                 if month_seconds < step_seconds * (1.0 - 1e-9) {
                     return Err(shorter("month"));
@@ -937,6 +947,11 @@ mod tests {
         let names: Vec<&str> = pairs.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["checkout", "search", "file"]);
         assert!(pairs[0].1.is_ok() && pairs[2].1.is_ok());
-        assert!(pairs[1].1.as_ref().unwrap_err().to_string().contains("no good"));
+        assert!(pairs[1]
+            .1
+            .as_ref()
+            .unwrap_err()
+            .to_string()
+            .contains("no good"));
     }
 }

@@ -176,18 +176,31 @@ fn write_slo(out: &mut String, spec: &RuleSpec) -> Result<()> {
             ""
         }
     );
-    let _ = writeln!(out, "  - name: {}", quote(&format!("headroom-slo-{id}-sli")));
+    let _ = writeln!(
+        out,
+        "  - name: {}",
+        quote(&format!("headroom-slo-{id}-sli"))
+    );
     let _ = writeln!(out, "    rules:");
     for &w in &windows {
-        record(out, &ratio_name(w), &error_ratio(&spec.sli, w), &[
-            ("slo_service", service.clone()),
-            ("slo_window", quote(&duration_label(w))),
-        ]);
+        record(
+            out,
+            &ratio_name(w),
+            &error_ratio(&spec.sli, w),
+            &[
+                ("slo_service", service.clone()),
+                ("slo_window", quote(&duration_label(w))),
+            ],
+        );
     }
 
     // The SLO window's ratio ranges over weeks of samples: evaluated every five
     // minutes, in a group of its own, it costs a fifth of the default minute.
-    let _ = writeln!(out, "  - name: {}", quote(&format!("headroom-slo-{id}-budget")));
+    let _ = writeln!(
+        out,
+        "  - name: {}",
+        quote(&format!("headroom-slo-{id}-budget"))
+    );
     let _ = writeln!(out, "    interval: 5m");
     let _ = writeln!(out, "    rules:");
     let labels = [("slo_service", service.clone())];
@@ -195,9 +208,24 @@ fn write_slo(out: &mut String, spec: &RuleSpec) -> Result<()> {
         ("slo_service", service.clone()),
         ("slo_window", quote(&period_label)),
     ];
-    record(out, &ratio_name(period), &error_ratio(&spec.sli, period), &period_labels);
-    record(out, "slo:objective:ratio", &format!("vector({})", round(spec.slo.objective() / 100.0)), &labels);
-    record(out, "slo:error_budget:ratio", &format!("vector({budget})"), &labels);
+    record(
+        out,
+        &ratio_name(period),
+        &error_ratio(&spec.sli, period),
+        &period_labels,
+    );
+    record(
+        out,
+        "slo:objective:ratio",
+        &format!("vector({})", round(spec.slo.objective() / 100.0)),
+        &labels,
+    );
+    record(
+        out,
+        "slo:error_budget:ratio",
+        &format!("vector({budget})"),
+        &labels,
+    );
     record(
         out,
         "slo:error_budget_remaining:ratio",
@@ -205,7 +233,11 @@ fn write_slo(out: &mut String, spec: &RuleSpec) -> Result<()> {
         &period_labels,
     );
 
-    let _ = writeln!(out, "  - name: {}", quote(&format!("headroom-slo-{id}-alerts")));
+    let _ = writeln!(
+        out,
+        "  - name: {}",
+        quote(&format!("headroom-slo-{id}-alerts"))
+    );
     let _ = writeln!(out, "    rules:");
     for alert in &WORKBOOK_ALERTS {
         let rate = alert.burn_rate(period);
@@ -214,9 +246,17 @@ fn write_slo(out: &mut String, spec: &RuleSpec) -> Result<()> {
         let lasts = duration_label((period / rate / 3600.0).round() * 3600.0);
         let _ = writeln!(out, "      - alert: ErrorBudgetBurn");
         let _ = writeln!(out, "        expr: |-");
-        let _ = writeln!(out, "          {}{{{matcher}}} > {threshold}", ratio_name(alert.long));
+        let _ = writeln!(
+            out,
+            "          {}{{{matcher}}} > {threshold}",
+            ratio_name(alert.long)
+        );
         let _ = writeln!(out, "          and ignoring (slo_window)");
-        let _ = writeln!(out, "          {}{{{matcher}}} > {threshold}", ratio_name(alert.short));
+        let _ = writeln!(
+            out,
+            "          {}{{{matcher}}} > {threshold}",
+            ratio_name(alert.short)
+        );
         let _ = writeln!(out, "        labels:");
         for (k, v) in [
             ("severity", quote(alert.severity)),
@@ -255,9 +295,9 @@ fn ratio_name(seconds: f64) -> String {
 fn error_ratio(sli: &SliQuery, seconds: f64) -> String {
     let w = duration_label(seconds);
     match sli {
-        SliQuery::Events { good, total } => format!(
-            "1 - (\n  sum(rate({good}[{w}]))\n  /\n  sum(rate({total}[{w}]))\n)"
-        ),
+        SliQuery::Events { good, total } => {
+            format!("1 - (\n  sum(rate({good}[{w}]))\n  /\n  sum(rate({total}[{w}]))\n)")
+        }
         SliQuery::ErrorRatio { ratio } => format!("avg(avg_over_time({ratio}[{w}]))"),
     }
 }
@@ -289,7 +329,13 @@ fn round(x: f64) -> String {
 /// The service as a group-name fragment: letters, digits and dashes.
 fn slug(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect()
 }
 
@@ -307,10 +353,18 @@ fn check_query(sli: &SliQuery) -> Result<()> {
         };
         let name_ok = name.is_empty()
             || (name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_' || c == ':')
-                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':'));
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':'));
         let braces_ok = rest.is_empty()
-            || (rest.ends_with('}') && rest.matches('{').count() == 1 && rest.matches('}').count() == 1);
-        if s.is_empty() || !name_ok || !braces_ok || s.contains('\n') || (name.is_empty() && rest.len() <= 2)
+            || (rest.ends_with('}')
+                && rest.matches('{').count() == 1
+                && rest.matches('}').count() == 1);
+        if s.is_empty()
+            || !name_ok
+            || !braces_ok
+            || s.contains('\n')
+            || (name.is_empty() && rest.len() <= 2)
         {
             return Err(Error::invalid(format!(
                 "the {what} series '{s}' is not a Prometheus series selector; --rules needs \
@@ -350,12 +404,18 @@ mod tests {
             );
             assert!(yaml.contains(&expr), "{expr} missing from\n{yaml}");
             assert!(yaml.contains(&format!("short: \"{short}\"")));
-            assert!(yaml.contains(&format!("exhaustion: \"{lasts}\"")), "{lasts}");
+            assert!(
+                yaml.contains(&format!("exhaustion: \"{lasts}\"")),
+                "{lasts}"
+            );
         }
         assert_eq!(yaml.matches("- alert: ErrorBudgetBurn").count(), 4);
         assert_eq!(yaml.matches("severity: \"critical\"").count(), 2);
         // Eight ratio windows, the 30-day one included, each recorded once.
-        assert_eq!(yaml.matches("- record: slo:sli_error:ratio_rate").count(), 8);
+        assert_eq!(
+            yaml.matches("- record: slo:sli_error:ratio_rate").count(),
+            8
+        );
         assert!(yaml.contains("rate(http_requests_total{job=\"checkout\"}[30d])"));
     }
 
@@ -377,7 +437,10 @@ mod tests {
             total: "checkout/total".into(),
         };
         let e = prometheus_rules(&[s]).unwrap_err();
-        assert!(e.to_string().contains("not a Prometheus series selector"), "{e}");
+        assert!(
+            e.to_string().contains("not a Prometheus series selector"),
+            "{e}"
+        );
         assert!(prometheus_rules(&[]).is_err());
     }
 }

@@ -137,9 +137,7 @@ impl BudgetArgs {
             (None, None, Some(ratio)) => Ok(SliQuery::ErrorRatio {
                 ratio: ratio.clone(),
             }),
-            _ => Err(Error::invalid(
-                "give --good and --total, or --error-ratio",
-            )),
+            _ => Err(Error::invalid("give --good and --total, or --error-ratio")),
         }
     }
 }
@@ -212,7 +210,10 @@ pub fn run(a: BudgetArgs) -> Result<ExitCode, Error> {
         return Err(Error::invalid(format!(
             "{}: no series named {wanted} (or '<service>/{}'); the series are: {}",
             input.input,
-            a.good.as_deref().or(a.error_ratio.as_deref()).unwrap_or("good"),
+            a.good
+                .as_deref()
+                .or(a.error_ratio.as_deref())
+                .unwrap_or("good"),
             names.join(", ")
         )));
     }
@@ -295,7 +296,13 @@ pub fn run(a: BudgetArgs) -> Result<ExitCode, Error> {
 fn chart_path(template: &str, service: &str, services: usize) -> String {
     let safe: String = service
         .chars()
-        .map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     if template.contains("{service}") {
         return template.replace("{service}", &safe);
@@ -312,7 +319,12 @@ fn chart_path(template: &str, service: &str, services: usize) -> String {
 /// Whether a raw series never decreases over most of its steps, as a counter
 /// does between resets (per-step counts rise and fall with traffic).
 fn looks_like_counter(s: &Series) -> bool {
-    let v: Vec<f64> = s.values().iter().copied().filter(|x| x.is_finite()).collect();
+    let v: Vec<f64> = s
+        .values()
+        .iter()
+        .copied()
+        .filter(|x| x.is_finite())
+        .collect();
     if v.len() < 10 {
         return false;
     }
