@@ -411,6 +411,77 @@ fn cli_reads_an_error_ratio_and_a_calendar_month() {
     assert_eq!(row[13], "1");
 }
 
+/// Counters (running totals, as Prometheus exports them) with `--rate`: the same
+/// budget as the counts they accumulate, less the first step, which has no
+/// predecessor to take an increase from.
+#[test]
+fn cli_reads_counters_with_rate() {
+    let g = SliGenerator::new("api", at(2025, 1, 6, 0))
+        .days(10.0)
+        .error_ratio(0.002)
+        .generate()
+        .unwrap();
+    let mut csv = String::from("series,timestamp,value\n");
+    for (name, counts) in [("api/good", &g.good), ("api/total", &g.total)] {
+        let mut running = 0.0;
+        for (i, c) in counts.iter().enumerate() {
+            running += c;
+            let t = at(2025, 1, 6, 0) + TimeDelta::hours(i as i64);
+            csv += &format!("{name},{},{running}\n", t.format("%Y-%m-%dT%H:%M:%SZ"));
+        }
+    }
+    let input = write("counters.csv", &csv);
+    let args = |rate: bool| {
+        let mut v = vec![
+            "budget",
+            "--input",
+            input.to_str().unwrap(),
+            "--good",
+            "good",
+            "--total",
+            "total",
+            "--objective",
+            "99.9",
+            "--window",
+            "7d",
+            "--model",
+            "naive",
+            "--paths",
+            "50",
+        ];
+        if rate {
+            v.push("--rate");
+        }
+        headroom(&v)
+    };
+    let o = args(true);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    let row: Vec<&str> = out.lines().nth(1).unwrap().split(',').collect();
+    assert_eq!(row[0], "api");
+    let bad = g.bad();
+    let n = bad.len();
+    let spent: f64 = bad[n - 168..].iter().sum();
+    let events: f64 = g.total[n - 168..].iter().sum();
+    let got_spent: f64 = row[4].parse().unwrap();
+    let got_total: f64 = row[3].parse().unwrap();
+    assert!(
+        (got_spent - spent).abs() < 1e-6 * spent,
+        "{got_spent} vs {spent}"
+    );
+    assert!(
+        (got_total - 0.001 * events).abs() < 1e-6 * events,
+        "{got_total} vs {events}"
+    );
+    // Without --rate the running totals are read as counts, with a note.
+    let o = args(false);
+    assert!(
+        text(&o.stderr).contains("pass --rate"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
 #[test]
 fn bad_input_gets_a_clear_error_never_a_panic() {
     let csv = |rows: &[(u32, f64, f64)]| {

@@ -39,7 +39,7 @@ pub struct Incident {
 /// use chrono::{TimeZone, Utc};
 /// use headroom::budget::SliGenerator;
 /// let start = Utc.with_ymd_and_hms(2025, 1, 6, 0, 0, 0).unwrap();
-/// let g = SliGenerator::new("search", start).days(14).error_ratio(0.001).generate()?;
+/// let g = SliGenerator::new("search", start).days(14.0).error_ratio(0.001).generate()?;
 /// assert_eq!(g.total.len(), 14 * 24);
 /// let (bad, total): (f64, f64) = (g.bad().iter().sum(), g.total.iter().sum());
 /// assert!((bad / total - 0.001).abs() < 0.0002);

@@ -47,7 +47,7 @@
 //! // (a burn rate of 0.5 against 99.9 %) and one incident failing 5 % for 3 hours.
 //! let start = Utc.with_ymd_and_hms(2025, 1, 6, 0, 0, 0).unwrap();
 //! let generated = SliGenerator::new("checkout", start)
-//!     .days(42)
+//!     .days(42.0)
 //!     .error_ratio(0.0005)
 //!     .incident(start + chrono::TimeDelta::days(35), 3, 0.05)
 //!     .generate()?;
