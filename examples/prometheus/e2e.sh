@@ -46,8 +46,10 @@ if ((${#need_install[@]})); then
     fi
 fi
 
-cargo build --quiet --bin headroom
+# The binary `cargo test` built (building it alone would resolve features
+# apart from the tests and compile polars a second time).
 BIN="$(cargo metadata --format-version 1 --no-deps | jq -r .target_directory)/debug/headroom"
+[ -x "$BIN" ] || cargo build --quiet --bin headroom
 
 WORK=$(mktemp -d)
 pids=()
@@ -220,7 +222,8 @@ jq -s '{status: "success", data: {resultType: "matrix", result: (
 live=(--prometheus "$PROM" --query "$Q" --range 30d --end "$END" --step 1m)
 file=(--input "$WORK/export_1m.json" --step 1m)
 same inspect_1m inspect
-same forecast_1m forecast --horizon 6h --model drift
+# A trend fitted to every value: any value that differs changes the bytes.
+same forecast_1m forecast --horizon 1h --model linear_trend --intervals model --season 1d
 
 # OpenMetrics output: promtool's linter accepts it.
 "$BIN" saturation "${live[@]}" --capacities "$WORK/capacities.csv" --horizon 7d \
@@ -228,7 +231,9 @@ same forecast_1m forecast --horizon 6h --model drift
     2>"$WORK/openmetrics.log" || fail "saturation --output-format openmetrics"
 tail -n 1 "$WORK/saturation.prom" | grep -qx '# EOF' || fail "no # EOF"
 promtool check metrics < "$WORK/saturation.prom" || fail "promtool check metrics"
-step "openmetrics output passes promtool check metrics"
+curl -sf "http://$SERVE_ADDR/metrics" > "$WORK/serve.prom" || fail "GET /metrics of headroom serve"
+promtool check metrics < "$WORK/serve.prom" || fail "promtool check metrics on /metrics"
+step "openmetrics output and headroom serve's /metrics pass promtool check metrics"
 
 # 4. Prometheus scrapes headroom serve; the example alert fires for exactly the
 # two series that fill within a week.

@@ -9,7 +9,7 @@
 //! | metric | value |
 //! |---|---|
 //! | `headroom_saturation_probability` | probability (0 to 1) of reaching capacity within the horizon |
-//! | `headroom_saturation_time_left_seconds{quantile="0.1"\|"0.5"\|"0.9"}` | seconds from the last observation until that fraction of simulated futures has reached capacity; absent when fewer do within the horizon |
+//! | `headroom_saturation_time_left_seconds{percentile="10"\|"50"\|"90"}` | seconds from the last observation until that percentage of simulated futures has reached capacity (the CSV's `p10_at`, `p50_at`, `p90_at`); absent when fewer do within the horizon. The label is not `quantile`, which belongs to summaries |
 //! | `headroom_saturation_capacity` | the capacity, in the data's unit |
 //! | `headroom_saturation_last_value` | the last observed value |
 //! | `headroom_saturation_last_timestamp_seconds` | Unix time of the last observation |
@@ -121,20 +121,20 @@ impl SaturationMetrics {
             None,
             rows.iter().map(|(l, r)| (l.clone(), Some(r.probability))),
         )?;
-        let quantiles = rows.iter().flat_map(|(labels, r)| {
-            [("0.1", r.p10_at), ("0.5", r.p50_at), ("0.9", r.p90_at)]
+        let percentiles = rows.iter().flat_map(|(labels, r)| {
+            [("10", r.p10_at), ("50", r.p50_at), ("90", r.p90_at)]
                 .into_iter()
                 .map(move |(q, at)| {
                     let left = at.map(|t| (t - r.last_timestamp).num_milliseconds() as f64 / 1e3);
-                    (with(labels, "quantile", q), left)
+                    (with(labels, "percentile", q), left)
                 })
         });
         gauge(
             encoder,
             "headroom_saturation_time_left",
-            "Seconds from the last observation until this fraction of simulated futures has reached capacity (absent when fewer do within the horizon).",
+            "Seconds from the last observation until this percentage of simulated futures has reached capacity (absent when fewer do within the horizon).",
             Some(&Unit::Seconds),
-            quantiles,
+            percentiles,
         )?;
         gauge(
             encoder,
@@ -329,10 +329,10 @@ mod tests {
         ), "{text}");
         assert!(text.contains("# UNIT headroom_saturation_time_left_seconds seconds\n"));
         assert!(text.contains(
-            "headroom_saturation_time_left_seconds{series=\"disk{mount=\\\"/var\\\"}\",mount=\"/var \\\"data\\\"\",quantile=\"0.5\"} 777600.0\n"
+            "headroom_saturation_time_left_seconds{series=\"disk{mount=\\\"/var\\\"}\",mount=\"/var \\\"data\\\"\",percentile=\"50\"} 777600.0\n"
         ), "{text}");
-        // Absent quantiles are absent samples, never a made-up number.
-        assert!(!text.contains("quantile=\"0.9\""), "{text}");
+        // Absent percentiles are absent samples, never a made-up number.
+        assert!(!text.contains("percentile=\"90\""), "{text}");
         assert!(!text.contains("__name__"));
         assert!(
             text.contains("headroom_saturation_status{series=\"db-02\",status=\"clear\"} 1.0\n")
