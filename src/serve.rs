@@ -338,8 +338,11 @@ impl Rule {
     }
 }
 
+/// Saturation rows with the labels they are served under.
+type Rows = Vec<(Labels, Saturation)>;
+
 struct Evaluation {
-    rows: Vec<(Labels, Saturation)>,
+    rows: Rows,
     failed: Vec<(String, Error)>,
 }
 
@@ -349,7 +352,7 @@ struct RuleState {
     running: bool,
     due: Option<Instant>,
     /// When the last good results were computed, and the results.
-    good: Option<(DateTime<Utc>, Vec<(Labels, Saturation)>)>,
+    good: Option<(DateTime<Utc>, Rows)>,
     /// Whether the last evaluation succeeded (`None` before the first ends).
     up: Option<bool>,
     /// Why the last evaluation failed.

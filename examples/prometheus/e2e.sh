@@ -226,7 +226,7 @@ same inspect_1m inspect
 same forecast_1m forecast --horizon 1h --model linear_trend --intervals model --season 1d
 
 # OpenMetrics output: promtool's linter accepts it.
-"$BIN" saturation "${live[@]}" --capacities "$WORK/capacities.csv" --horizon 7d \
+"$BIN" saturation --prometheus "$PROM" --query "$Q" --range 30d --end "$END" --step 5m --capacities "$WORK/capacities.csv" --horizon 7d \
     --model linear_trend --paths 500 --output-format openmetrics --output "$WORK/saturation.prom" \
     2>"$WORK/openmetrics.log" || fail "saturation --output-format openmetrics"
 tail -n 1 "$WORK/saturation.prom" | grep -qx '# EOF' || fail "no # EOF"

@@ -91,54 +91,50 @@ fn serve(stream: TcpStream, requests: &Mutex<Vec<Request>>, handler: &Handler) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut writer = stream;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            return;
-        }
-        let mut parts = line.split_whitespace();
-        let method = parts.next().unwrap_or("").to_string();
-        let target = parts.next().unwrap_or("").to_string();
-        let mut length = 0usize;
-        let mut authorization = None;
-        loop {
-            let mut header = String::new();
-            if reader.read_line(&mut header).unwrap_or(0) == 0 {
-                return;
-            }
-            let header = header.trim_end();
-            if header.is_empty() {
-                break;
-            }
-            if let Some((k, v)) = header.split_once(':') {
-                match k.trim().to_ascii_lowercase().as_str() {
-                    "content-length" => length = v.trim().parse().unwrap_or(0),
-                    "authorization" => authorization = Some(v.trim().to_string()),
-                    _ => {}
-                }
-            }
-        }
-        let mut body = vec![0; length];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
-        let (path, query) = target.split_once('?').unwrap_or((&target, ""));
-        let mut form = decode_form(query);
-        form.extend(decode_form(&String::from_utf8_lossy(&body)));
-        let request = Request {
-            method,
-            path: path.to_string(),
-            form,
-            authorization,
-        };
-        requests.lock().unwrap().push(request.clone());
-        let reply = handler(&request);
-        if writer.write_all(&reply).is_err() {
-            return;
-        }
-        let _ = writer.flush();
-        // Every reply says `Connection: close`.
+    // One request per connection: every reply says `Connection: close`.
+    let mut line = String::new();
+    if reader.read_line(&mut line).unwrap_or(0) == 0 {
         return;
+    }
+    let mut parts = line.split_whitespace();
+    let method = parts.next().unwrap_or("").to_string();
+    let target = parts.next().unwrap_or("").to_string();
+    let mut length = 0usize;
+    let mut authorization = None;
+    loop {
+        let mut header = String::new();
+        if reader.read_line(&mut header).unwrap_or(0) == 0 {
+            return;
+        }
+        let header = header.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = header.split_once(':') {
+            match k.trim().to_ascii_lowercase().as_str() {
+                "content-length" => length = v.trim().parse().unwrap_or(0),
+                "authorization" => authorization = Some(v.trim().to_string()),
+                _ => {}
+            }
+        }
+    }
+    let mut body = vec![0; length];
+    if reader.read_exact(&mut body).is_err() {
+        return;
+    }
+    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+    let mut form = decode_form(query);
+    form.extend(decode_form(&String::from_utf8_lossy(&body)));
+    let request = Request {
+        method,
+        path: path.to_string(),
+        form,
+        authorization,
+    };
+    requests.lock().unwrap().push(request.clone());
+    let reply = handler(&request);
+    if writer.write_all(&reply).is_ok() {
+        let _ = writer.flush();
     }
 }
 
