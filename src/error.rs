@@ -69,6 +69,18 @@ pub enum Error {
         message: String,
     },
 
+    /// A live Prometheus read failed: unreachable, an HTTP error, a PromQL error,
+    /// a reply cut off or too large. Never holds credentials.
+    #[error("Prometheus at {url}, query '{query}': {message}")]
+    Prometheus {
+        /// The server's base URL.
+        url: String,
+        /// The PromQL expression.
+        query: String,
+        /// What went wrong and what came back.
+        message: String,
+    },
+
     /// A chart could not be drawn or written.
     #[error("plot {path}: {message}")]
     Plot {

@@ -61,6 +61,7 @@ pub mod plot;
 pub mod resample;
 pub mod saturation;
 pub mod series;
+pub mod serve;
 pub mod units;
 
 pub use error::{Error, Result};

@@ -40,6 +40,8 @@ enum Command {
     Backtest(cli::backtest::BacktestArgs),
     /// When does an SLO's error budget run out; or its Prometheus burn-rate alerts.
     Budget(cli::budget::BudgetArgs),
+    /// Evaluate saturation rules against Prometheus and serve them on /metrics.
+    Serve(cli::serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -51,6 +53,7 @@ fn main() -> ExitCode {
         Command::Plot(a) => cli::plot::run(a),
         Command::Backtest(a) => cli::backtest::run(a),
         Command::Budget(a) => cli::budget::run(a),
+        Command::Serve(a) => cli::serve::run(a),
     };
     match outcome {
         Ok(code) => code,

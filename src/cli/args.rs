@@ -12,8 +12,10 @@ use headroom::{GapPolicy, Step};
 #[derive(Args)]
 pub struct InputArgs {
     /// Metric history to read (`-` for standard input).
-    #[arg(long, short)]
-    pub input: String,
+    #[arg(long, short, required_unless_present = "prometheus")]
+    pub input: Option<String>,
+    #[command(flatten)]
+    pub live: super::live::LiveArgs,
     /// Input format (default: detected from the content).
     #[arg(long, value_parser = parse_format)]
     pub format: Option<Format>,
@@ -43,6 +45,17 @@ pub struct InputArgs {
     /// into a per-second rate before anything else.
     #[arg(long)]
     pub rate: bool,
+}
+
+impl InputArgs {
+    /// What is read, for messages: the file, or the Prometheus URL.
+    pub fn source(&self) -> &str {
+        match (&self.live.prometheus, &self.input) {
+            (Some(url), _) => url,
+            (None, Some(path)) => path,
+            (None, None) => "-",
+        }
+    }
 }
 
 #[derive(Args)]

@@ -158,8 +158,10 @@ pub fn run(a: BudgetArgs) -> Result<ExitCode, Error> {
     let series = read(input, &mut tally)?;
     let default_service = match &a.service {
         Some(s) => s.clone(),
-        None => Path::new(&input.input)
-            .file_stem()
+        None => input
+            .input
+            .as_deref()
+            .and_then(|path| Path::new(path).file_stem())
             .map(|s| s.to_string_lossy().into_owned())
             .filter(|s| !s.is_empty() && s != "-")
             .unwrap_or_else(|| "sli".to_string()),
@@ -209,7 +211,7 @@ pub fn run(a: BudgetArgs) -> Result<ExitCode, Error> {
         };
         return Err(Error::invalid(format!(
             "{}: no series named {wanted} (or '<service>/{}'); the series are: {}",
-            input.input,
+            input.source(),
             a.good
                 .as_deref()
                 .or(a.error_ratio.as_deref())

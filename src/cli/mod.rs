@@ -8,8 +8,10 @@ pub mod budget;
 pub mod decompose;
 pub mod forecast;
 pub mod inspect;
+pub mod live;
 pub mod plot;
 pub mod saturation;
+pub mod serve;
 
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
@@ -66,9 +68,12 @@ pub fn read(input: &InputArgs, tally: &mut Tally) -> Result<Vec<Series>, Error> 
         failed,
         notes,
         ..
-    } = read_path(&input.input, &options)?;
+    } = match &input.live.prometheus {
+        Some(_) => live::read(&input.live, input.step)?,
+        None => read_path(input.source(), &options)?,
+    };
     for note in &notes {
-        eprintln!("headroom: {}: {note}", input.input);
+        eprintln!("headroom: {}: {note}", input.source());
     }
     for (name, e) in &failed {
         tally.fail(name, e);

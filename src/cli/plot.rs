@@ -47,7 +47,7 @@ pub fn run(a: PlotArgs) -> Result<ExitCode, Error> {
                 let names: Vec<&str> = series.iter().map(|s| s.name()).collect();
                 Error::invalid(format!(
                     "no series named '{name}' in {}; it holds {}",
-                    a.input.input,
+                    a.input.source(),
                     names.join(", ")
                 ))
             })?,
@@ -55,7 +55,7 @@ pub fn run(a: PlotArgs) -> Result<ExitCode, Error> {
             if series.len() > 1 {
                 eprintln!(
                     "headroom: {} holds {} series; drawing '{}' (choose one with --series)",
-                    a.input.input,
+                    a.input.source(),
                     series.len(),
                     series[0].name()
                 );

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::Args;
 
 use headroom::ingest::read_capacities;
-use headroom::output::write_saturations;
+use headroom::output::{write_file_atomically, write_saturations, OutputFormat, SaturationMetrics};
 use headroom::pipeline::{for_each_series, saturation_with, ForecastSettings, DEFAULT_PATHS};
 use headroom::plot::FleetChart;
 use headroom::saturation::{describe, rank, Deadline, Direction, Questions};
@@ -56,6 +56,34 @@ pub struct SaturationArgs {
     pub model: ModelArgs,
     #[command(flatten)]
     pub output: OutputArg,
+    /// csv (the contract's table) or openmetrics (gauges with the input series'
+    /// labels, ending with # EOF; a file is written atomically).
+    #[arg(long, default_value = "csv", value_parser = parse_output_format)]
+    pub output_format: OutputFormat,
+}
+
+fn parse_output_format(s: &str) -> Result<OutputFormat, String> {
+    s.parse::<OutputFormat>().map_err(|e| e.to_string())
+}
+
+/// The table as OpenMetrics text, labelled with the read series' labels; a file
+/// is replaced atomically so a textfile collector never reads half of it.
+fn write_openmetrics(
+    path: Option<&str>,
+    series: &[headroom::Series],
+    rows: &[headroom::saturation::Saturation],
+) -> Result<(), Error> {
+    let labels: std::collections::HashMap<&str, _> =
+        series.iter().map(|s| (s.name(), s.labels())).collect();
+    let metrics = SaturationMetrics::from_rows(rows, |name| labels.get(name).copied());
+    match path {
+        None | Some("-") => {
+            let mut out = open_output(path)?;
+            metrics.write(&mut out, "<stdout>")?;
+            finish(out, path)
+        }
+        Some(p) => write_file_atomically(p, metrics.to_text().as_bytes()),
+    }
 }
 
 impl SaturationArgs {
@@ -128,9 +156,13 @@ pub fn run(a: SaturationArgs) -> Result<ExitCode, Error> {
     rank(&mut rows);
     tally.ok = rows.len();
     let path = a.output.output.as_deref();
-    let mut out = open_output(path)?;
-    write_saturations(&mut out, &rows)?;
-    finish(out, path)?;
+    if a.output_format == OutputFormat::OpenMetrics {
+        write_openmetrics(path, &series, &rows)?;
+    } else {
+        let mut out = open_output(path)?;
+        write_saturations(&mut out, &rows)?;
+        finish(out, path)?;
+    }
     if let Some(png) = &a.plot {
         FleetChart::new(&rows)
             .review(a.by_date(&rows))

@@ -12,6 +12,8 @@
 //! included), `prometheus` for the HTTP API's `query_range`/`query` JSON,
 //! `influx` for InfluxDB annotated CSV and `cloudwatch` for the JSON of
 //! `aws cloudwatch get-metric-statistics` and `get-metric-data`.
+//! [`prometheus_live`] reads a running Prometheus ([`Prometheus::query_range`])
+//! through the same reader as an exported `query_range` reply.
 //!
 //! CSV is read as a stream in blocks of lines, so a long file of millions of rows
 //! needs memory for its values only, not for its text. JSON and annotated CSV
@@ -25,6 +27,7 @@ mod influx;
 mod json;
 mod layout;
 mod prometheus;
+pub mod prometheus_live;
 mod timestamp;
 
 use std::fmt;
@@ -35,6 +38,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 pub use layout::{SERIES_ALIASES, TIME_ALIASES, VALUE_ALIASES};
+pub use prometheus_live::{Auth, Prometheus, RangeQuery};
 pub use timestamp::{parse_timestamp, parse_value};
 
 use crate::error::{Error, Result};

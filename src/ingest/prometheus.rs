@@ -21,23 +21,128 @@ use crate::series::Series;
 
 /// Read a parsed Prometheus reply (or a bare result list, as `promtool` prints).
 pub(crate) fn read(file: &str, stem: &str, reply: &Value) -> Result<Ingested> {
-    let mut ingested = Ingested::default();
+    let raw = read_raw(file, stem, reply)?;
+    if raw.items.is_empty() {
+        return Err(error_at(
+            file,
+            &raw.place,
+            "the reply holds no series (the query matched nothing in its time range)",
+        ));
+    }
+    let mut ingested = Ingested {
+        notes: raw.notes,
+        ..Ingested::default()
+    };
+    for (name, outcome) in raw.items {
+        match outcome.and_then(|r| r.finish(file)) {
+            Ok((series, notes)) => {
+                ingested.series.push(series);
+                ingested.notes.extend(notes);
+            }
+            Err(e) => ingested.failed.push((name, e)),
+        }
+    }
+    Ok(ingested)
+}
+
+/// One reply before its series are made: each item's name with its samples or
+/// why they could not be read, and the reply's warnings. The live reader joins
+/// these over several replies before finishing the series, so a series split
+/// over requests is read exactly as the same series in one exported reply.
+pub(crate) struct RawReply {
+    /// Where the result list is, for messages (`data.result`).
+    pub place: String,
+    /// Each series' name and its samples, or the error that fails it.
+    pub items: Vec<(String, Result<RawSeries>)>,
+    /// Prometheus' warnings and infos.
+    pub notes: Vec<Note>,
+}
+
+/// The samples of one series as read, before the series is made.
+pub(crate) struct RawSeries {
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+    /// Where the samples are, for messages (`data.result[2].values`).
+    pub place: String,
+    pub timestamps: Vec<DateTime<Utc>>,
+    pub values: Vec<f64>,
+    /// Infinite samples left out, and the time of the first.
+    pub infinite: usize,
+    pub first_infinite: Option<DateTime<Utc>>,
+}
+
+impl RawSeries {
+    /// The series with its labels and the note on infinite samples dropped; no
+    /// finite sample at all fails it.
+    pub fn finish(self, file: &str) -> Result<(Series, Vec<Note>)> {
+        let mut notes = Vec::new();
+        if let Some(first) = self.first_infinite {
+            notes.push(Note::new(
+                Some(&self.name),
+                self.infinite,
+                format!(
+                    "{} infinite sample(s) (+Inf/-Inf) dropped, the first at {}",
+                    self.infinite,
+                    first.format("%Y-%m-%dT%H:%M:%S%.3fZ")
+                ),
+            ));
+        }
+        let series = Series::new(self.name.as_str(), self.timestamps, self.values)
+            .map_err(|e| named(e, &self.name))?;
+        if series.is_empty() {
+            return Err(named(
+                error_at(file, &self.place, "no finite samples"),
+                &self.name,
+            ));
+        }
+        Ok((series.with_labels(self.labels), notes))
+    }
+
+    /// Append the samples of the same series from a later reply, leaving out the
+    /// timestamps already held (replies that overlap repeat them).
+    pub fn extend(&mut self, later: RawSeries) {
+        let last = self.timestamps.last().copied();
+        for (t, v) in later.timestamps.into_iter().zip(later.values) {
+            if last.is_none_or(|last| t > last) {
+                self.timestamps.push(t);
+                self.values.push(v);
+            }
+        }
+        if let Some(t) = later.first_infinite {
+            if last.is_none_or(|last| t > last) {
+                self.infinite += later.infinite;
+                self.first_infinite.get_or_insert(t);
+            }
+        }
+    }
+}
+
+/// Add the series name to a reader's error, as every per-series message has it.
+fn named(e: Error, name: &str) -> Error {
+    match e {
+        Error::Format { file, message } => Error::Format {
+            file,
+            message: format!("{message} (series {name})"),
+        },
+        other => other,
+    }
+}
+
+/// Read a reply's status, warnings and samples; an empty result is not an error
+/// here (a live read may find a series in some of its requests only).
+pub(crate) fn read_raw(file: &str, stem: &str, reply: &Value) -> Result<RawReply> {
+    let mut notes = Vec::new();
+    let mut items = Vec::new();
     let (result_type, result, place) = match reply {
         Value::Array(_) => ("matrix", reply, "result".to_string()),
         Value::Object(top) => {
             check_status(file, top)?;
-            for warning in top
-                .get("warnings")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                let text = warning
-                    .as_str()
-                    .map_or_else(|| show(warning), str::to_string);
-                ingested
-                    .notes
-                    .push(Note::new(None, 0, format!("Prometheus warns: {text}")));
+            // Prometheus 3 adds `infos` beside `warnings`.
+            for (key, verb) in [("warnings", "warns"), ("infos", "notes")] {
+                for item in top.get(key).and_then(Value::as_array).into_iter().flatten() {
+                    let text = item.as_str().map_or_else(|| show(item), str::to_string);
+                    notes.push(Note::new(None, 0, format!("Prometheus {verb}: {text}")));
+                }
             }
             let data = top
                 .get("data")
@@ -63,29 +168,14 @@ pub(crate) fn read(file: &str, stem: &str, reply: &Value) -> Result<Ingested> {
                     format!("expected a list, found {}", show(result)),
                 )
             })?;
-            if list.is_empty() {
-                return Err(error_at(
-                    file,
-                    &place,
-                    "the reply holds no series (the query matched nothing in its time range)",
-                ));
-            }
             for (i, item) in list.iter().enumerate() {
                 let at = format!("{place}[{i}]");
-                let (name, outcome) = read_series(file, stem, &at, item, result_type);
-                match outcome {
-                    Ok((series, notes)) => {
-                        ingested.series.push(series);
-                        ingested.notes.extend(notes);
-                    }
-                    Err(e) => ingested.failed.push((name, e)),
-                }
+                items.push(read_series(file, stem, &at, item, result_type));
             }
         }
         "scalar" => {
-            let (series, notes) = samples(file, &place, stem, std::slice::from_ref(result))?;
-            ingested.series.push(series);
-            ingested.notes.extend(notes);
+            let raw = samples(file, &place, stem, std::slice::from_ref(result))?;
+            items.push((stem.to_string(), Ok(raw)));
         }
         other => {
             return Err(error_at(
@@ -95,7 +185,11 @@ pub(crate) fn read(file: &str, stem: &str, reply: &Value) -> Result<Ingested> {
             ))
         }
     }
-    Ok(ingested)
+    Ok(RawReply {
+        place,
+        items,
+        notes,
+    })
 }
 
 /// An error reply becomes the error of the whole input.
@@ -121,15 +215,15 @@ fn check_status(file: &str, top: &Map<String, Value>) -> Result<()> {
     }
 }
 
-/// One series of a matrix or vector: its name (for the failure list) and the
-/// series with its notes, or why it failed.
+/// One series of a matrix or vector: its name (for the failure list) and its
+/// samples, or why they could not be read.
 fn read_series(
     file: &str,
     stem: &str,
     at: &str,
     item: &Value,
     result_type: &str,
-) -> (String, Result<(Series, Vec<Note>)>) {
+) -> (String, Result<RawSeries>) {
     let labels = match labels(file, at, item) {
         Ok(labels) => labels,
         Err(e) => return (at.to_string(), Err(e)),
@@ -155,16 +249,10 @@ fn read_series(
                 .ok_or_else(|| error_at(file, &format!("{at}.value"), "missing"))?;
             ("value", std::slice::from_ref(value))
         };
-        let (series, notes) = samples(file, &format!("{at}.{key}"), &name, list)?;
-        Ok((series.with_labels(labels), notes))
+        let raw = samples(file, &format!("{at}.{key}"), &name, list)?;
+        Ok(RawSeries { labels, ..raw })
     })();
-    let outcome = outcome.map_err(|e| match e {
-        Error::Format { file, message } => Error::Format {
-            file,
-            message: format!("{message} (series {name})"),
-        },
-        other => other,
-    });
+    let outcome = outcome.map_err(|e| named(e, &name));
     (name, outcome)
 }
 
@@ -210,9 +298,8 @@ fn escape(v: &str) -> String {
         .replace('\n', "\\n")
 }
 
-/// Samples `[unix_seconds, "value"]` into a series; infinite values are dropped
-/// and noted.
-fn samples(file: &str, at: &str, name: &str, list: &[Value]) -> Result<(Series, Vec<Note>)> {
+/// Samples `[unix_seconds, "value"]`; infinite values are left out and counted.
+fn samples(file: &str, at: &str, name: &str, list: &[Value]) -> Result<RawSeries> {
     let mut timestamps = Vec::with_capacity(list.len());
     let mut values = Vec::with_capacity(list.len());
     let mut infinite = 0;
@@ -252,22 +339,15 @@ fn samples(file: &str, at: &str, name: &str, list: &[Value]) -> Result<(Series, 
         timestamps.push(t);
         values.push(v);
     }
-    let mut notes = Vec::new();
-    if let Some(first) = first_infinite {
-        notes.push(Note::new(
-            Some(name),
-            infinite,
-            format!(
-                "{infinite} infinite sample(s) (+Inf/-Inf) dropped, the first at {}",
-                first.format("%Y-%m-%dT%H:%M:%S%.3fZ")
-            ),
-        ));
-    }
-    let series = Series::new(name, timestamps, values)?;
-    if series.is_empty() {
-        return Err(error_at(file, at, "no finite samples"));
-    }
-    Ok((series, notes))
+    Ok(RawSeries {
+        name: name.to_string(),
+        labels: BTreeMap::new(),
+        place: at.to_string(),
+        timestamps,
+        values,
+        infinite,
+        first_infinite,
+    })
 }
 
 /// A sample time: Unix seconds with up to millisecond precision, as a number or

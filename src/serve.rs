@@ -1,0 +1,782 @@
+//! `headroom serve`: an exporter that evaluates saturation rules against a live
+//! Prometheus on their schedules and serves the results as OpenMetrics on
+//! `/metrics` (and a plain-text status on `/healthz`), as the Prometheus Anomaly
+//! Detector serves its predictions.
+//!
+//! Each rule is a `query_range` read ([`crate::ingest::prometheus_live`]) with a
+//! capacity, a direction and a horizon; its series go through the same
+//! preparation, forecast and saturation as `headroom saturation`. Rules run
+//! concurrently on a bounded pool of threads ([`ServeConfig::concurrency`]); a
+//! rule is never evaluated twice at once. A rule that fails (Prometheus
+//! unreachable, a PromQL error) is marked down (`headroom_rule_up 0`) while the
+//! others go on, and its last good results are still served, with
+//! `headroom_rule_staleness_seconds` saying how old they are.
+//!
+//! The HTTP server is `tiny_http`: a blocking server with four small
+//! dependencies that builds in seconds, where an async stack (hyper, axum and
+//! tokio) would add far more compile time for two endpoints scraped every
+//! 15 to 60 seconds. It binds to 127.0.0.1 unless the configuration says
+//! otherwise.
+//!
+//! The configuration is YAML, like Prometheus' own files:
+//!
+//! ```yaml
+//! listen: 127.0.0.1:9847          # the default
+//! concurrency: 2                  # rules evaluated at once (the default)
+//! prometheus:
+//!   url: http://127.0.0.1:9090
+//!   bearer_token_file: /etc/headroom/token   # or HEADROOM_PROMETHEUS_USERNAME/PASSWORD
+//!   timeout: 60s
+//! rules:
+//!   - name: disk
+//!     query: node_filesystem_size_bytes - node_filesystem_avail_bytes
+//!     range: 30d                  # history read (default 30d)
+//!     step: 5m                    # default: one request per series
+//!     capacity: 500G              # or capacities: {series name: capacity, ...}
+//!     direction: up               # the default
+//!     horizon: 7d                 # default: as far ahead as the range
+//!     interval: 5m                # how often (default 5m)
+//! ```
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, TimeDelta, Utc};
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::DescriptorEncoder;
+use prometheus_client::registry::Unit;
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::forecast::ModelChoice;
+use crate::ingest::{Auth, Prometheus, RangeQuery};
+use crate::output::openmetrics::{
+    encode_collectors, gauge, series_labels, Labels, SaturationMetrics, CONTENT_TYPE,
+};
+use crate::pipeline::{for_each_series, prepare, saturation_with, ForecastSettings};
+use crate::saturation::{Deadline, Direction, Questions, Saturation};
+use crate::units::{parse_capacity, Span};
+use crate::RegulariseOptions;
+
+/// Where the exporter listens unless told otherwise: loopback only.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:9847";
+
+/// The exporter's configuration file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServeConfig {
+    /// Address and port to listen on (default [`DEFAULT_LISTEN`]).
+    #[serde(default = "default_listen")]
+    pub listen: String,
+    /// Rules evaluated at once (default 2, the cores of a small machine).
+    #[serde(default = "default_concurrency")]
+    pub concurrency: usize,
+    /// The Prometheus to read from.
+    pub prometheus: SourceConfig,
+    /// The rules.
+    pub rules: Vec<RuleConfig>,
+}
+
+/// How to reach Prometheus.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceConfig {
+    /// Base URL (`http://127.0.0.1:9090`).
+    pub url: String,
+    /// A file holding a bearer token; without it, basic authentication comes
+    /// from `HEADROOM_PROMETHEUS_USERNAME` and `HEADROOM_PROMETHEUS_PASSWORD`.
+    pub bearer_token_file: Option<String>,
+    /// PEM file of certificate authorities to trust.
+    pub ca_file: Option<String>,
+    /// Time allowed for each request (default 60s).
+    pub timeout: Option<Scalar>,
+    /// Retries after a failed request (default 3).
+    pub retries: Option<u32>,
+}
+
+/// One saturation rule.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleConfig {
+    /// The rule's name: the `rule` label of its metrics.
+    pub name: String,
+    /// The PromQL expression.
+    pub query: String,
+    /// History read (default 30d).
+    pub range: Option<Scalar>,
+    /// Query resolution (default: one request per series).
+    pub step: Option<Scalar>,
+    /// One capacity for every series (`500G`, `5e11`).
+    pub capacity: Option<Scalar>,
+    /// A capacity per series, by series name.
+    pub capacities: Option<BTreeMap<String, Scalar>>,
+    /// `up` (default) or `down`.
+    pub direction: Option<String>,
+    /// How far ahead (default: as far as the range reaches back).
+    pub horizon: Option<Scalar>,
+    /// How often to evaluate (default 5m).
+    pub interval: Option<Scalar>,
+    /// The model (default `auto`).
+    pub model: Option<String>,
+    /// Seasonal periods (default: detected).
+    #[serde(default)]
+    pub seasons: Vec<Scalar>,
+    /// Sample paths per series (default 2000).
+    pub paths: Option<usize>,
+    /// Also the probability of reaching capacity this long after the last
+    /// observation (`probability_by`).
+    pub by: Option<Scalar>,
+}
+
+/// A YAML scalar read as text: `30d`, `500G`, `5e11` and `48` alike.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Scalar {
+    /// Written as a string.
+    Text(String),
+    /// Written as an integer.
+    Integer(i64),
+    /// Written as a number with a fraction or exponent.
+    Number(f64),
+}
+
+impl Scalar {
+    fn text(&self) -> String {
+        match self {
+            Scalar::Text(s) => s.clone(),
+            Scalar::Integer(i) => i.to_string(),
+            Scalar::Number(x) => x.to_string(),
+        }
+    }
+}
+
+fn default_listen() -> String {
+    DEFAULT_LISTEN.to_string()
+}
+
+fn default_concurrency() -> usize {
+    2
+}
+
+impl ServeConfig {
+    /// Read a configuration file; a syntax error names its line and column.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.into(),
+            source,
+        })?;
+        Self::from_yaml(&path.display().to_string(), &text)
+    }
+
+    /// Read a configuration from YAML text; `file` names it in messages.
+    pub fn from_yaml(file: &str, text: &str) -> Result<Self> {
+        let config: ServeConfig = serde_saphyr::from_str(text).map_err(|e| Error::Format {
+            file: file.to_string(),
+            message: e.to_string(),
+        })?;
+        Ok(config)
+    }
+}
+
+/// A rule ready to evaluate.
+#[derive(Clone, Debug)]
+struct Rule {
+    name: String,
+    query: RangeQuery,
+    capacity: Capacity,
+    direction: Direction,
+    settings: ForecastSettings,
+    seasons: Vec<Span>,
+    by: Option<Deadline>,
+    interval: Duration,
+}
+
+#[derive(Clone, Debug)]
+enum Capacity {
+    One(f64),
+    Each(HashMap<String, f64>),
+}
+
+impl Rule {
+    fn from_config(config: &RuleConfig) -> Result<Rule> {
+        let name = config.name.clone();
+        let bad = |field: &str, e: Error| Error::invalid(format!("rule '{name}': {field}: {e}"));
+        let duration = |field: &str, value: &Option<Scalar>, default: &str| -> Result<TimeDelta> {
+            let text = value.as_ref().map_or(default.to_string(), Scalar::text);
+            match text.parse::<Span>() {
+                Ok(Span::Seconds(s)) if s > 0.0 => {
+                    Ok(TimeDelta::milliseconds((s * 1000.0).round() as i64))
+                }
+                Ok(_) => Err(bad(
+                    field,
+                    Error::invalid(format!("'{text}' is not a positive duration such as 5m")),
+                )),
+                Err(e) => Err(bad(field, e)),
+            }
+        };
+        let range = duration("range", &config.range, "30d")?;
+        let mut query = RangeQuery::new(config.query.clone(), range);
+        if config.step.is_some() {
+            query = query.with_step(duration("step", &config.step, "")?);
+        }
+        query.plan(Utc::now()).map_err(|e| bad("query", e))?;
+        let capacity = match (&config.capacity, &config.capacities) {
+            (Some(c), None) => {
+                Capacity::One(parse_capacity(&c.text()).map_err(|e| bad("capacity", e))?)
+            }
+            (None, Some(each)) => Capacity::Each(
+                each.iter()
+                    .map(|(series, c)| {
+                        parse_capacity(&c.text())
+                            .map(|c| (series.clone(), c))
+                            .map_err(|e| bad("capacities", e))
+                    })
+                    .collect::<Result<_>>()?,
+            ),
+            _ => {
+                return Err(Error::invalid(format!(
+                    "rule '{name}': give capacity or capacities (one of them)"
+                )))
+            }
+        };
+        let direction = match &config.direction {
+            Some(d) => d.parse::<Direction>().map_err(|e| bad("direction", e))?,
+            None => Direction::Up,
+        };
+        let model = match &config.model {
+            Some(m) => m.parse::<ModelChoice>().map_err(|e| bad("model", e))?,
+            None => ModelChoice::Auto,
+        };
+        let horizon = match &config.horizon {
+            Some(h) => Some(h.text().parse::<Span>().map_err(|e| bad("horizon", e))?),
+            None => None,
+        };
+        let seasons = config
+            .seasons
+            .iter()
+            .map(|s| s.text().parse::<Span>().map_err(|e| bad("seasons", e)))
+            .collect::<Result<_>>()?;
+        let by = match &config.by {
+            Some(b) => Some(b.text().parse::<Deadline>().map_err(|e| bad("by", e))?),
+            None => None,
+        };
+        let interval = duration("interval", &config.interval, "5m")?;
+        Ok(Rule {
+            name,
+            query,
+            capacity,
+            direction,
+            settings: ForecastSettings {
+                model,
+                horizon,
+                paths: config
+                    .paths
+                    .unwrap_or(crate::pipeline::DEFAULT_PATHS)
+                    .max(1),
+                ..Default::default()
+            },
+            seasons,
+            by,
+            interval: Duration::from_millis(interval.num_milliseconds().max(1) as u64),
+        })
+    }
+
+    fn capacity_of(&self, series: &str) -> Result<f64> {
+        match &self.capacity {
+            Capacity::One(c) => Ok(*c),
+            Capacity::Each(table) => table.get(series).copied().ok_or_else(|| {
+                Error::series(
+                    series,
+                    format!("no capacity for this series in rule '{}'", self.name),
+                )
+            }),
+        }
+    }
+
+    /// Read, prepare and assess every series: the rows with their labels, and
+    /// the series that failed.
+    fn evaluate(&self, prometheus: &Prometheus) -> Result<Evaluation> {
+        let read = prometheus.query_range(&self.query)?;
+        let mut failed: Vec<(String, Error)> = read.failed;
+        let prepared = for_each_series(&read.series, |s| {
+            prepare(s, &RegulariseOptions::default(), &self.seasons)
+        });
+        let mut rows = Vec::new();
+        let mut ready = Vec::new();
+        for (s, p) in read.series.iter().zip(prepared) {
+            match p {
+                Ok(p) => ready.push((series_labels(s.name(), s.labels()), p)),
+                Err(e) => failed.push((s.name().to_string(), e)),
+            }
+        }
+        let assessed = for_each_series(&ready, |(_, p)| {
+            let s = &p.series;
+            let questions = Questions {
+                by: self
+                    .by
+                    .map(|d| d.resolve(s.last_timestamp(), s.step()))
+                    .transpose()?,
+                need_until: None,
+            };
+            let capacity = self.capacity_of(s.name())?;
+            saturation_with(p, &self.settings, capacity, self.direction, &questions).map(|(_, r)| r)
+        });
+        for ((labels, p), row) in ready.into_iter().zip(assessed) {
+            match row {
+                Ok(row) => rows.push((labels, row)),
+                Err(e) => failed.push((p.series.name().to_string(), e)),
+            }
+        }
+        Ok(Evaluation { rows, failed })
+    }
+}
+
+/// Saturation rows with the labels they are served under.
+type Rows = Vec<(Labels, Saturation)>;
+
+struct Evaluation {
+    rows: Rows,
+    failed: Vec<(String, Error)>,
+}
+
+/// What the exporter knows of one rule.
+#[derive(Clone, Debug, Default)]
+struct RuleState {
+    running: bool,
+    due: Option<Instant>,
+    /// When the last good results were computed, and the results.
+    good: Option<(DateTime<Utc>, Rows)>,
+    /// Whether the last evaluation succeeded (`None` before the first ends).
+    up: Option<bool>,
+    /// Why the last evaluation failed.
+    error: Option<String>,
+    duration: Option<Duration>,
+    failed_series: usize,
+}
+
+struct Shared {
+    rules: Vec<Rule>,
+    prometheus: Prometheus,
+    states: Mutex<Vec<RuleState>>,
+}
+
+impl Shared {
+    fn evaluate(&self, index: usize) {
+        let rule = &self.rules[index];
+        let started = Instant::now();
+        let outcome = rule.evaluate(&self.prometheus);
+        let elapsed = started.elapsed();
+        let mut states = lock(&self.states);
+        let state = &mut states[index];
+        state.running = false;
+        state.duration = Some(elapsed);
+        match outcome {
+            Ok(evaluation) => {
+                for (series, e) in &evaluation.failed {
+                    eprintln!("headroom serve: rule '{}': series {series}: {e}", rule.name);
+                }
+                eprintln!(
+                    "headroom serve: rule '{}': {} series assessed, {} failed, in {:.1}s",
+                    rule.name,
+                    evaluation.rows.len(),
+                    evaluation.failed.len(),
+                    elapsed.as_secs_f64()
+                );
+                state.up = Some(true);
+                state.error = None;
+                state.failed_series = evaluation.failed.len();
+                state.good = Some((Utc::now(), evaluation.rows));
+            }
+            Err(e) => {
+                eprintln!("headroom serve: rule '{}' failed: {e}", rule.name);
+                state.up = Some(false);
+                state.error = Some(e.to_string());
+            }
+        }
+    }
+
+    /// A copy of what `/metrics` shows.
+    fn snapshot(&self) -> Snapshot {
+        let states = lock(&self.states).clone();
+        Snapshot {
+            names: self.rules.iter().map(|r| r.name.clone()).collect(),
+            horizons: self
+                .rules
+                .iter()
+                .map(|r| match r.settings.horizon {
+                    Some(Span::Seconds(s)) => Some(s),
+                    _ => None,
+                })
+                .collect(),
+            states,
+            now: Utc::now(),
+        }
+    }
+}
+
+/// The states survive a panic in an evaluation: the data is plain values.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The exposition at one instant: the last good rows of every rule, labelled
+/// with the rule, and each rule's health.
+#[derive(Debug)]
+struct Snapshot {
+    names: Vec<String>,
+    /// Each rule's horizon in seconds, when given as a duration.
+    horizons: Vec<Option<f64>>,
+    states: Vec<RuleState>,
+    now: DateTime<Utc>,
+}
+
+impl Collector for Snapshot {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> std::fmt::Result {
+        let mut metrics = SaturationMetrics::new();
+        for (name, state) in self.names.iter().zip(&self.states) {
+            for (labels, row) in state.good.iter().flat_map(|(_, rows)| rows) {
+                let labels = std::iter::once(("rule".to_string(), name.clone()))
+                    .chain(labels.iter().filter(|(k, _)| k != "rule").cloned())
+                    .collect();
+                metrics.push(labels, row.clone());
+            }
+        }
+        metrics.encode_into(&mut encoder)?;
+        let rule = |name: &String| vec![("rule".to_string(), name.clone())];
+        let per_rule = |f: &dyn Fn(&RuleState) -> Option<f64>| {
+            self.names
+                .iter()
+                .zip(&self.states)
+                .map(|(n, s)| (rule(n), f(s)))
+                .collect::<Vec<_>>()
+                .into_iter()
+        };
+        gauge(
+            &mut encoder,
+            "headroom_rule_up",
+            "1 when the rule's last evaluation succeeded, 0 when it failed (its last good results are still served).",
+            None,
+            per_rule(&|s| s.up.map(|up| if up { 1.0 } else { 0.0 })),
+        )?;
+        gauge(
+            &mut encoder,
+            "headroom_rule_horizon",
+            "How far ahead the rule looks: its probability is of reaching capacity within this many seconds of the last observation.",
+            Some(&Unit::Seconds),
+            self.names
+                .iter()
+                .zip(&self.horizons)
+                .map(|(n, h)| (rule(n), *h)),
+        )?;
+        gauge(
+            &mut encoder,
+            "headroom_rule_last_success_timestamp",
+            "Unix time of the rule's last successful evaluation.",
+            Some(&Unit::Seconds),
+            per_rule(&|s| {
+                s.good
+                    .as_ref()
+                    .map(|(t, _)| t.timestamp_millis() as f64 / 1e3)
+            }),
+        )?;
+        gauge(
+            &mut encoder,
+            "headroom_rule_staleness",
+            "Age of the results served for the rule: seconds since its last successful evaluation.",
+            Some(&Unit::Seconds),
+            per_rule(&|s| {
+                s.good
+                    .as_ref()
+                    .map(|(t, _)| (self.now - *t).num_milliseconds().max(0) as f64 / 1e3)
+            }),
+        )?;
+        gauge(
+            &mut encoder,
+            "headroom_rule_evaluation_duration",
+            "How long the rule's last evaluation took.",
+            Some(&Unit::Seconds),
+            per_rule(&|s| s.duration.map(|d| d.as_secs_f64())),
+        )?;
+        gauge(
+            &mut encoder,
+            "headroom_rule_series",
+            "Series the rule's last good evaluation assessed.",
+            None,
+            per_rule(&|s| s.good.as_ref().map(|(_, rows)| rows.len() as f64)),
+        )?;
+        gauge(
+            &mut encoder,
+            "headroom_rule_failed_series",
+            "Series the rule's last good evaluation could not assess (named on standard error).",
+            None,
+            per_rule(&|s| s.good.as_ref().map(|_| s.failed_series as f64)),
+        )?;
+        Ok(())
+    }
+}
+
+/// A bound, configured exporter. [`Exporter::run`] evaluates the rules and
+/// serves `/metrics` until told to stop.
+///
+/// ```no_run
+/// use std::sync::{atomic::AtomicBool, Arc};
+/// use headroom::serve::{Exporter, ServeConfig};
+/// let exporter = Exporter::bind(ServeConfig::from_file("headroom.yml")?)?;
+/// println!("serving on http://{}/metrics", exporter.local_addr());
+/// let stop = Arc::new(AtomicBool::new(false));
+/// exporter.run(stop)?;
+/// # Ok::<(), headroom::Error>(())
+/// ```
+pub struct Exporter {
+    shared: Arc<Shared>,
+    server: tiny_http::Server,
+    addr: SocketAddr,
+    concurrency: usize,
+}
+
+impl Exporter {
+    /// Check the configuration, build the Prometheus client and bind the
+    /// listening socket (nothing is evaluated yet).
+    pub fn bind(config: ServeConfig) -> Result<Exporter> {
+        if config.rules.is_empty() {
+            return Err(Error::invalid("the configuration has no rules"));
+        }
+        let mut rules = Vec::with_capacity(config.rules.len());
+        for rule in &config.rules {
+            if rules.iter().any(|r: &Rule| r.name == rule.name) {
+                return Err(Error::invalid(format!(
+                    "two rules are named '{}'",
+                    rule.name
+                )));
+            }
+            rules.push(Rule::from_config(rule)?);
+        }
+        let prometheus = source(&config.prometheus)?;
+        let server = tiny_http::Server::http(config.listen.as_str())
+            .map_err(|e| Error::invalid(format!("cannot listen on {}: {e}", config.listen)))?;
+        let addr = server
+            .server_addr()
+            .to_ip()
+            .ok_or_else(|| Error::invalid(format!("{} is not an IP address", config.listen)))?;
+        let states = vec![RuleState::default(); rules.len()];
+        Ok(Exporter {
+            shared: Arc::new(Shared {
+                rules,
+                prometheus,
+                states: Mutex::new(states),
+            }),
+            server,
+            addr,
+            concurrency: config.concurrency.max(1),
+        })
+    }
+
+    /// The address the exporter listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The `/metrics` exposition now.
+    pub fn metrics(&self) -> String {
+        encode_collectors(vec![Box::new(self.shared.snapshot())])
+    }
+
+    /// Evaluate the rules on their schedules and answer HTTP requests until
+    /// `stop` is set (a SIGTERM handler sets it); then stop accepting
+    /// connections and return. An evaluation still running is abandoned.
+    pub fn run(self, stop: Arc<AtomicBool>) -> Result<()> {
+        let (jobs, queue) = mpsc::channel::<usize>();
+        let queue = Arc::new(Mutex::new(queue));
+        for _ in 0..self.concurrency {
+            let queue = Arc::clone(&queue);
+            let shared = Arc::clone(&self.shared);
+            thread::spawn(move || loop {
+                let job = lock(&queue).recv();
+                match job {
+                    Ok(index) => shared.evaluate(index),
+                    Err(_) => break,
+                }
+            });
+        }
+        let scheduler = {
+            let shared = Arc::clone(&self.shared);
+            let stop = Arc::clone(&stop);
+            thread::spawn(move || schedule(&shared, &jobs, &stop))
+        };
+        while !stop.load(Ordering::Relaxed) {
+            match self.server.recv_timeout(Duration::from_millis(100)) {
+                Ok(Some(request)) => self.answer(request),
+                Ok(None) => {}
+                Err(e) => eprintln!("headroom serve: {e}"),
+            }
+        }
+        let _ = scheduler.join();
+        Ok(())
+    }
+
+    fn answer(&self, request: tiny_http::Request) {
+        let header = |name: &str, value: &str| {
+            tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()).ok()
+        };
+        let text = "text/plain; charset=utf-8";
+        let (status, content_type, body) = match (request.method(), request.url()) {
+            (tiny_http::Method::Get, url) => match url.split('?').next().unwrap_or("") {
+                "/metrics" => (200, CONTENT_TYPE, self.metrics()),
+                "/healthz" => (200, text, self.health()),
+                "/" => (
+                    200,
+                    text,
+                    "headroom serve: saturation forecasts on /metrics, rule status on /healthz\n"
+                        .to_string(),
+                ),
+                _ => (
+                    404,
+                    text,
+                    "not found; try /metrics or /healthz\n".to_string(),
+                ),
+            },
+            _ => (405, text, "only GET is served\n".to_string()),
+        };
+        let mut response = tiny_http::Response::from_string(body).with_status_code(status);
+        if let Some(h) = header("Content-Type", content_type) {
+            response = response.with_header(h);
+        }
+        // A scraper that hangs up early is not the exporter's failure.
+        let _ = request.respond(response);
+    }
+
+    /// One line per rule: ok, failed (and why) or pending. The exporter itself
+    /// answering is the health; the lines are for a person.
+    fn health(&self) -> String {
+        let snapshot = self.shared.snapshot();
+        let mut out = String::from("ok\n");
+        for (name, state) in snapshot.names.iter().zip(&snapshot.states) {
+            let line = match (state.up, &state.error) {
+                (Some(false), Some(e)) => format!("rule {name}: failed: {e}"),
+                (Some(true), _) => format!(
+                    "rule {name}: ok, {} series",
+                    state.good.as_ref().map_or(0, |(_, rows)| rows.len())
+                ),
+                _ => format!("rule {name}: pending"),
+            };
+            out += &line;
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// Send each rule to the pool when it is due and not running; every rule is
+/// due at start.
+fn schedule(shared: &Shared, jobs: &mpsc::Sender<usize>, stop: &AtomicBool) {
+    while !stop.load(Ordering::Relaxed) {
+        let now = Instant::now();
+        let mut due = Vec::new();
+        {
+            let mut states = lock(&shared.states);
+            for (i, state) in states.iter_mut().enumerate() {
+                if !state.running && state.due.is_none_or(|d| d <= now) {
+                    state.running = true;
+                    state.due = Some(now + shared.rules[i].interval);
+                    due.push(i);
+                }
+            }
+        }
+        for i in due {
+            if jobs.send(i).is_err() {
+                return;
+            }
+        }
+        thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The client a configuration describes.
+fn source(config: &SourceConfig) -> Result<Prometheus> {
+    let mut prometheus = Prometheus::new(&config.url)?;
+    if let Some(t) = &config.timeout {
+        match t.text().parse::<Span>() {
+            Ok(Span::Seconds(s)) if s > 0.0 => {
+                prometheus = prometheus.with_timeout(Duration::from_secs_f64(s));
+            }
+            _ => {
+                return Err(Error::invalid(format!(
+                    "prometheus: timeout: '{}' is not a duration such as 60s",
+                    t.text()
+                )))
+            }
+        }
+    }
+    if let Some(retries) = config.retries {
+        prometheus = prometheus.with_retries(retries);
+    }
+    if let Some(ca) = &config.ca_file {
+        prometheus = prometheus.with_ca_file(ca)?;
+    }
+    let auth = match &config.bearer_token_file {
+        Some(path) => Some(Auth::bearer_token_file(path)?),
+        None => Auth::basic_from_env()?,
+    };
+    Ok(match auth {
+        Some(auth) => prometheus.with_auth(auth),
+        None => prometheus,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_reads_and_checks_rules() {
+        let config = ServeConfig::from_yaml(
+            "c.yml",
+            "prometheus:\n  url: http://127.0.0.1:9\nrules:\n  - name: disk\n    query: disk_used\n    capacity: 500G\n    horizon: 7d\n  - name: mem\n    query: mem_used\n    capacities: {'mem_used{host=\"a\"}': 64Gi, other: 5e9}\n    interval: 30s\n    seasons: [24, 1d]\n",
+        )
+        .unwrap();
+        assert_eq!(config.listen, DEFAULT_LISTEN);
+        assert_eq!(config.rules.len(), 2);
+        let mem = Rule::from_config(&config.rules[1]).unwrap();
+        assert_eq!(mem.interval, Duration::from_secs(30));
+        assert_eq!(mem.capacity_of("other").unwrap(), 5e9);
+        assert_eq!(
+            mem.capacity_of("mem_used{host=\"a\"}").unwrap(),
+            64.0 * (1u64 << 30) as f64
+        );
+        assert!(mem.capacity_of("missing").is_err());
+        let disk = Rule::from_config(&config.rules[0]).unwrap();
+        assert_eq!(disk.interval, Duration::from_secs(300));
+
+        let err = ServeConfig::from_yaml(
+            "c.yml",
+            "prometheus: {url: x}\nrules: [{name: a, query: q, capcity: 1}]\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("capcity"), "{err}");
+        let no_capacity = ServeConfig::from_yaml(
+            "c.yml",
+            "prometheus: {url: 'http://h'}\nrules: [{name: a, query: q}]\n",
+        )
+        .unwrap();
+        let err = Rule::from_config(&no_capacity.rules[0])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("rule 'a'") && err.contains("capacity"),
+            "{err}"
+        );
+        let bad_interval = ServeConfig::from_yaml("c.yml", "prometheus: {url: 'http://h'}\nrules: [{name: a, query: q, capacity: 1, interval: 3}]\n").unwrap();
+        let err = Rule::from_config(&bad_interval.rules[0])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("interval"), "{err}");
+    }
+}

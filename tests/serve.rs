@@ -1,0 +1,239 @@
+//! `headroom serve` against a mock Prometheus: rules evaluated on schedule and
+//! served as OpenMetrics, a failed rule marked down while the others go on,
+//! the last good results kept (with their age) when Prometheus goes away, and
+//! a clean stop on SIGTERM.
+
+mod mock_prometheus;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use headroom::serve::{Exporter, ServeConfig};
+use mock_prometheus::{labels, prometheus_error, reply, Mock, Request, Store, Stored};
+
+/// Two hosts' disks, 2 days at 5 minutes up to now: one fills fast, one is flat.
+fn store() -> Store {
+    Store {
+        series: vec![
+            Stored {
+                labels: labels(&[("__name__", "disk_used_bytes"), ("host", "full")]),
+                value: Box::new(|t| Some(9e10 + (t % 100_000_000) as f64 * 1e3)),
+            },
+            Stored {
+                labels: labels(&[("__name__", "disk_used_bytes"), ("host", "flat")]),
+                value: Box::new(|t| Some(1e10 + ((t / 300) % 7) as f64)),
+            },
+        ],
+    }
+}
+
+/// A mock whose `disk` queries succeed while `up` holds, and whose `bad(`
+/// queries are PromQL errors.
+fn prometheus(up: Arc<AtomicBool>) -> Mock {
+    let store = store();
+    Mock::start(move |r: &Request| {
+        if !up.load(Ordering::SeqCst) {
+            return reply(503, "text/plain", "down for maintenance");
+        }
+        if r.form["query"].starts_with("bad(") {
+            return prometheus_error(400, "bad_data", "1:1: parse error: unknown function bad");
+        }
+        store.query_range(r.number("start"), r.number("end"), r.number("step"), true)
+    })
+}
+
+fn config(url: &str, interval: &str) -> String {
+    format!(
+        "listen: 127.0.0.1:0\nconcurrency: 2\nprometheus:\n  url: {url}\n  retries: 0\n  timeout: 5s\nrules:\n  - name: disk\n    query: disk_used_bytes\n    range: 2d\n    step: 5m\n    capacity: 2e11\n    horizon: 7d\n    interval: {interval}\n    model: drift\n    paths: 200\n  - name: broken\n    query: bad(disk_used_bytes)\n    range: 2d\n    capacity: 1\n    interval: {interval}\n"
+    )
+}
+
+fn get(addr: &std::net::SocketAddr, path: &str) -> (u16, String, String) {
+    let mut response = ureq::get(&format!("http://{addr}{path}"))
+        .config()
+        .http_status_as_error(false)
+        .build()
+        .call()
+        .unwrap();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let status = response.status().as_u16();
+    (
+        status,
+        content_type,
+        response.body_mut().read_to_string().unwrap(),
+    )
+}
+
+/// Poll `/metrics` until `done` holds (at most 60 s).
+fn wait_for(addr: &std::net::SocketAddr, done: impl Fn(&str) -> bool) -> String {
+    let started = Instant::now();
+    loop {
+        let (_, _, text) = get(addr, "/metrics");
+        if done(&text) {
+            return text;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "timed out; last:\n{text}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn rules_are_served_failed_rules_marked_and_last_results_kept() {
+    let up = Arc::new(AtomicBool::new(true));
+    let mock = prometheus(Arc::clone(&up));
+    let exporter =
+        Exporter::bind(ServeConfig::from_yaml("t.yml", &config(&mock.url(), "1s")).unwrap())
+            .unwrap();
+    let addr = exporter.local_addr();
+    assert!(addr.ip().is_loopback());
+    let stop = Arc::new(AtomicBool::new(false));
+    let running = {
+        let stop = Arc::clone(&stop);
+        std::thread::spawn(move || exporter.run(stop))
+    };
+
+    let text = wait_for(&addr, |t| {
+        t.contains("headroom_rule_up{rule=\"disk\"} 1")
+            && t.contains("headroom_rule_up{rule=\"broken\"} 0")
+    });
+    assert!(text.ends_with("# EOF\n"), "{text}");
+    let full = "rule=\"disk\",series=\"disk_used_bytes{host=\\\"full\\\"}\",host=\"full\"";
+    assert!(
+        text.contains(&format!("headroom_saturation_probability{{{full}}} ")),
+        "{text}"
+    );
+    assert!(
+        text.contains("headroom_rule_series{rule=\"disk\"} 2"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("headroom_rule_series{rule=\"broken\"}"),
+        "{text}"
+    );
+    let (status, content_type, _) = get(&addr, "/metrics");
+    assert_eq!(status, 200);
+    assert!(
+        content_type.starts_with("application/openmetrics-text"),
+        "{content_type}"
+    );
+    let (status, _, health) = get(&addr, "/healthz");
+    assert_eq!(status, 200);
+    assert!(health.contains("rule disk: ok, 2 series"), "{health}");
+    assert!(
+        health.contains("rule broken: failed:") && health.contains("unknown function bad"),
+        "{health}"
+    );
+    assert_eq!(get(&addr, "/nothing").0, 404);
+
+    // Prometheus goes away: the rule is down, its results stay, and their age grows.
+    up.store(false, Ordering::SeqCst);
+    let text = wait_for(&addr, |t| t.contains("headroom_rule_up{rule=\"disk\"} 0"));
+    assert!(
+        text.contains(&format!("headroom_saturation_probability{{{full}}} ")),
+        "{text}"
+    );
+    let staleness = |t: &str| -> f64 {
+        t.lines()
+            .find_map(|l| l.strip_prefix("headroom_rule_staleness_seconds{rule=\"disk\"} "))
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let first = staleness(&text);
+    std::thread::sleep(Duration::from_millis(1200));
+    let (_, _, later) = get(&addr, "/metrics");
+    assert!(staleness(&later) > first + 1.0, "{first} then {later}");
+    let (_, _, health) = get(&addr, "/healthz");
+    assert!(health.contains("HTTP 503"), "{health}");
+
+    // Back again: up, and fresh.
+    up.store(true, Ordering::SeqCst);
+    wait_for(&addr, |t| t.contains("headroom_rule_up{rule=\"disk\"} 1"));
+
+    stop.store(true, Ordering::SeqCst);
+    let started = Instant::now();
+    running.join().unwrap().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert!(
+        std::net::TcpStream::connect(addr).is_err(),
+        "the port is released"
+    );
+}
+
+#[test]
+fn sigterm_stops_the_command_cleanly() {
+    let up = Arc::new(AtomicBool::new(true));
+    let mock = prometheus(up);
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("serve");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("headroom.yml");
+    std::fs::write(&path, config(&mock.url(), "1h")).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_headroom"))
+        .args(["serve", "--config", path.to_str().unwrap()])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let addr: std::net::SocketAddr = line
+        .trim()
+        .strip_prefix("headroom serve: listening on http://")
+        .and_then(|rest| rest.strip_suffix("/metrics"))
+        .unwrap_or_else(|| panic!("{line}"))
+        .parse()
+        .unwrap();
+    wait_for(&addr, |t| t.contains("headroom_rule_up{rule=\"disk\"} 1"));
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "still running");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(0));
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    assert!(rest.contains("headroom serve: stopped"), "{rest}");
+}
+
+#[test]
+fn bad_configurations_are_refused_with_the_place() {
+    let err = ServeConfig::from_yaml(
+        "t.yml",
+        "prometheus:\n  url: http://x\nrules:\n  - name: a\n    query: [unclosed\n",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.starts_with("t.yml:"), "{err}");
+    let config = ServeConfig::from_yaml(
+        "t.yml",
+        "prometheus: {url: 'http://127.0.0.1:9'}\nrules:\n  - {name: a, query: q, capacity: 1}\n  - {name: a, query: r, capacity: 2}\n",
+    )
+    .unwrap();
+    let err = Exporter::bind(config).err().unwrap().to_string();
+    assert!(err.contains("two rules are named 'a'"), "{err}");
+    let config = ServeConfig::from_yaml(
+        "t.yml",
+        "prometheus: {url: 'http://127.0.0.1:9', bearer_token_file: /no/such/token}\nrules:\n  - {name: a, query: q, capacity: 1}\n",
+    )
+    .unwrap();
+    let err = Exporter::bind(config).err().unwrap().to_string();
+    assert!(err.contains("/no/such/token"), "{err}");
+}
