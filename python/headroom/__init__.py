@@ -23,6 +23,7 @@ merged or filled rows, naive timestamps taken as UTC) is a
 Spark DataFrames.
 """
 
+from . import spark
 from ._api import PNG, backtest, decompose, forecast, inspect, plot, saturation
 from ._frames import HeadroomWarning, SeriesWarning
 from ._headroom import HeadroomError, __version__
@@ -39,4 +40,5 @@ __all__ = [
     "inspect",
     "plot",
     "saturation",
+    "spark",
 ]

@@ -14,7 +14,7 @@ import datetime as _dt
 import math
 import numbers
 import os
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union
 
 from . import _frames
 from . import _headroom as _native
@@ -121,19 +121,6 @@ def _capacities(capacities: Any) -> Tuple[Optional[Dict[str, str]], Optional[str
 #: False inside a Spark group: a group where no series succeeded is an empty
 #: result there, not an exception (the other groups hold the rest of the fleet).
 _STRICT: contextvars.ContextVar[bool] = contextvars.ContextVar("headroom_strict", default=True)
-
-
-def _grouped(function: Callable[..., Any]) -> Callable[..., Any]:
-    """`function` as one group of a larger run calls it (see `_STRICT`)."""
-
-    def in_group(*args: Any, **kwargs: Any) -> Any:
-        token = _STRICT.set(False)
-        try:
-            return function(*args, **kwargs)
-        finally:
-            _STRICT.reset(token)
-
-    return in_group
 
 
 def _run(command: str, df: Any, input: Dict[str, Any], errors: str, *args: Any) -> Any:

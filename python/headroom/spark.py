@@ -14,7 +14,7 @@ executor's log; ``errors="raise"`` fails the job instead.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 from . import _api
 from . import _headroom as _native
@@ -45,9 +45,26 @@ def _schema(columns: List[Tuple[str, str]]) -> str:
     return ", ".join(f"`{name}` {_SPARK_TYPES[kind]}" for name, kind in columns)
 
 
+def _run_group(
+    command: str, names: List[str], columns: Tuple[str, str, str], kwargs: Dict[str, Any], pdf: Any
+) -> Any:
+    """One group on an executor: the in-process function on its rows. A group
+    where no series succeeds is an empty result, not an error (see `_api._STRICT`).
+    Module-level, so that Spark pickles it by reference."""
+    t, s, v = columns
+    token = _api._STRICT.set(False)
+    try:
+        out = getattr(_api, command)(
+            pdf.drop(columns=[_GROUP]), time_column=t, series_column=s, value_column=v, **kwargs
+        )
+    finally:
+        _api._STRICT.reset(token)
+    return out.reindex(columns=names)
+
+
 def _apply(
     sdf: SparkFrame,
-    command: Callable[..., Any],
+    command: str,
     result: List[Tuple[str, str]],
     kwargs: Dict[str, Any],
     time_column: Optional[str],
@@ -70,14 +87,9 @@ def _apply(
         F.col(s).cast("string").alias(s), time.alias(t), F.col(v).alias(v)
     ).withColumn(_GROUP, F.abs(F.hash(F.col(s))) % groups)
     names = [name for name, _ in result]
-    errors = kwargs.pop("errors", "warn")
 
-    def run(pdf: Any) -> Any:
-        pdf = pdf.drop(columns=[_GROUP])
-        out = command(
-            pdf, time_column=t, series_column=s, value_column=v, errors=errors, **kwargs
-        )
-        return out.reindex(columns=names)
+    def run(pdf: Any) -> Any:  # a plain function, as applyInPandas expects
+        return _run_group(command, names, (t, s, v), kwargs, pdf)
 
     return frame.groupBy(_GROUP).applyInPandas(run, _schema(result))
 
@@ -107,7 +119,7 @@ def forecast(
         gaps=gaps, step=step, agg=agg, rate=rate, errors=errors,
     )
     columns = _native.result_columns("forecast", _api._levels(levels))
-    return _apply(sdf, _api._grouped(_api.forecast), columns, kwargs, time_column, series_column, value_column, groups)
+    return _apply(sdf, "forecast", columns, kwargs, time_column, series_column, value_column, groups)
 
 
 def saturation(
@@ -156,7 +168,7 @@ def saturation(
         columns.append(("probability_by", "float"))
     if need_until is not None:
         columns.append(("capacity_needed", "float"))
-    result = _apply(sdf, _api._grouped(_api.saturation), columns, kwargs, time_column, series_column, value_column, groups)
+    result = _apply(sdf, "saturation", columns, kwargs, time_column, series_column, value_column, groups)
     return result.orderBy(*_urgency(result))
 
 

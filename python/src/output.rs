@@ -32,7 +32,7 @@ fn polars_error(e: polars::prelude::PolarsError) -> Error {
 impl Columns {
     pub fn of(frame: &DataFrame) -> Result<Columns, Error> {
         frame
-            .get_columns()
+            .columns()
             .iter()
             .map(|c| Ok((c.name().to_string(), data(c)?)))
             .collect::<Result<Vec<_>, Error>>()

@@ -72,10 +72,9 @@ def test_text_and_epoch_timestamps(disks):
 def test_nan_values_are_missing(disks):
     holes = disks.copy()
     holes.loc[[100, 101, 102], "value"] = np.nan
-    with pytest.warns(headroom.HeadroomWarning, match="series s000: .*"):
-        table = headroom.inspect(holes)
+    table = headroom.inspect(holes)
     assert table.set_index("series").loc["s000", "missing"] == 3
-    with pytest.warns(headroom.HeadroomWarning):
+    with pytest.warns(headroom.HeadroomWarning, match="series s000: .*3 .*filled"):
         fc = headroom.forecast(holes, horizon=24, seasons=24)
     assert fc["forecast"].notna().all()
     with pytest.warns(headroom.SeriesWarning, match="gaps are refused"):
@@ -135,9 +134,9 @@ def test_bad_saturation_questions(disks):
         headroom.saturation(disks, capacity=400, need_until="7d", risk=2)
     with pytest.raises(headroom.HeadroomError, match="up"):
         headroom.saturation(disks, capacity=400, direction="sideways")
-    with pytest.warns(headroom.SeriesWarning, match="is not after the last observation"):
-        with pytest.raises(headroom.HeadroomError, match="nothing could be done"):
-            headroom.saturation(disks, capacity=400, by=dt.date(2020, 1, 1), seasons=24, horizon=24)
+    with pytest.raises(headroom.HeadroomError, match="nothing could be done:\nseries s000: the date "
+                       "2020-01-01T00:00:00Z is not after the last observation"):
+        headroom.saturation(disks, capacity=400, by=dt.date(2020, 1, 1), seasons=24, horizon=24)
 
 
 def test_one_bad_series_fails_alone(disks):
@@ -152,7 +151,7 @@ def test_one_bad_series_fails_alone(disks):
     assert set(failed) == {"tiny", "inf"}
     assert failed["tiny"].startswith("series tiny: cannot infer a step")
     assert failed["inf"].startswith("series inf: infinite value at")
-    with pytest.raises(headroom.HeadroomError, match="2 series failed:\nseries tiny"):
+    with pytest.raises(headroom.HeadroomError, match="2 series failed:\nseries inf: .*\nseries tiny: "):
         headroom.forecast(frame, horizon=24, seasons=24, model="naive", errors="raise")
     with warnings.catch_warnings():
         warnings.simplefilter("error")

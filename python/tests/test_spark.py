@@ -51,7 +51,7 @@ def many():
 
 def utc(frame, columns):
     for c in columns:
-        frame[c] = pd.to_datetime(frame[c]).dt.tz_localize("UTC")
+        frame[c] = pd.to_datetime(frame[c]).dt.tz_localize("UTC").dt.as_unit("us")
     return frame
 
 
