@@ -4,8 +4,8 @@
 //! observation: `series` (string), `timestamp` (datetime, microseconds, UTC) and
 //! `value` (f64; null where missing). Results come out with exactly the columns
 //! of the contract's CSV outputs: [`forecasts_to_frame`],
-//! [`decompositions_to_frame`], [`saturations_to_frame`] and
-//! [`inspections_to_frame`].
+//! [`decompositions_to_frame`], [`saturations_to_frame`],
+//! [`inspections_to_frame`] and [`backtests_to_frame`].
 //!
 //! ```
 //! use chrono::{TimeDelta, TimeZone, Utc};
@@ -29,9 +29,11 @@ use polars::prelude::{
 
 use crate::decompose::Decomposition;
 use crate::error::{Error, Result};
+use crate::evaluate::{Backtest, Scores};
 use crate::forecast::Forecast;
+use crate::forecast::ModelChoice;
 use crate::ingest::{parse_timestamp, Ingested, SERIES_ALIASES, TIME_ALIASES, VALUE_ALIASES};
-use crate::output::{level_label, Inspection};
+use crate::output::{format_time_left, level_label, Inspection, OVERALL};
 use crate::saturation::Saturation;
 use crate::series::{RegularSeries, Series};
 
@@ -285,6 +287,16 @@ pub fn forecasts_to_frame(forecasts: &[Forecast], levels: &[f64]) -> Result<Data
 /// has no such component), `remainder`. `value` and `remainder` are null at steps
 /// that were filled by interpolation.
 pub fn decompositions_to_frame(parts: &[(RegularSeries, Decomposition)]) -> Result<DataFrame> {
+    decompositions_to_frame_with(parts, false)
+}
+
+/// [`decompositions_to_frame`], with a last column `robust_weight` (the robustness
+/// weights, near 0 for outliers) when `weights` is true, as `decompose --robust`
+/// writes.
+pub fn decompositions_to_frame_with(
+    parts: &[(RegularSeries, Decomposition)],
+    weights: bool,
+) -> Result<DataFrame> {
     let periods = crate::decompose::all_periods(parts.iter().map(|(_, d)| d));
     let rows = || {
         parts
@@ -331,13 +343,21 @@ pub fn decompositions_to_frame(parts: &[(RegularSeries, Decomposition)]) -> Resu
             }
         }),
     ));
+    if weights {
+        columns.push(float_column(
+            "robust_weight",
+            rows().map(|(_, d, i)| d.weights[i]),
+        ));
+    }
     frame(columns)
 }
 
-/// Saturation results with the contract's columns, in the order given (rank them
-/// first with [`rank`](crate::saturation::rank)).
+/// Saturation results with the columns `saturation` writes, in the order given
+/// (rank them first with [`rank`](crate::saturation::rank)): the contract's, then
+/// `p10_at`, `p50_at`, `p90_at`, `time_left` (as `14d`, `36h`, `45m`), then
+/// `probability_by` and `capacity_needed` when any row answers them.
 pub fn saturations_to_frame(rows: &[Saturation]) -> Result<DataFrame> {
-    frame(vec![
+    let mut columns = vec![
         string_column("series", rows.iter().map(|r| r.series.clone()).collect()),
         float_column("capacity", rows.iter().map(|r| r.capacity)),
         string_column(
@@ -353,7 +373,69 @@ pub fn saturations_to_frame(rows: &[Saturation]) -> Result<DataFrame> {
         time_column("earliest_at", rows.iter().map(|r| r.earliest_at)),
         time_column("latest_at", rows.iter().map(|r| r.latest_at)),
         float_column("probability", rows.iter().map(|r| r.probability)),
-    ])
+        time_column("p10_at", rows.iter().map(|r| r.p10_at)),
+        time_column("p50_at", rows.iter().map(|r| r.p50_at)),
+        time_column("p90_at", rows.iter().map(|r| r.p90_at)),
+        Column::new(
+            "time_left".into(),
+            rows.iter()
+                .map(|r| r.time_left().map(format_time_left))
+                .collect::<Vec<_>>(),
+        ),
+    ];
+    if rows.iter().any(|r| r.probability_by.is_some()) {
+        let by = rows.iter().map(|r| r.probability_by.unwrap_or(f64::NAN));
+        columns.push(float_column("probability_by", by));
+    }
+    if rows.iter().any(|r| r.capacity_needed.is_some()) {
+        let needed = rows.iter().map(|r| r.capacity_needed.unwrap_or(f64::NAN));
+        columns.push(float_column("capacity_needed", needed));
+    }
+    frame(columns)
+}
+
+/// Backtest scores with the columns `backtest` writes: `series`, `model`,
+/// `windows`, `smape`, `mase`, `msis` and a `coverage_L` per level, one row per
+/// series and model, then one row per model over all series named
+/// [`OVERALL`](crate::output::OVERALL).
+pub fn backtests_to_frame(
+    rows: &[Backtest],
+    overall: &[(ModelChoice, Scores)],
+    levels: &[f64],
+) -> Result<DataFrame> {
+    let windows_of = |m: &ModelChoice| -> usize {
+        rows.iter()
+            .filter(|b| b.model == *m)
+            .map(|b| b.windows.len())
+            .sum()
+    };
+    let table: Vec<(String, &ModelChoice, usize, &Scores)> = rows
+        .iter()
+        .map(|b| (b.series.clone(), &b.model, b.windows.len(), &b.scores))
+        .chain(
+            overall
+                .iter()
+                .map(|(m, s)| (OVERALL.to_string(), m, windows_of(m), s)),
+        )
+        .collect();
+    let mut columns = vec![
+        string_column("series", table.iter().map(|t| t.0.clone()).collect()),
+        string_column("model", table.iter().map(|t| t.1.to_string()).collect()),
+        Column::new(
+            "windows".into(),
+            table.iter().map(|t| t.2 as u64).collect::<Vec<_>>(),
+        ),
+        float_column("smape", table.iter().map(|t| t.3.smape)),
+        float_column("mase", table.iter().map(|t| t.3.mase)),
+        float_column("msis", table.iter().map(|t| t.3.msis)),
+    ];
+    for &l in levels {
+        columns.push(float_column(
+            &format!("coverage_{}", level_label(l)),
+            table.iter().map(|t| t.3.coverage_at(l).unwrap_or(f64::NAN)),
+        ));
+    }
+    frame(columns)
 }
 
 /// The inspect table: `series`, `points`, `first_timestamp`, `last_timestamp`,

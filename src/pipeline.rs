@@ -3,16 +3,21 @@
 //! forecast it, assess it against a capacity, and run any of these over a batch in
 //! parallel with each series failing alone ([`for_each_series`]).
 
+use std::collections::HashMap;
+
 use rayon::prelude::*;
 
-use crate::decompose::{period, StlOptions};
+use crate::decompose::{decompose, period, Decomposition, StlOptions};
 use crate::error::{Error, Result};
+use crate::evaluate::{backtest, Backtest, BacktestSettings, Scores};
 use crate::forecast::{fit_with_intervals, Forecast, IntervalMethod, ModelChoice};
 use chrono::{DateTime, Utc};
 
 use crate::forecast::FittedModel;
-use crate::saturation::{assess_paths, Direction, Questions, Saturation};
-use crate::series::{RegularSeries, RegularisationReport, RegulariseOptions, Series};
+use crate::saturation::{assess_paths, Deadline, Direction, Questions, Saturation};
+use crate::series::{
+    GapPolicy, RegularSeries, RegularisationReport, RegulariseOptions, Series, Step,
+};
 use crate::units::Span;
 
 /// A series ready for modelling: on its grid, with its seasonal periods.
@@ -202,4 +207,212 @@ pub fn for_each_series<T: Sync, U: Send>(
     work: impl Fn(&T) -> Result<U> + Sync + Send,
 ) -> Vec<Result<U>> {
     items.par_iter().map(work).collect()
+}
+
+/// The regularisation options for `gaps`: series resampled to `step` stay on that
+/// grid (inferring a step could pick another).
+pub fn regularise_options(gaps: GapPolicy, step: Option<Step>) -> RegulariseOptions {
+    let options = RegulariseOptions::default().with_gaps(gaps);
+    match step {
+        Some(step) => options.with_step(step),
+        None => options,
+    }
+}
+
+/// The line that reports a failed series: `series NAME: reason`.
+pub fn failure_message(name: &str, error: &Error) -> String {
+    match error {
+        Error::Series { .. } => error.to_string(),
+        _ => format!("series {name}: {error}"),
+    }
+}
+
+/// A decomposition of a prepared series, with what was decided along the way.
+#[derive(Clone, Debug)]
+pub struct Decomposed {
+    /// The decomposition.
+    pub decomposition: Decomposition,
+    /// What was decided for the user to know (a fallback period, periods dropped),
+    /// each starting `series NAME:`.
+    pub notes: Vec<String>,
+}
+
+/// Decompose a prepared series by its periods; interpolated steps go back to
+/// missing, so the decomposition skips them. With no period detected, the
+/// shortest calendar period that fits twice is used, so the trend is still
+/// separated from any weak cycle.
+pub fn decompose_prepared(prepared: &Prepared, options: &StlOptions) -> Result<Decomposed> {
+    let s = &prepared.series;
+    let mut notes = Vec::new();
+    let periods = if prepared.periods.is_empty() {
+        let fallback = period::calendar_candidates(s.step())
+            .into_iter()
+            .find(|&q| 2 * q <= s.len())
+            .ok_or_else(|| {
+                Error::series(
+                    s.name(),
+                    "no season was detected and no calendar period fits; pass --season",
+                )
+            })?;
+        notes.push(format!(
+            "series {}: no daily or weekly season detected; decomposing with period {fallback}",
+            s.name()
+        ));
+        vec![fallback]
+    } else {
+        prepared.periods.clone()
+    };
+    let mut values = s.values().to_vec();
+    for &i in s.imputed() {
+        values[i] = f64::NAN;
+    }
+    let decomposition = decompose(&values, &periods, options).map_err(|e| e.in_series(s.name()))?;
+    let dropped: Vec<String> = prepared
+        .periods
+        .iter()
+        .filter(|q| !decomposition.periods.contains(q))
+        .map(|q| q.to_string())
+        .collect();
+    if !dropped.is_empty() {
+        notes.push(format!(
+            "series {}: period(s) {} do not fit twice into {} points and were dropped",
+            s.name(),
+            dropped.join(", "),
+            s.len()
+        ));
+    }
+    Ok(Decomposed {
+        decomposition,
+        notes,
+    })
+}
+
+/// Capacities: one for every series, or one per series by name.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Capacities {
+    /// The same capacity for every series.
+    One(f64),
+    /// Each series' own capacity (`--capacities FILE`).
+    PerSeries(HashMap<String, f64>),
+}
+
+impl Capacities {
+    /// The capacity of the named series; a series missing from the table fails.
+    pub fn of(&self, series: &str) -> Result<f64> {
+        match self {
+            Capacities::One(c) => Ok(*c),
+            Capacities::PerSeries(table) => table.get(series).copied().ok_or_else(|| {
+                Error::series(series, "no capacity for this series in the capacities file")
+            }),
+        }
+    }
+}
+
+/// The risk accepted with `--need-until` by default: one in twenty.
+pub const DEFAULT_RISK: f64 = 0.05;
+
+/// The questions asked of one series: the probability of reaching capacity `by` a
+/// deadline, the capacity needed until `need_until` at `risk`; deadlines given as
+/// spans count from the series' last observation.
+pub fn questions(
+    series: &RegularSeries,
+    by: Option<Deadline>,
+    need_until: Option<Deadline>,
+    risk: f64,
+) -> Result<Questions> {
+    let (last, step) = (series.last_timestamp(), series.step());
+    Ok(Questions {
+        by: by.map(|d| d.resolve(last, step)).transpose()?,
+        need_until: match need_until {
+            Some(d) => Some((d.resolve(last, step)?, risk)),
+            None => None,
+        },
+    })
+}
+
+/// The models a backtest scores: those requested (`auto` when none), with the
+/// seasonal naive baseline added when it is not among them.
+pub fn backtest_models(requested: &[ModelChoice]) -> Vec<ModelChoice> {
+    let mut models = if requested.is_empty() {
+        vec![ModelChoice::Auto]
+    } else {
+        requested.to_vec()
+    };
+    if !models
+        .iter()
+        .any(|m| matches!(m, ModelChoice::SeasonalNaive(_)))
+    {
+        models.push(ModelChoice::SeasonalNaive(None));
+    }
+    models
+}
+
+/// Backtest every model on a prepared series over `windows` stretches of
+/// `horizon`; each model succeeds or fails alone.
+pub fn backtest_prepared(
+    prepared: &Prepared,
+    models: &[ModelChoice],
+    horizon: Span,
+    windows: usize,
+    levels: &[f64],
+) -> Vec<Result<Backtest>> {
+    let s = &prepared.series;
+    let settings = BacktestSettings {
+        horizon: horizon.steps_ceil(s.step()),
+        windows,
+        levels: levels.to_vec(),
+        periods: prepared.periods.clone(),
+        stl: StlOptions::default(),
+    };
+    models
+        .iter()
+        .map(|&m| backtest(s, m, &settings).map_err(|e| e.in_series(s.name())))
+        .collect()
+}
+
+/// Each model's scores averaged over the series it was scored on.
+pub fn overall_scores(rows: &[Backtest], models: &[ModelChoice]) -> Vec<(ModelChoice, Scores)> {
+    models
+        .iter()
+        .map(|m| {
+            let scores: Vec<Scores> = rows
+                .iter()
+                .filter(|b| b.model == *m)
+                .map(|b| b.scores.clone())
+                .collect();
+            (*m, Scores::mean(&scores))
+        })
+        .collect()
+}
+
+/// Which of `names` (read from `source`) to draw: the one named, or the first,
+/// with a note when there were several to choose from.
+pub fn choose_series(
+    names: &[&str],
+    name: Option<&str>,
+    source: &str,
+) -> Result<(usize, Option<String>)> {
+    match name {
+        Some(name) => names
+            .iter()
+            .position(|n| *n == name)
+            .map(|i| (i, None))
+            .ok_or_else(|| {
+                Error::invalid(format!(
+                    "no series named '{name}' in {source}; it holds {}",
+                    names.join(", ")
+                ))
+            }),
+        None if names.is_empty() => Err(Error::invalid(format!("{source} holds no series"))),
+        None => {
+            let note = (names.len() > 1).then(|| {
+                format!(
+                    "{source} holds {} series; drawing '{}' (choose one with --series)",
+                    names.len(),
+                    names[0]
+                )
+            });
+            Ok((0, note))
+        }
+    }
 }

@@ -495,6 +495,17 @@ pub fn step_from_seconds(seconds: f64) -> Result<Step> {
     })
 }
 
+/// A resampling step as people write it: a duration (`5m`, `1h`, `1d`), not a
+/// number of steps.
+pub fn parse_step(text: &str) -> Result<Step> {
+    match text.parse::<crate::units::Span>()? {
+        crate::units::Span::Seconds(seconds) => step_from_seconds(seconds),
+        crate::units::Span::Steps(_) => Err(Error::invalid(format!(
+            "a step is a duration such as 5m, 1h or 1d, not a number of steps ('{text}')"
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

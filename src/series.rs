@@ -128,6 +128,21 @@ pub enum GapPolicy {
     Refuse,
 }
 
+impl std::str::FromStr for GapPolicy {
+    type Err = Error;
+
+    /// `interpolate` or `refuse`.
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "interpolate" => Ok(GapPolicy::Interpolate),
+            "refuse" => Ok(GapPolicy::Refuse),
+            other => Err(Error::invalid(format!(
+                "gaps must be 'interpolate' or 'refuse', got '{other}'"
+            ))),
+        }
+    }
+}
+
 /// Options for [`Series::regularise`], built with `with_*` methods.
 ///
 /// Defaults: the step is inferred from the data, gaps are interpolated.

@@ -153,6 +153,34 @@ pub fn si(v: f64) -> String {
     format!("{text}{suffix}")
 }
 
+/// Parse a horizon: a [`Span`] of at least one step (`48`, `2d`).
+pub fn parse_horizon(text: &str) -> Result<Span> {
+    match text.parse::<Span>()? {
+        Span::Steps(0) => Err(Error::invalid("the horizon must be at least one step")),
+        span => Ok(span),
+    }
+}
+
+/// Parse an interval level: a percentage strictly between 0 and 100 (`80`, `99.5%`).
+pub fn parse_level(text: &str) -> Result<f64> {
+    match text.trim().trim_end_matches('%').parse::<f64>() {
+        Ok(l) if l > 0.0 && l < 100.0 => Ok(l),
+        _ => Err(Error::invalid(format!(
+            "a level is a percentage strictly between 0 and 100, got '{text}'"
+        ))),
+    }
+}
+
+/// Parse a risk: a probability strictly between 0 and 1 (`0.05`).
+pub fn parse_risk(text: &str) -> Result<f64> {
+    match text.trim().parse::<f64>() {
+        Ok(r) if r > 0.0 && r < 1.0 => Ok(r),
+        _ => Err(Error::invalid(format!(
+            "the risk is a probability strictly between 0 and 1, got '{text}'"
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

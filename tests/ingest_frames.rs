@@ -125,7 +125,11 @@ fn metrics_in_results_out() {
             "saturation_at",
             "earliest_at",
             "latest_at",
-            "probability"
+            "probability",
+            "p10_at",
+            "p50_at",
+            "p90_at",
+            "time_left"
         ]
     );
     // db-01 ends near 267 and grows 0.5 a step: it crosses 280 within two days;

@@ -3,9 +3,9 @@
 #
 #   examples/notebook/run.sh
 #
-# Needs Python 3 with nbconvert, ipykernel and pandas (.ci/run installs them with
-# pip when missing). The executed notebook, with its outputs, and the files it
-# writes go to out/notebook/ (or $HEADROOM_NOTEBOOK_OUT).
+# Needs Python 3 with nbconvert, ipykernel, pandas and the headroom package
+# (`pip install ./python`; .ci/run installs them). The executed notebook, with its
+# outputs, and the files it writes go to out/notebook/ (or $HEADROOM_NOTEBOOK_OUT).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 

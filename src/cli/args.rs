@@ -4,9 +4,9 @@ use clap::Args;
 
 use headroom::forecast::{IntervalMethod, ModelChoice};
 use headroom::ingest::Format;
-use headroom::resample::{step_from_seconds, Aggregation};
+use headroom::resample::Aggregation;
 use headroom::saturation::{Deadline, Direction};
-use headroom::units::{parse_capacity, Span};
+use headroom::units::{self, parse_capacity, Span};
 use headroom::{GapPolicy, Step};
 
 #[derive(Args)]
@@ -136,19 +136,11 @@ pub fn parse_span(s: &str) -> Result<Span, String> {
 }
 
 pub fn parse_horizon(s: &str) -> Result<Span, String> {
-    match parse_span(s)? {
-        Span::Steps(0) => Err("the horizon must be at least one step".to_string()),
-        span => Ok(span),
-    }
+    units::parse_horizon(s).map_err(|e| e.to_string())
 }
 
 pub fn parse_level(s: &str) -> Result<f64, String> {
-    match s.trim().trim_end_matches('%').parse::<f64>() {
-        Ok(l) if l > 0.0 && l < 100.0 => Ok(l),
-        _ => Err(format!(
-            "a level is a percentage strictly between 0 and 100, got '{s}'"
-        )),
-    }
+    units::parse_level(s).map_err(|e| e.to_string())
 }
 
 pub fn parse_model(s: &str) -> Result<ModelChoice, String> {
@@ -164,12 +156,7 @@ pub fn parse_deadline(s: &str) -> Result<Deadline, String> {
 }
 
 pub fn parse_risk(s: &str) -> Result<f64, String> {
-    match s.trim().parse::<f64>() {
-        Ok(r) if r > 0.0 && r < 1.0 => Ok(r),
-        _ => Err(format!(
-            "the risk is a probability strictly between 0 and 1, got '{s}'"
-        )),
-    }
+    units::parse_risk(s).map_err(|e| e.to_string())
 }
 
 pub fn parse_format(s: &str) -> Result<Format, String> {
@@ -185,12 +172,7 @@ pub fn parse_capacity_arg(s: &str) -> Result<f64, String> {
 }
 
 pub fn parse_step(s: &str) -> Result<Step, String> {
-    match parse_span(s)? {
-        Span::Seconds(seconds) => step_from_seconds(seconds).map_err(|e| e.to_string()),
-        Span::Steps(_) => Err(format!(
-            "a step is a duration such as 5m, 1h or 1d, not a number of steps ('{s}')"
-        )),
-    }
+    headroom::resample::parse_step(s).map_err(|e| e.to_string())
 }
 
 pub fn parse_agg(s: &str) -> Result<Aggregation, String> {
@@ -198,11 +180,5 @@ pub fn parse_agg(s: &str) -> Result<Aggregation, String> {
 }
 
 pub fn parse_gaps(s: &str) -> Result<GapPolicy, String> {
-    match s {
-        "interpolate" => Ok(GapPolicy::Interpolate),
-        "refuse" => Ok(GapPolicy::Refuse),
-        other => Err(format!(
-            "gaps must be 'interpolate' or 'refuse', got '{other}'"
-        )),
-    }
+    s.parse::<GapPolicy>().map_err(|e| e.to_string())
 }

@@ -4,11 +4,10 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use headroom::decompose::StlOptions;
-use headroom::evaluate::{backtest, Backtest, BacktestSettings, Scores};
+use headroom::evaluate::Backtest;
 use headroom::forecast::{ModelChoice, DEFAULT_LEVELS};
 use headroom::output::write_backtests;
-use headroom::pipeline::for_each_series;
+use headroom::pipeline::{backtest_models, backtest_prepared, for_each_series, overall_scores};
 use headroom::units::Span;
 use headroom::Error;
 
@@ -47,17 +46,7 @@ pub fn run(a: BacktestArgs) -> Result<ExitCode, Error> {
     }
     let series = read(&a.input, &mut tally)?;
     let prepared = prepare_all(&series, &a.input, &a.seasons, &mut tally);
-    let mut models = if a.models.is_empty() {
-        vec![ModelChoice::Auto]
-    } else {
-        a.models.clone()
-    };
-    if !models
-        .iter()
-        .any(|m| matches!(m, ModelChoice::SeasonalNaive(_)))
-    {
-        models.push(ModelChoice::SeasonalNaive(None));
-    }
+    let models = backtest_models(&a.models);
     let levels = if a.levels.is_empty() {
         DEFAULT_LEVELS.to_vec()
     } else {
@@ -65,17 +54,7 @@ pub fn run(a: BacktestArgs) -> Result<ExitCode, Error> {
     };
     let progress = Progress::new(prepared.len());
     let results = for_each_series(&prepared, |p| {
-        let settings = BacktestSettings {
-            horizon: a.horizon.steps_ceil(p.series.step()),
-            windows: a.windows,
-            levels: levels.clone(),
-            periods: p.periods.clone(),
-            stl: StlOptions::default(),
-        };
-        let scored = models
-            .iter()
-            .map(|&m| backtest(&p.series, m, &settings).map_err(|e| e.in_series(p.series.name())))
-            .collect::<Vec<_>>();
+        let scored = backtest_prepared(p, &models, a.horizon, a.windows, &levels);
         progress.tick();
         Ok(scored)
     });
@@ -89,17 +68,7 @@ pub fn run(a: BacktestArgs) -> Result<ExitCode, Error> {
         }
     }
     tally.ok = rows.len();
-    let overall: Vec<(ModelChoice, Scores)> = models
-        .iter()
-        .map(|m| {
-            let scores: Vec<Scores> = rows
-                .iter()
-                .filter(|b| b.model == *m)
-                .map(|b| b.scores.clone())
-                .collect();
-            (*m, Scores::mean(&scores))
-        })
-        .collect();
+    let overall = overall_scores(&rows, &models);
     for (m, s) in &overall {
         let coverage: Vec<String> = s
             .coverage

@@ -4,10 +4,9 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use headroom::decompose::period::calendar_candidates;
-use headroom::decompose::{decompose, StlOptions};
+use headroom::decompose::StlOptions;
 use headroom::output::write_decompositions;
-use headroom::pipeline::for_each_series;
+use headroom::pipeline::{decompose_prepared, for_each_series};
 use headroom::units::Span;
 use headroom::Error;
 
@@ -50,54 +49,17 @@ pub fn run(a: DecomposeArgs) -> Result<ExitCode, Error> {
         outer_iter: s.outer_iter,
         coarse_jumps: false,
     };
-    let results = for_each_series(&prepared, |p| {
-        let periods = if p.periods.is_empty() {
-            // Nothing detected: decompose on the shortest calendar period that fits,
-            // so the trend is still separated from any weak cycle.
-            let fallback = calendar_candidates(p.series.step())
-                .into_iter()
-                .find(|&q| 2 * q <= p.series.len())
-                .ok_or_else(|| {
-                    Error::invalid(
-                        "no season was detected and no calendar period fits; pass --season",
-                    )
-                })?;
-            eprintln!(
-                "headroom: series {}: no daily or weekly season detected; decomposing with period {fallback}",
-                p.series.name()
-            );
-            vec![fallback]
-        } else {
-            p.periods.clone()
-        };
-        // Interpolated steps go back to missing: the decomposition skips them.
-        let mut values = p.series.values().to_vec();
-        for &i in p.series.imputed() {
-            values[i] = f64::NAN;
-        }
-        decompose(&values, &periods, &options)
-    });
+    let results = for_each_series(&prepared, |p| decompose_prepared(p, &options));
     let mut parts = Vec::new();
     for (p, r) in prepared.into_iter().zip(results) {
         match r {
             Ok(d) => {
-                let dropped: Vec<String> = p
-                    .periods
-                    .iter()
-                    .filter(|q| !d.periods.contains(q))
-                    .map(|q| q.to_string())
-                    .collect();
-                if !dropped.is_empty() {
-                    eprintln!(
-                        "headroom: series {}: period(s) {} do not fit twice into {} points and were dropped",
-                        p.series.name(),
-                        dropped.join(", "),
-                        p.series.len()
-                    );
+                for note in &d.notes {
+                    eprintln!("headroom: {note}");
                 }
-                parts.push((p.series, d));
+                parts.push((p.series, d.decomposition));
             }
-            Err(e) => tally.fail(p.series.name(), &e.in_series(p.series.name())),
+            Err(e) => tally.fail(p.series.name(), &e),
         }
     }
     tally.ok = parts.len();

@@ -21,7 +21,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use headroom::decompose::StlOptions;
 use headroom::forecast::DEFAULT_LEVELS;
 use headroom::ingest::{read_path, Ingested, ReadOptions};
-use headroom::pipeline::{for_each_series, prepare, ForecastSettings, Prepared};
+use headroom::pipeline::{
+    self, failure_message, for_each_series, prepare, ForecastSettings, Prepared,
+};
 use headroom::resample::Hygiene;
 use headroom::units::Span;
 use headroom::{Error, RegulariseOptions, Series};
@@ -38,10 +40,7 @@ pub struct Tally {
 impl Tally {
     pub fn fail(&mut self, name: &str, error: &Error) {
         self.failed += 1;
-        match error {
-            Error::Series { .. } => eprintln!("headroom: {error}"),
-            _ => eprintln!("headroom: series {name}: {error}"),
-        }
+        eprintln!("headroom: {}", failure_message(name, error));
     }
 
     pub fn exit_code(&self) -> ExitCode {
@@ -103,12 +102,7 @@ pub fn read(input: &InputArgs, tally: &mut Tally) -> Result<Vec<Series>, Error> 
 }
 
 pub fn regularise_options(input: &InputArgs) -> RegulariseOptions {
-    let options = RegulariseOptions::default().with_gaps(input.gaps);
-    match input.step {
-        // Resampled series are on this grid already; inferring could pick another.
-        Some(step) => options.with_step(step),
-        None => options,
-    }
+    pipeline::regularise_options(input.gaps, input.step)
 }
 
 /// Prepare every series in parallel, print what regularisation did, and keep the

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use headroom::pipeline::{forecast, saturation};
+use headroom::pipeline::{choose_series, forecast, saturation};
 use headroom::plot::ForecastChart;
 use headroom::saturation::Direction;
 use headroom::units::Span;
@@ -39,32 +39,13 @@ pub struct PlotArgs {
 pub fn run(a: PlotArgs) -> Result<ExitCode, Error> {
     let mut tally = Tally::default();
     let mut series = read(&a.input, &mut tally)?;
-    let chosen = match &a.series {
-        Some(name) => series
-            .iter()
-            .position(|s| s.name() == name)
-            .ok_or_else(|| {
-                let names: Vec<&str> = series.iter().map(|s| s.name()).collect();
-                Error::invalid(format!(
-                    "no series named '{name}' in {}; it holds {}",
-                    a.input.source(),
-                    names.join(", ")
-                ))
-            })?,
-        None => {
-            if series.len() > 1 {
-                eprintln!(
-                    "headroom: {} holds {} series; drawing '{}' (choose one with --series)",
-                    a.input.source(),
-                    series.len(),
-                    series[0].name()
-                );
-            }
-            0
-        }
-    };
-    if series.is_empty() {
+    if series.is_empty() && a.series.is_none() {
         return Ok(ExitCode::from(1));
+    }
+    let names: Vec<&str> = series.iter().map(|s| s.name()).collect();
+    let (chosen, note) = choose_series(&names, a.series.as_deref(), a.input.source())?;
+    if let Some(note) = note {
+        eprintln!("headroom: {note}");
     }
     let one = series.swap_remove(chosen);
     let mut none = Tally::default();

@@ -7,9 +7,12 @@ use clap::Args;
 
 use headroom::ingest::read_capacities;
 use headroom::output::{write_file_atomically, write_saturations, OutputFormat, SaturationMetrics};
-use headroom::pipeline::{for_each_series, saturation_with, ForecastSettings, DEFAULT_PATHS};
+use headroom::pipeline::{
+    for_each_series, questions, saturation_with, Capacities, ForecastSettings, DEFAULT_PATHS,
+    DEFAULT_RISK,
+};
 use headroom::plot::FleetChart;
-use headroom::saturation::{describe, rank, Deadline, Direction, Questions};
+use headroom::saturation::{describe, rank, Deadline, Direction};
 use headroom::units::Span;
 use headroom::Error;
 
@@ -40,7 +43,7 @@ pub struct SaturationArgs {
     #[arg(long, value_parser = parse_deadline)]
     pub need_until: Option<Deadline>,
     /// The risk accepted with --need-until, between 0 and 1.
-    #[arg(long, default_value_t = 0.05, value_parser = parse_risk)]
+    #[arg(long, default_value_t = DEFAULT_RISK, value_parser = parse_risk)]
     pub risk: f64,
     /// Sample paths simulated per series.
     #[arg(long, default_value_t = DEFAULT_PATHS)]
@@ -106,9 +109,10 @@ impl SaturationArgs {
 
 pub fn run(a: SaturationArgs) -> Result<ExitCode, Error> {
     let mut tally = Tally::default();
-    let capacities = match &a.limit.capacities {
-        Some(path) => Some(read_capacities(path)?),
-        None => None,
+    let capacities = match (&a.limit.capacities, a.limit.capacity) {
+        (Some(path), _) => Capacities::PerSeries(read_capacities(path)?),
+        (None, Some(c)) => Capacities::One(c),
+        (None, None) => return Err(Error::invalid("--capacity or --capacities is required")),
     };
     let series = read(&a.input, &mut tally)?;
     let prepared = prepare_all(&series, &a.input, &a.model.seasons, &mut tally);
@@ -117,29 +121,12 @@ pub fn run(a: SaturationArgs) -> Result<ExitCode, Error> {
         seed: a.seed,
         ..settings(&a.model, a.horizon)
     };
-    let capacity_of = |name: &str| -> Result<f64, Error> {
-        match (&capacities, a.limit.capacity) {
-            (Some(table), _) => table.get(name).copied().ok_or_else(|| Error::Series {
-                series: name.to_string(),
-                message: "no capacity for this series in the capacities file".to_string(),
-            }),
-            (None, Some(c)) => Ok(c),
-            (None, None) => Err(Error::invalid("--capacity or --capacities is required")),
-        }
-    };
     let progress = Progress::new(prepared.len());
     let results = for_each_series(&prepared, |p| {
-        let row = capacity_of(p.series.name())
+        let row = capacities
+            .of(p.series.name())
             .and_then(|c| {
-                let s = &p.series;
-                let (last, step) = (s.last_timestamp(), s.step());
-                let questions = Questions {
-                    by: a.by.map(|d| d.resolve(last, step)).transpose()?,
-                    need_until: match a.need_until {
-                        Some(d) => Some((d.resolve(last, step)?, a.risk)),
-                        None => None,
-                    },
-                };
+                let questions = questions(&p.series, a.by, a.need_until, a.risk)?;
                 saturation_with(p, &settings, c, a.direction, &questions)
             })
             .map(|(_, row)| row);

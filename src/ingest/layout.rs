@@ -13,7 +13,7 @@ pub const VALUE_ALIASES: [&str; 2] = ["value", "y"];
 
 /// How the columns of a CSV map to series.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Layout {
+pub struct Layout {
     /// The timestamp column.
     pub time: usize,
     /// The series-name column; `None` when each value column is its own series.
@@ -55,7 +55,7 @@ impl Layout {
 
 /// Decide which columns hold time, series names and values. `wide` forces the
 /// layout (`Some(true)` wide, `Some(false)` long); `None` decides from the header.
-pub(crate) fn resolve_layout(
+pub fn resolve_layout(
     file: &str,
     stem: &str,
     header: &[String],

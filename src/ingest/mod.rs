@@ -37,7 +37,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-pub use layout::{SERIES_ALIASES, TIME_ALIASES, VALUE_ALIASES};
+pub use layout::{resolve_layout, Layout, SERIES_ALIASES, TIME_ALIASES, VALUE_ALIASES};
 pub use prometheus_live::{Auth, Prometheus, RangeQuery};
 pub use timestamp::{parse_timestamp, parse_value};
 
