@@ -356,6 +356,11 @@ impl Series {
         let runs = missing_runs(&values);
         report.gaps = runs.len();
         report.longest_gap = runs.iter().map(|r| r.1).max().unwrap_or(0);
+        if let Some(&(at, len)) = runs.iter().max_by_key(|r| r.1) {
+            if len > report.points {
+                return Err(self.gap_longer_than_history(step, start, at, len, report.points));
+            }
+        }
         let mut imputed = Vec::new();
         if !runs.is_empty() {
             match options.gaps {
@@ -392,6 +397,33 @@ impl Series {
             imputed,
         };
         Ok((regular, report))
+    }
+}
+
+impl Series {
+    /// The refusal of a gap of `len` steps at grid index `at` that is longer than
+    /// the `points` observed: filling it would invent more of the series than was
+    /// read (one timestamp moved four years on made 70,029 steps per series of a
+    /// Grafana export), and it is more often a stray timestamp than an outage.
+    fn gap_longer_than_history(
+        &self,
+        step: Step,
+        start: DateTime<Utc>,
+        at: usize,
+        len: usize,
+        points: usize,
+    ) -> Error {
+        let format = |t: DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+        let before = format(step.advance(start, at as i64 - 1));
+        let after = format(step.advance(start, (at + len) as i64));
+        Error::series(
+            &self.name,
+            format!(
+                "a gap of {len} steps of {step} between {before} and {after} is longer than \
+                 the {points} observed steps together; a timestamp out of place? (remove \
+                 the rows on the short side of the gap, or pass a coarser --step)"
+            ),
+        )
     }
 }
 
@@ -748,6 +780,30 @@ mod tests {
         let err = s.regularise(&opts).unwrap_err().to_string();
         assert!(err.contains("series s"), "{err}");
         assert!(err.contains("2024-01-01T02:00:00Z"), "{err}");
+    }
+
+    /// Fuzzing found it: one timestamp of a Grafana export moved four years on
+    /// made gap filling invent 70,029 steps per series.
+    #[test]
+    fn refuses_a_gap_longer_than_the_history() {
+        let mut ts: Vec<_> = (0..400).map(at).collect();
+        ts[150] = at(150 + 4 * 365 * 24);
+        let s = Series::new("s", ts, vec![1.0; 400]).unwrap();
+        let err = s
+            .regularise(&RegulariseOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("a gap of 34790 steps of 1h"), "{err}");
+        assert!(
+            err.contains("between 2024-01-17T15:00:00Z and 2028-01-06T06:00:00Z"),
+            "{err}"
+        );
+        assert!(err.contains("longer than the 400 observed steps"), "{err}");
+        // A gap as long as the rest of the series is still filled.
+        let ts: Vec<_> = (0..10).chain(20..30).map(at).collect();
+        let s = Series::new("s", ts, vec![1.0; 20]).unwrap();
+        let (r, _) = s.regularise(&RegulariseOptions::default()).unwrap();
+        assert_eq!(r.len(), 30);
     }
 
     #[test]

@@ -6,9 +6,12 @@ pub mod args;
 pub mod backtest;
 pub mod decompose;
 pub mod forecast;
+#[cfg(test)]
+mod fuzz_args;
 pub mod inspect;
 pub mod plot;
 pub mod saturation;
+pub mod stream;
 
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
@@ -25,11 +28,13 @@ use headroom::{Error, RegulariseOptions, Series};
 
 use args::{InputArgs, ModelArgs};
 
-/// How a run ended: series written and series failed.
+/// How a run ended: series written, series failed, and series not answered
+/// because the input stopped in the middle of them.
 #[derive(Default)]
 pub struct Tally {
     pub ok: usize,
     pub failed: usize,
+    pub skipped: usize,
 }
 
 impl Tally {
@@ -37,12 +42,17 @@ impl Tally {
         self.failed += 1;
         match error {
             Error::Series { .. } => eprintln!("headroom: {error}"),
-            _ => eprintln!("headroom: series {name}: {error}"),
+            _ => {
+                // A megabyte-long name is not printed whole.
+                let short: String = name.chars().take(200).collect();
+                let cut = if short.len() < name.len() { "..." } else { "" };
+                eprintln!("headroom: series {short}{cut}: {error}")
+            }
         }
     }
 
     pub fn exit_code(&self) -> ExitCode {
-        match (self.ok, self.failed) {
+        match (self.ok, self.failed + self.skipped) {
             (0, _) => ExitCode::from(1),
             (_, 0) => ExitCode::SUCCESS,
             _ => ExitCode::from(3),
@@ -102,6 +112,19 @@ pub fn regularise_options(input: &InputArgs) -> RegulariseOptions {
         // Resampled series are on this grid already; inferring could pick another.
         Some(step) => options.with_step(step),
         None => options,
+    }
+}
+
+/// Prepare one series, with what regularisation did as a line for standard error
+/// when it changed anything.
+pub fn prepare_one(
+    s: &Series,
+    input: &InputArgs,
+    seasons: &[Span],
+) -> (Vec<String>, Result<Prepared, Error>) {
+    match prepare(s, &regularise_options(input), seasons) {
+        Ok(p) if !p.report.is_clean() => (vec![format!("headroom: {}", p.report)], Ok(p)),
+        r => (Vec::new(), r),
     }
 }
 

@@ -7,17 +7,18 @@ use clap::Args;
 
 use headroom::ingest::read_capacities;
 use headroom::output::write_saturations;
-use headroom::pipeline::{for_each_series, saturation_with, ForecastSettings, DEFAULT_PATHS};
+use headroom::pipeline::{saturation_with, ForecastSettings, DEFAULT_PATHS};
 use headroom::plot::FleetChart;
 use headroom::saturation::{describe, rank, Deadline, Direction, Questions};
 use headroom::units::Span;
-use headroom::Error;
+use headroom::{Error, Series};
 
 use super::args::{
     parse_deadline, parse_direction, parse_horizon, parse_risk, CapacityArgs, InputArgs, ModelArgs,
     OutputArg,
 };
-use super::{finish, open_output, prepare_all, read, settings, Progress, Tally};
+use super::stream::{stream, Answer};
+use super::{finish, open_output, prepare_one, settings, Tally};
 
 #[derive(Args)]
 pub struct SaturationArgs {
@@ -82,8 +83,6 @@ pub fn run(a: SaturationArgs) -> Result<ExitCode, Error> {
         Some(path) => Some(read_capacities(path)?),
         None => None,
     };
-    let series = read(&a.input, &mut tally)?;
-    let prepared = prepare_all(&series, &a.input, &a.model.seasons, &mut tally);
     let settings = ForecastSettings {
         paths: a.paths.max(1),
         seed: a.seed,
@@ -99,34 +98,30 @@ pub fn run(a: SaturationArgs) -> Result<ExitCode, Error> {
             (None, None) => Err(Error::invalid("--capacity or --capacities is required")),
         }
     };
-    let progress = Progress::new(prepared.len());
-    let results = for_each_series(&prepared, |p| {
-        let row = capacity_of(p.series.name())
-            .and_then(|c| {
-                let s = &p.series;
-                let (last, step) = (s.last_timestamp(), s.step());
-                let questions = Questions {
-                    by: a.by.map(|d| d.resolve(last, step)).transpose()?,
-                    need_until: match a.need_until {
-                        Some(d) => Some((d.resolve(last, step)?, a.risk)),
-                        None => None,
-                    },
-                };
-                saturation_with(p, &settings, c, a.direction, &questions)
-            })
-            .map(|(_, row)| row);
-        progress.tick();
-        row
-    });
+    let answer = |raw: &Series| {
+        let (notes, prepared) = prepare_one(raw, &a.input, &a.model.seasons);
+        let result = prepared.and_then(|p| {
+            let c = capacity_of(p.series.name())?;
+            let s = &p.series;
+            let (last, step) = (s.last_timestamp(), s.step());
+            let questions = Questions {
+                by: a.by.map(|d| d.resolve(last, step)).transpose()?,
+                need_until: match a.need_until {
+                    Some(d) => Some((d.resolve(last, step)?, a.risk)),
+                    None => None,
+                },
+            };
+            saturation_with(&p, &settings, c, a.direction, &questions).map(|(_, row)| row)
+        });
+        Answer { notes, result }
+    };
+    // Rows are small (a few hundred bytes): they are kept to be ranked.
     let mut rows = Vec::new();
-    for (p, r) in prepared.iter().zip(results) {
-        match r {
-            Ok(row) => rows.push(row),
-            Err(e) => tally.fail(p.series.name(), &e),
-        }
-    }
+    stream(&a.input, &mut tally, answer, |row| {
+        rows.push(row);
+        Ok(())
+    })?;
     rank(&mut rows);
-    tally.ok = rows.len();
     let path = a.output.output.as_deref();
     let mut out = open_output(path)?;
     write_saturations(&mut out, &rows)?;
