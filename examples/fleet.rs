@@ -198,8 +198,12 @@ fn profile(input: &str, count: usize) {
         }] += 1;
     }
     let n = count.min(read.series.len()) as f64;
-    let total =
-        st.prepare + st.select + st.predict + st.paths + st.assess + read_secs * n / read.series.len() as f64;
+    let total = st.prepare
+        + st.select
+        + st.predict
+        + st.paths
+        + st.assess
+        + read_secs * n / read.series.len() as f64;
     let ms = |s: f64| 1000.0 * s / n;
     println!(
         "read: {} series, {rows} rows in {read_secs:.2} s ({:.2} ms per series)",

@@ -152,7 +152,11 @@ pub fn write_forecast_header(w: &mut dyn Write, levels: &[f64]) -> Result<()> {
 }
 
 /// The rows of [`write_forecasts`], without the header.
-pub fn write_forecast_rows(w: &mut dyn Write, forecasts: &[Forecast], levels: &[f64]) -> Result<()> {
+pub fn write_forecast_rows(
+    w: &mut dyn Write,
+    forecasts: &[Forecast],
+    levels: &[f64],
+) -> Result<()> {
     for f in forecasts {
         let name = field(&f.series);
         let model = field(&f.model);

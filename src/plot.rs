@@ -558,4 +558,3 @@ fn register_fonts() -> std::result::Result<(), String> {
         })
         .clone()
 }
-

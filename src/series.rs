@@ -23,6 +23,29 @@ pub const MEAN_MONTH_SECONDS: f64 = 2_629_746.0;
 /// billions of empty steps.
 const MAX_GRID_STEPS_PER_POINT: usize = 100;
 
+/// The largest magnitude a value may have to be modelled: the models square
+/// values and sum the squares, and from about 1.3e154 a square overflows to
+/// infinity (property tests found infinite intervals at 1e300). 1e150 keeps the
+/// sum of 1e8 squares finite, and is far above any measured quantity (an
+/// exabyte is 1e18; a u64 counter wraps at 1.8e19).
+pub const MAX_MAGNITUDE: f64 = 1e150;
+
+/// The refusal of values beyond [`MAX_MAGNITUDE`], naming the first one.
+fn check_magnitude(name: &str, values: &[f64], at: impl Fn(usize) -> String) -> Result<()> {
+    match values.iter().position(|v| v.abs() > MAX_MAGNITUDE) {
+        None => Ok(()),
+        Some(i) => Err(Error::series(
+            name,
+            format!(
+                "value {:e} at {} is beyond ±{MAX_MAGNITUDE:e}, where the models' sums of \
+                 squares overflow; rescale the series (another unit)",
+                values[i],
+                at(i)
+            ),
+        )),
+    }
+}
+
 /// The regular spacing of a series.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Step {
@@ -275,6 +298,15 @@ impl Series {
             Some(mode) => mode,
             None => nice_step(median),
         };
+        if millis <= 0 {
+            // Steps are whole milliseconds; a zero step divided every grid
+            // computation by zero (property tests, timestamps 1 µs apart).
+            return Err(Error::series(
+                &self.name,
+                "the timestamps are less than a millisecond apart, the finest step \
+                 headroom represents; aggregate them first (--step 1s)",
+            ));
+        }
         Ok(Step::Fixed { millis })
     }
 
@@ -296,7 +328,13 @@ impl Series {
             order.sort_by_key(|&i| self.timestamps[i]);
         }
         let step = match options.step {
-            Some(step) => step,
+            Some(step @ (Step::Fixed { millis: 1.. } | Step::Months { months: 1.. })) => step,
+            Some(step) => {
+                return Err(Error::series(
+                    &self.name,
+                    format!("step {step} is not positive"),
+                ))
+            }
             None => self.infer_step()?,
         };
         let start = self.timestamps[order[0]];
@@ -340,6 +378,11 @@ impl Series {
             .zip(&counts)
             .map(|(&s, &c)| if c > 0 { s / c as f64 } else { f64::NAN })
             .collect();
+        check_magnitude(&self.name, &values, |i| {
+            step.advance(start, i as i64)
+                .format("%Y-%m-%dT%H:%M:%SZ")
+                .to_string()
+        })?;
         report.points = counts.iter().filter(|&&c| c > 0).count();
         report.missing = values.iter().filter(|v| v.is_nan()).count();
         if report.points == 0 {
@@ -564,6 +607,7 @@ impl RegularSeries {
         {
             return Err(Error::series(&name, format!("step {step} is not positive")));
         }
+        check_magnitude(&name, &values, |i| format!("step {i}"))?;
         Ok(RegularSeries {
             name,
             labels: BTreeMap::new(),

@@ -230,19 +230,94 @@ fn cut_at_line(bytes: &[u8], max: usize) -> Vec<u8> {
 
 /// Fragments that the readers treat specially.
 const TOKENS: &[&str] = &[
-    ",", ";", "\t", "|", "\"", "\"\"", "\n", "\r\n", "\r", "\n\n", "sep=;\n", "sep=", "\u{feff}",
-    "null", "NULL", "undefined", "NaN", "nan", "inf", "-inf", "+Inf", "1e308", "1e309", "-1e308",
-    "1e-320", "4.9e-324", "0", "-0", "-1", "18446744073709551616", "9223372036854775807",
-    "1.7976931348623157e308", "0x10", "1,234", "1.5", "", " ", "1970-01-01T00:00:00Z",
-    "9999-12-31T23:59:59Z", "0000-01-01T00:00:00Z", "2024-02-30T00:00:00Z",
-    "2024-01-01T00:00:00.000000001Z", "2024-01-01T00:00:00+14:00", "2024-01-01 00:00",
-    "1700000000", "1700000000000", "1700000000000000000", "-62135596800", "253402300800",
-    "{", "}", "[", "]", ":", "\"values\"", "\"value\"", "\"result\"", "\"metric\"",
-    "\"resultType\"", "\"matrix\"", "\"vector\"", "\"scalar\"", "\"Datapoints\"",
-    "\"Timestamps\"", "\"Values\"", "\"MetricDataResults\"", "\"status\"", "#datatype",
-    "#group", "#default", ",result,table,", "_time", "_value", "series", "timestamp",
-    "value", "time", "capacity", "é", "\u{2028}", "\u{0}", "\\", "\\u0000", "\\ud800",
-    "500G", "1Ti", "-5k", "1e400Ti",
+    ",",
+    ";",
+    "\t",
+    "|",
+    "\"",
+    "\"\"",
+    "\n",
+    "\r\n",
+    "\r",
+    "\n\n",
+    "sep=;\n",
+    "sep=",
+    "\u{feff}",
+    "null",
+    "NULL",
+    "undefined",
+    "NaN",
+    "nan",
+    "inf",
+    "-inf",
+    "+Inf",
+    "1e308",
+    "1e309",
+    "-1e308",
+    "1e-320",
+    "4.9e-324",
+    "0",
+    "-0",
+    "-1",
+    "18446744073709551616",
+    "9223372036854775807",
+    "1.7976931348623157e308",
+    "0x10",
+    "1,234",
+    "1.5",
+    "",
+    " ",
+    "1970-01-01T00:00:00Z",
+    "9999-12-31T23:59:59Z",
+    "0000-01-01T00:00:00Z",
+    "2024-02-30T00:00:00Z",
+    "2024-01-01T00:00:00.000000001Z",
+    "2024-01-01T00:00:00+14:00",
+    "2024-01-01 00:00",
+    "1700000000",
+    "1700000000000",
+    "1700000000000000000",
+    "-62135596800",
+    "253402300800",
+    "{",
+    "}",
+    "[",
+    "]",
+    ":",
+    "\"values\"",
+    "\"value\"",
+    "\"result\"",
+    "\"metric\"",
+    "\"resultType\"",
+    "\"matrix\"",
+    "\"vector\"",
+    "\"scalar\"",
+    "\"Datapoints\"",
+    "\"Timestamps\"",
+    "\"Values\"",
+    "\"MetricDataResults\"",
+    "\"status\"",
+    "#datatype",
+    "#group",
+    "#default",
+    ",result,table,",
+    "_time",
+    "_value",
+    "series",
+    "timestamp",
+    "value",
+    "time",
+    "capacity",
+    "é",
+    "\u{2028}",
+    "\u{0}",
+    "\\",
+    "\\u0000",
+    "\\ud800",
+    "500G",
+    "1Ti",
+    "-5k",
+    "1e400Ti",
 ];
 
 /// A few stacked mutations of `input`, another seed at hand for splicing.
@@ -445,7 +520,9 @@ fn shift_a_timestamp(rng: &mut Rng, data: &[u8]) -> Vec<u8> {
     let starts: Vec<usize> = text
         .match_indices("20")
         .map(|(i, _)| i)
-        .filter(|&i| text[i..].len() >= 4 && text.as_bytes()[i..i + 4].iter().all(u8::is_ascii_digit))
+        .filter(|&i| {
+            text[i..].len() >= 4 && text.as_bytes()[i..i + 4].iter().all(u8::is_ascii_digit)
+        })
         .collect();
     if starts.is_empty() {
         return data.to_vec();
@@ -577,8 +654,16 @@ fn generate(seed: u64, case: u64, seeds: &[Vec<u8>]) -> Vec<u8> {
     }
     let base = rng.pick(seeds).clone();
     let other = rng.pick(seeds).clone();
-    mutate(&mut rng, &base, &other)
+    let mut input = mutate(&mut rng, &base, &other);
+    // Stacked repetitions can grow an input to megabytes; those are read in
+    // linear time (tests/streaming.rs reads a 16 MB line) but would take most of
+    // the campaign's time.
+    input.truncate(MAX_INPUT_BYTES);
+    input
 }
+
+/// The largest input generated.
+const MAX_INPUT_BYTES: usize = 64 << 10;
 
 /// Watch the case in progress; past the time limit, save it and abort (a thread
 /// stuck in a reader cannot be stopped otherwise).

@@ -163,9 +163,19 @@ fn a_quote_left_open_at_the_end_is_an_error_with_its_line() {
     let text = b"series,timestamp,value\na,2[024-01-01TH0:00:00Z,\"";
     fails_with("open-quote.csv", text, "line 2, column 3", "never closed");
     let text = b"series,timestamp,value\na,2[024-01-01TH0:00:00Z,\"\n";
-    fails_with("open-quote-lf.csv", text, "line 2, column 3", "never closed");
+    fails_with(
+        "open-quote-lf.csv",
+        text,
+        "line 2, column 3",
+        "never closed",
+    );
     let text = b"timestamp,value,series\n2024-01-01T00:00:00Z,1,\"";
-    fails_with("open-quote-name.csv", text, "line 2, column 3", "never closed");
+    fails_with(
+        "open-quote-name.csv",
+        text,
+        "line 2, column 3",
+        "never closed",
+    );
 }
 
 /// Found by fuzzing: one timestamp of a Grafana export moved four years on made
@@ -186,7 +196,13 @@ fn a_timestamp_moved_years_on_is_refused_not_filled() {
     let path = scratch("moved.csv", csv.as_bytes());
     let started = std::time::Instant::now();
     let out = Command::new(env!("CARGO_BIN_EXE_headroom"))
-        .args(["forecast", "--input", path.to_str().unwrap(), "--horizon", "5"])
+        .args([
+            "forecast",
+            "--input",
+            path.to_str().unwrap(),
+            "--horizon",
+            "5",
+        ])
         .output()
         .expect("the binary runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -195,5 +211,8 @@ fn a_timestamp_moved_years_on_is_refused_not_filled() {
     for series in ["series a: a gap of", "series b: a gap of"] {
         assert!(stderr.contains(series), "{stderr}");
     }
-    assert!(stderr.contains("longer than the 400 observed steps"), "{stderr}");
+    assert!(
+        stderr.contains("longer than the 400 observed steps"),
+        "{stderr}"
+    );
 }

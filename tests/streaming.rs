@@ -80,7 +80,10 @@ fn unsorted_input_is_read_whole_when_small_and_refused_when_large() {
     assert!(!batches.is_empty());
     let err = end.unwrap_err().to_string();
     let line = 2 + SERIES * POINTS;
-    assert!(err.contains(&format!("f.csv: line {line}, column 1 (series)")), "{err}");
+    assert!(
+        err.contains(&format!("f.csv: line {line}, column 1 (series)")),
+        "{err}"
+    );
     assert!(err.contains("series 's000' appears again"), "{err}");
     assert!(err.contains("sort -t, -k1,1 -s"), "{err}");
 }
@@ -128,7 +131,15 @@ fn cli_answers_the_series_before_a_malformed_record_and_exits_3() {
     let bad = 2 + 72 * 4 + 10;
     lines[bad - 1] = "s004,\"1700036000,3".to_string();
     let path = scratch("malformed.csv", (lines.join("\n") + "\n").as_bytes());
-    let o = headroom(&["forecast", "--input", s(&path), "--horizon", "3", "--model", "naive"]);
+    let o = headroom(&[
+        "forecast",
+        "--input",
+        s(&path),
+        "--horizon",
+        "3",
+        "--model",
+        "naive",
+    ]);
     let stdout = String::from_utf8_lossy(&o.stdout);
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(3), "{stderr}");
@@ -150,11 +161,22 @@ fn cli_answers_the_series_before_a_malformed_record_and_exits_3() {
 #[test]
 fn cli_summary_line_ends_every_run() {
     let path = scratch("three.csv", long_csv(3, 48).as_bytes());
-    let o = headroom(&["saturation", "--input", s(&path), "--capacity", "10", "--horizon", "5"]);
+    let o = headroom(&[
+        "saturation",
+        "--input",
+        s(&path),
+        "--capacity",
+        "10",
+        "--horizon",
+        "5",
+    ]);
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(0), "{stderr}");
     let last = stderr.lines().last().unwrap_or("");
-    assert!(last.starts_with("headroom: 3 series answered, 0 failed, 0 skipped in "), "{stderr}");
+    assert!(
+        last.starts_with("headroom: 3 series answered, 0 failed, 0 skipped in "),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -185,11 +207,24 @@ fn a_named_pipe_is_read_as_a_stream() {
     let writer = std::thread::spawn(move || {
         std::fs::write(&writer_path, long_csv(2, 48)).unwrap();
     });
-    let o = headroom(&["forecast", "--input", s(&path), "--horizon", "2", "--model", "naive"]);
+    let o = headroom(&[
+        "forecast",
+        "--input",
+        s(&path),
+        "--horizon",
+        "2",
+        "--model",
+        "naive",
+    ]);
     writer.join().unwrap();
     let _ = std::fs::remove_file(&path);
     let stdout = String::from_utf8_lossy(&o.stdout);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert_eq!(stdout.lines().count(), 1 + 2 * 2, "{stdout}");
 }
 
@@ -204,11 +239,32 @@ fn a_megabyte_long_series_name_and_a_long_line() {
     // and the message does not repeat it whole.
     text += &format!("other,1700000000,{}\n", "9".repeat(16 << 20));
     let path = scratch("long-name.csv", text.as_bytes());
-    let o = headroom(&["forecast", "--input", s(&path), "--horizon", "2", "--model", "naive"]);
+    let o = headroom(&[
+        "forecast",
+        "--input",
+        s(&path),
+        "--horizon",
+        "2",
+        "--model",
+        "naive",
+    ]);
     let stderr = String::from_utf8_lossy(&o.stderr);
     let stdout = String::from_utf8_lossy(&o.stdout);
-    assert_eq!(o.status.code(), Some(3), "{}", &stderr[..stderr.len().min(2000)]);
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "{}",
+        &stderr[..stderr.len().min(2000)]
+    );
     assert_eq!(stdout.lines().count(), 3);
-    assert!(stderr.len() < 10_000, "{} bytes on standard error", stderr.len());
-    assert!(stderr.contains("line 50, column 3 (value)"), "{}", &stderr[..stderr.len().min(2000)]);
+    assert!(
+        stderr.len() < 10_000,
+        "{} bytes on standard error",
+        stderr.len()
+    );
+    assert!(
+        stderr.contains("line 50, column 3 (value)"),
+        "{}",
+        &stderr[..stderr.len().min(2000)]
+    );
 }

@@ -118,7 +118,14 @@ pub fn stream<R: Send>(
             }
         };
         let receive = receive;
-        let driven = drive(&receive, tally, &work, &mut emit, &mut progress, &input.input);
+        let driven = drive(
+            &receive,
+            tally,
+            &work,
+            &mut emit,
+            &mut progress,
+            &input.input,
+        );
         // Dropped before the scope waits for the reader, which may be blocked on a
         // full queue if the answers stopped early.
         drop(receive);
@@ -291,7 +298,11 @@ impl Progress {
     }
 
     fn show(&mut self, tally: &Tally) {
-        if !self.terminal || self.last.is_some_and(|t| t.elapsed() < Duration::from_millis(500)) {
+        if !self.terminal
+            || self
+                .last
+                .is_some_and(|t| t.elapsed() < Duration::from_millis(500))
+        {
             return;
         }
         self.last = Some(Instant::now());

@@ -437,7 +437,10 @@ impl CsvReader {
             self.groups.remove(&name);
             self.closed.insert(name);
             for _ in 0..width {
-                let b = self.builders.pop_front().expect("a builder per value column");
+                let b = self
+                    .builders
+                    .pop_front()
+                    .expect("a builder per value column");
                 held -= builder_bytes(&b);
                 let name = b.name.clone();
                 done.push(b.into_series(), &name);
