@@ -576,7 +576,7 @@ fn exercise(case: u64, input: &[u8]) -> usize {
             continue;
         }
         for s in read.series.iter().take(4) {
-            let mut hygiene = Hygiene::default().with_rate(case % 3 == 0);
+            let mut hygiene = Hygiene::default().with_rate(case.is_multiple_of(3));
             if case % 5 == 1 {
                 hygiene = hygiene.with_step(Step::seconds(3600));
             }
@@ -587,7 +587,7 @@ fn exercise(case: u64, input: &[u8]) -> usize {
                 continue;
             };
             // Models are costly next to reading: one case in 32 goes on to them.
-            if case % 32 == 0 {
+            if case.is_multiple_of(32) {
                 let settings = ForecastSettings {
                     horizon: Some(Span::Steps(5)),
                     paths: 50,
