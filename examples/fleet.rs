@@ -4,6 +4,7 @@
 //!
 //! ```text
 //! cargo run --release --example fleet -- generate 2000 /scratch/fleet-2000.csv
+//! cargo run --release --example fleet -- generate 100000 - | headroom saturation --input - ...
 //! cargo run --release --example fleet -- profile /scratch/fleet-2000.csv 200
 //! ```
 //!
@@ -70,7 +71,12 @@ impl Rng {
 
 fn generate(series: usize, out: &str) {
     let started = Instant::now();
-    let mut w = BufWriter::with_capacity(1 << 20, File::create(out).expect("output file"));
+    let sink: Box<dyn Write> = if out == "-" {
+        Box::new(std::io::stdout().lock())
+    } else {
+        Box::new(File::create(out).expect("output file"))
+    };
+    let mut w = BufWriter::with_capacity(1 << 20, sink);
     writeln!(w, "series,timestamp,value").unwrap();
     let start = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
     let stamps: Vec<String> = (0..POINTS)

@@ -308,7 +308,8 @@ impl Progress {
         self.last = Some(Instant::now());
         let done = tally.ok + tally.failed;
         let secs = self.started.elapsed().as_secs_f64();
-        let mut line = format!("headroom: {done} series, {:.0}/s", done as f64 / secs);
+        let rate = done as f64 / secs.max(1e-9);
+        let mut line = format!("headroom: {done} series, {rate:.1}/s");
         if let Some(size) = self.size.filter(|&s| s > 0) {
             // The share of the input behind the answers (the reader runs ahead by
             // at most its budget).
