@@ -6,6 +6,16 @@
 
 use std::path::PathBuf;
 
+/// At most 200 characters of a name or field quoted in a message, with an
+/// ellipsis when cut: a megabyte-long series name or field is not printed whole.
+pub(crate) fn clip(text: &str) -> std::borrow::Cow<'_, str> {
+    const MAX: usize = 200;
+    match text.char_indices().nth(MAX) {
+        None => std::borrow::Cow::Borrowed(text),
+        Some((cut, _)) => std::borrow::Cow::Owned(format!("{}...", &text[..cut])),
+    }
+}
+
 /// Result alias used by every fallible function in headroom.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -47,7 +57,7 @@ pub enum Error {
     },
 
     /// A computation on one series failed (too short, gaps refused, not finite).
-    #[error("series {series}: {message}")]
+    #[error("series {}: {message}", clip(series))]
     Series {
         /// Name of the series.
         series: String,

@@ -223,7 +223,12 @@ pub fn regularise_options(gaps: GapPolicy, step: Option<Step>) -> RegulariseOpti
 pub fn failure_message(name: &str, error: &Error) -> String {
     match error {
         Error::Series { .. } => error.to_string(),
-        _ => format!("series {name}: {error}"),
+        _ => {
+            // A megabyte-long name is not printed whole.
+            let short: String = name.chars().take(200).collect();
+            let cut = if short.len() < name.len() { "..." } else { "" };
+            format!("series {short}{cut}: {error}")
+        }
     }
 }
 

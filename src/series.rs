@@ -23,6 +23,29 @@ pub const MEAN_MONTH_SECONDS: f64 = 2_629_746.0;
 /// billions of empty steps.
 const MAX_GRID_STEPS_PER_POINT: usize = 100;
 
+/// The largest magnitude a value may have to be modelled: the models square
+/// values and sum the squares, and from about 1.3e154 a square overflows to
+/// infinity (property tests found infinite intervals at 1e300). 1e150 keeps the
+/// sum of 1e8 squares finite, and is far above any measured quantity (an
+/// exabyte is 1e18; a u64 counter wraps at 1.8e19).
+pub const MAX_MAGNITUDE: f64 = 1e150;
+
+/// The refusal of values beyond [`MAX_MAGNITUDE`], naming the first one.
+fn check_magnitude(name: &str, values: &[f64], at: impl Fn(usize) -> String) -> Result<()> {
+    match values.iter().position(|v| v.abs() > MAX_MAGNITUDE) {
+        None => Ok(()),
+        Some(i) => Err(Error::series(
+            name,
+            format!(
+                "value {:e} at {} is beyond ±{MAX_MAGNITUDE:e}, where the models' sums of \
+                 squares overflow; rescale the series (another unit)",
+                values[i],
+                at(i)
+            ),
+        )),
+    }
+}
+
 /// The regular spacing of a series.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Step {
@@ -290,6 +313,15 @@ impl Series {
             Some(mode) => mode,
             None => nice_step(median),
         };
+        if millis <= 0 {
+            // Steps are whole milliseconds; a zero step divided every grid
+            // computation by zero (property tests, timestamps 1 µs apart).
+            return Err(Error::series(
+                &self.name,
+                "the timestamps are less than a millisecond apart, the finest step \
+                 headroom represents; aggregate them first (--step 1s)",
+            ));
+        }
         Ok(Step::Fixed { millis })
     }
 
@@ -311,7 +343,13 @@ impl Series {
             order.sort_by_key(|&i| self.timestamps[i]);
         }
         let step = match options.step {
-            Some(step) => step,
+            Some(step @ (Step::Fixed { millis: 1.. } | Step::Months { months: 1.. })) => step,
+            Some(step) => {
+                return Err(Error::series(
+                    &self.name,
+                    format!("step {step} is not positive"),
+                ))
+            }
             None => self.infer_step()?,
         };
         let start = self.timestamps[order[0]];
@@ -355,6 +393,11 @@ impl Series {
             .zip(&counts)
             .map(|(&s, &c)| if c > 0 { s / c as f64 } else { f64::NAN })
             .collect();
+        check_magnitude(&self.name, &values, |i| {
+            step.advance(start, i as i64)
+                .format("%Y-%m-%dT%H:%M:%SZ")
+                .to_string()
+        })?;
         report.points = counts.iter().filter(|&&c| c > 0).count();
         report.missing = values.iter().filter(|v| v.is_nan()).count();
         if report.points == 0 {
@@ -371,6 +414,11 @@ impl Series {
         let runs = missing_runs(&values);
         report.gaps = runs.len();
         report.longest_gap = runs.iter().map(|r| r.1).max().unwrap_or(0);
+        if let Some(&(at, len)) = runs.iter().max_by_key(|r| r.1) {
+            if len > report.points {
+                return Err(self.gap_longer_than_history(step, start, at, len, report.points));
+            }
+        }
         let mut imputed = Vec::new();
         if !runs.is_empty() {
             match options.gaps {
@@ -407,6 +455,33 @@ impl Series {
             imputed,
         };
         Ok((regular, report))
+    }
+}
+
+impl Series {
+    /// The refusal of a gap of `len` steps at grid index `at` that is longer than
+    /// the `points` observed: filling it would invent more of the series than was
+    /// read (one timestamp moved four years on made 70,029 steps per series of a
+    /// Grafana export), and it is more often a stray timestamp than an outage.
+    fn gap_longer_than_history(
+        &self,
+        step: Step,
+        start: DateTime<Utc>,
+        at: usize,
+        len: usize,
+        points: usize,
+    ) -> Error {
+        let format = |t: DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+        let before = format(step.advance(start, at as i64 - 1));
+        let after = format(step.advance(start, (at + len) as i64));
+        Error::series(
+            &self.name,
+            format!(
+                "a gap of {len} steps of {step} between {before} and {after} is longer than \
+                 the {points} observed steps together; a timestamp out of place? (remove \
+                 the rows on the short side of the gap, or pass a coarser --step)"
+            ),
+        )
     }
 }
 
@@ -547,6 +622,7 @@ impl RegularSeries {
         {
             return Err(Error::series(&name, format!("step {step} is not positive")));
         }
+        check_magnitude(&name, &values, |i| format!("step {i}"))?;
         Ok(RegularSeries {
             name,
             labels: BTreeMap::new(),
@@ -763,6 +839,30 @@ mod tests {
         let err = s.regularise(&opts).unwrap_err().to_string();
         assert!(err.contains("series s"), "{err}");
         assert!(err.contains("2024-01-01T02:00:00Z"), "{err}");
+    }
+
+    /// Fuzzing found it: one timestamp of a Grafana export moved four years on
+    /// made gap filling invent 70,029 steps per series.
+    #[test]
+    fn refuses_a_gap_longer_than_the_history() {
+        let mut ts: Vec<_> = (0..400).map(at).collect();
+        ts[150] = at(150 + 4 * 365 * 24);
+        let s = Series::new("s", ts, vec![1.0; 400]).unwrap();
+        let err = s
+            .regularise(&RegulariseOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("a gap of 34790 steps of 1h"), "{err}");
+        assert!(
+            err.contains("between 2024-01-17T15:00:00Z and 2028-01-06T06:00:00Z"),
+            "{err}"
+        );
+        assert!(err.contains("longer than the 400 observed steps"), "{err}");
+        // A gap as long as the rest of the series is still filled.
+        let ts: Vec<_> = (0..10).chain(20..30).map(at).collect();
+        let s = Series::new("s", ts, vec![1.0; 20]).unwrap();
+        let (r, _) = s.regularise(&RegulariseOptions::default()).unwrap();
+        assert_eq!(r.len(), 30);
     }
 
     #[test]

@@ -1,17 +1,19 @@
 //! `headroom forecast`.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Args;
 
 use headroom::forecast::Forecast;
-use headroom::output::write_forecasts;
-use headroom::pipeline::{for_each_series, forecast};
+use headroom::output::{write_forecast_header, write_forecast_rows};
+use headroom::pipeline::forecast;
 use headroom::units::Span;
-use headroom::Error;
+use headroom::{Error, Series};
 
 use super::args::{parse_horizon, InputArgs, ModelArgs, OutputArg};
-use super::{finish, open_output, prepare_all, read, settings, Progress, Tally};
+use super::stream::{stream, Answer};
+use super::{open_output, prepare_one, settings, Tally};
 
 #[derive(Args)]
 pub struct ForecastArgs {
@@ -28,25 +30,38 @@ pub struct ForecastArgs {
 
 pub fn run(a: ForecastArgs) -> Result<ExitCode, Error> {
     let mut tally = Tally::default();
-    let series = read(&a.input, &mut tally)?;
-    let prepared = prepare_all(&series, &a.input, &a.model.seasons, &mut tally);
     let settings = settings(&a.model, Some(a.horizon));
-    let progress = Progress::new(prepared.len());
-    let mut forecasts: Vec<Forecast> = Vec::new();
-    for (p, r) in prepared.iter().zip(for_each_series(&prepared, |p| {
-        let f = forecast(p, &settings);
-        progress.tick();
-        f
-    })) {
-        match r {
-            Ok(f) => forecasts.push(f),
-            Err(e) => tally.fail(p.series.name(), &e),
-        }
-    }
-    tally.ok = forecasts.len();
     let path = a.output.output.as_deref();
-    let mut out = open_output(path)?;
-    write_forecasts(&mut out, &forecasts, &settings.levels)?;
-    finish(out, path)?;
+    let mut out: Option<Box<dyn Write>> = None;
+    let answer = |s: &Series| {
+        let (notes, prepared) = prepare_one(s, &a.input, &a.model.seasons);
+        let result = prepared.and_then(|p| forecast(&p, &settings));
+        Answer { notes, result }
+    };
+    let mut emit = |f: Forecast| -> Result<(), Error> {
+        let w = started(&mut out, path, &settings.levels)?;
+        write_forecast_rows(w, std::slice::from_ref(&f), &settings.levels)
+    };
+    stream(&a.input, &mut tally, answer, &mut emit)?;
+    let w = started(&mut out, path, &settings.levels)?;
+    w.flush().map_err(|source| Error::Io {
+        path: path.unwrap_or("<stdout>").into(),
+        source,
+    })?;
     Ok(tally.exit_code())
+}
+
+/// The output, opened and given its header on the first forecast (or at the
+/// end), so that a run that fails as a whole writes nothing.
+fn started<'a>(
+    out: &'a mut Option<Box<dyn Write>>,
+    path: Option<&str>,
+    levels: &[f64],
+) -> Result<&'a mut Box<dyn Write>, Error> {
+    if out.is_none() {
+        let mut w = open_output(path)?;
+        write_forecast_header(&mut w, levels)?;
+        *out = Some(w);
+    }
+    Ok(out.as_mut().expect("opened above"))
 }

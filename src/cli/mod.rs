@@ -7,11 +7,14 @@ pub mod backtest;
 pub mod budget;
 pub mod decompose;
 pub mod forecast;
+#[cfg(test)]
+mod fuzz_args;
 pub mod inspect;
 pub mod live;
 pub mod plot;
 pub mod saturation;
 pub mod serve;
+pub mod stream;
 
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
@@ -30,11 +33,13 @@ use headroom::{Error, RegulariseOptions, Series};
 
 use args::{InputArgs, ModelArgs};
 
-/// How a run ended: series written and series failed.
+/// How a run ended: series written, series failed, and series not answered
+/// because the input stopped in the middle of them.
 #[derive(Default)]
 pub struct Tally {
     pub ok: usize,
     pub failed: usize,
+    pub skipped: usize,
 }
 
 impl Tally {
@@ -44,7 +49,7 @@ impl Tally {
     }
 
     pub fn exit_code(&self) -> ExitCode {
-        match (self.ok, self.failed) {
+        match (self.ok, self.failed + self.skipped) {
             (0, _) => ExitCode::from(1),
             (_, 0) => ExitCode::SUCCESS,
             _ => ExitCode::from(3),
@@ -103,6 +108,19 @@ pub fn read(input: &InputArgs, tally: &mut Tally) -> Result<Vec<Series>, Error> 
 
 pub fn regularise_options(input: &InputArgs) -> RegulariseOptions {
     pipeline::regularise_options(input.gaps, input.step)
+}
+
+/// Prepare one series, with what regularisation did as a line for standard error
+/// when it changed anything.
+pub fn prepare_one(
+    s: &Series,
+    input: &InputArgs,
+    seasons: &[Span],
+) -> (Vec<String>, Result<Prepared, Error>) {
+    match prepare(s, &regularise_options(input), seasons) {
+        Ok(p) if !p.report.is_clean() => (vec![format!("headroom: {}", p.report)], Ok(p)),
+        r => (Vec::new(), r),
+    }
 }
 
 /// Prepare every series in parallel, print what regularisation did, and keep the

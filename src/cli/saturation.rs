@@ -1,5 +1,6 @@
 //! `headroom saturation`.
 
+use std::collections::{BTreeMap, HashMap};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
@@ -8,19 +9,19 @@ use clap::Args;
 use headroom::ingest::read_capacities;
 use headroom::output::{write_file_atomically, write_saturations, OutputFormat, SaturationMetrics};
 use headroom::pipeline::{
-    for_each_series, questions, saturation_with, Capacities, ForecastSettings, DEFAULT_PATHS,
-    DEFAULT_RISK,
+    questions, saturation_with, Capacities, ForecastSettings, DEFAULT_PATHS, DEFAULT_RISK,
 };
 use headroom::plot::FleetChart;
 use headroom::saturation::{describe, rank, Deadline, Direction};
 use headroom::units::Span;
-use headroom::Error;
+use headroom::{Error, Series};
 
 use super::args::{
     parse_deadline, parse_direction, parse_horizon, parse_risk, CapacityArgs, InputArgs, ModelArgs,
     OutputArg,
 };
-use super::{finish, open_output, prepare_all, read, settings, Progress, Tally};
+use super::stream::{stream, Answer};
+use super::{finish, open_output, prepare_one, settings, Tally};
 
 #[derive(Args)]
 pub struct SaturationArgs {
@@ -73,12 +74,10 @@ fn parse_output_format(s: &str) -> Result<OutputFormat, String> {
 /// is replaced atomically so a textfile collector never reads half of it.
 fn write_openmetrics(
     path: Option<&str>,
-    series: &[headroom::Series],
+    labels: &HashMap<String, BTreeMap<String, String>>,
     rows: &[headroom::saturation::Saturation],
 ) -> Result<(), Error> {
-    let labels: std::collections::HashMap<&str, _> =
-        series.iter().map(|s| (s.name(), s.labels())).collect();
-    let metrics = SaturationMetrics::from_rows(rows, |name| labels.get(name).copied());
+    let metrics = SaturationMetrics::from_rows(rows, |name| labels.get(name));
     match path {
         None | Some("-") => {
             let mut out = open_output(path)?;
@@ -114,37 +113,34 @@ pub fn run(a: SaturationArgs) -> Result<ExitCode, Error> {
         (None, Some(c)) => Capacities::One(c),
         (None, None) => return Err(Error::invalid("--capacity or --capacities is required")),
     };
-    let series = read(&a.input, &mut tally)?;
-    let prepared = prepare_all(&series, &a.input, &a.model.seasons, &mut tally);
     let settings = ForecastSettings {
         paths: a.paths.max(1),
         seed: a.seed,
         ..settings(&a.model, a.horizon)
     };
-    let progress = Progress::new(prepared.len());
-    let results = for_each_series(&prepared, |p| {
-        let row = capacities
-            .of(p.series.name())
-            .and_then(|c| {
-                let questions = questions(&p.series, a.by, a.need_until, a.risk)?;
-                saturation_with(p, &settings, c, a.direction, &questions)
-            })
-            .map(|(_, row)| row);
-        progress.tick();
-        row
-    });
+    let answer = |raw: &Series| {
+        let (notes, prepared) = prepare_one(raw, &a.input, &a.model.seasons);
+        let result = prepared.and_then(|p| {
+            let c = capacities.of(p.series.name())?;
+            let questions = questions(&p.series, a.by, a.need_until, a.risk)?;
+            let (_, row) = saturation_with(&p, &settings, c, a.direction, &questions)?;
+            Ok((row, raw.labels().clone()))
+        });
+        Answer { notes, result }
+    };
+    // Rows are small (a few hundred bytes): they are kept to be ranked, with the
+    // series' labels for OpenMetrics.
     let mut rows = Vec::new();
-    for (p, r) in prepared.iter().zip(results) {
-        match r {
-            Ok(row) => rows.push(row),
-            Err(e) => tally.fail(p.series.name(), &e),
-        }
-    }
+    let mut labels = HashMap::new();
+    stream(&a.input, &mut tally, answer, |(row, l)| {
+        labels.insert(row.series.clone(), l);
+        rows.push(row);
+        Ok(())
+    })?;
     rank(&mut rows);
-    tally.ok = rows.len();
     let path = a.output.output.as_deref();
     if a.output_format == OutputFormat::OpenMetrics {
-        write_openmetrics(path, &series, &rows)?;
+        write_openmetrics(path, &labels, &rows)?;
     } else {
         let mut out = open_output(path)?;
         write_saturations(&mut out, &rows)?;

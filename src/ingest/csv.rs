@@ -17,7 +17,7 @@
 //!   declines is read this way, which gives the same values.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::io::{Cursor, Read};
 use std::sync::Arc;
 
@@ -47,9 +47,10 @@ const NULL_MARKERS: [&str; 6] = [
     "UNDEFINED",
 ];
 
-/// Read CSV from `reader`. `file` names the input in messages; `stem` names a lone
-/// series; `wide` forces the layout (`None` decides from the header).
-pub(crate) fn read_csv(
+/// Read CSV from `reader` whole. `file` names the input in messages; `stem` names a
+/// lone series; `wide` forces the layout (`None` decides from the header).
+#[cfg(test)]
+fn read_csv(
     file: &str,
     stem: &str,
     reader: &mut dyn Read,
@@ -57,9 +58,50 @@ pub(crate) fn read_csv(
     wide: Option<bool>,
     block_bytes: usize,
 ) -> Result<Ingested> {
+    let mut never = |_: Ingested| Ok(());
+    let input = CsvInput {
+        file,
+        stem,
+        options,
+        wide,
+        block_bytes,
+    };
+    stream_csv(&input, reader, usize::MAX, &mut never)
+}
+
+/// What [`stream_csv`] reads and how.
+pub(crate) struct CsvInput<'a> {
+    pub file: &'a str,
+    pub stem: &'a str,
+    pub options: &'a ReadOptions,
+    pub wide: Option<bool>,
+    pub block_bytes: usize,
+}
+
+/// Read CSV from `reader`, handing complete series to `each` as the rows held
+/// pass `budget` bytes: with a series column, the series seen first are complete
+/// once other series follow them (input sorted by series), and are handed out
+/// oldest first until the rows held fit the budget again. A series named again
+/// after it was handed out is an error that says how to sort the file. Returns
+/// what remained at the end (the whole input when nothing was handed out), with
+/// the notes. On an error in the records, the series read so far are handed out
+/// before the error is returned.
+pub(crate) fn stream_csv(
+    input: &CsvInput<'_>,
+    reader: &mut dyn Read,
+    budget: usize,
+    each: &mut dyn FnMut(Ingested) -> Result<()>,
+) -> Result<Ingested> {
+    let CsvInput {
+        file,
+        stem,
+        options,
+        wide,
+        block_bytes,
+    } = *input;
     let mut state = State::Preamble { separator: None };
     let mut reader_state: Option<CsvReader> = None;
-    for_each_block(file, reader, block_bytes, |text, first_line| {
+    let read = for_each_block(file, reader, block_bytes, |text, first_line| {
         let mut body_start = 0;
         let mut body_line = first_line;
         if let State::Preamble { separator } = &mut state {
@@ -95,8 +137,22 @@ pub(crate) fn read_csv(
                 state = State::Body;
             }
         }
-        csv.block(body, body_line)
-    })?;
+        csv.block(body, body_line)?;
+        if budget != usize::MAX {
+            if let Some(done) = csv.complete_series(budget) {
+                each(done)?;
+            }
+        }
+        Ok(())
+    });
+    if let Err(e) = read {
+        if let Some(csv) = reader_state {
+            if budget != usize::MAX && csv.rows > 0 {
+                each(csv.into_ingested_but_current())?;
+            }
+        }
+        return Err(e);
+    }
     match reader_state {
         None => Err(Error::Format {
             file: file.to_string(),
@@ -216,6 +272,19 @@ impl Builder {
         }
     }
 
+    /// The series read, or the error of its first bad row.
+    fn into_series(mut self) -> Result<Series> {
+        match self.error {
+            Some(e) => Err(e),
+            None => {
+                // Growth by doubling leaves up to half of each vector unused.
+                self.timestamps.shrink_to_fit();
+                self.values.shrink_to_fit();
+                Series::new(self.name, self.timestamps, self.values)
+            }
+        }
+    }
+
     fn fail(&mut self, e: Error) {
         if self.error.is_none() {
             self.error = Some(e);
@@ -224,6 +293,13 @@ impl Builder {
             self.values = Vec::new();
         }
     }
+}
+
+/// The memory a builder holds (its vectors' capacity, and its name).
+fn builder_bytes(b: &Builder) -> usize {
+    b.timestamps.capacity() * std::mem::size_of::<DateTime<Utc>>()
+        + b.values.capacity() * std::mem::size_of::<f64>()
+        + b.name.len()
 }
 
 /// One row of a block as the fast path read it.
@@ -239,10 +315,16 @@ struct CsvReader {
     header: Vec<String>,
     layout: Layout,
     /// Builders in order of first appearance; with a series column, those of one
-    /// series name are consecutive, one per value column.
-    builders: Vec<Builder>,
+    /// series name are consecutive, one per value column. The first `emitted`
+    /// were handed out (streaming): index `i` is at `builders[i - emitted]`.
+    builders: VecDeque<Builder>,
+    emitted: usize,
+    /// Series names (of the builders held) in order of first appearance.
+    group_names: VecDeque<String>,
     /// Series name to the index of its first builder.
     groups: HashMap<String, usize>,
+    /// Series names handed out: seen again, the input was not sorted by series.
+    closed: HashSet<String>,
     /// The last series name looked up, and its first builder (rows of one series
     /// usually come together, so most rows skip the hash).
     last_group: Option<(String, usize)>,
@@ -263,7 +345,10 @@ impl CsvReader {
             header,
             layout,
             builders,
+            emitted: 0,
+            group_names: VecDeque::new(),
             groups: HashMap::new(),
+            closed: HashSet::new(),
             last_group: None,
             rows: 0,
             repeated_headers: Vec::new(),
@@ -285,22 +370,30 @@ impl CsvReader {
         self.exact_block(text, first_line)
     }
 
-    /// The first builder of a series name, created on first sight.
-    fn group(&mut self, name: &str) -> usize {
+    /// The builder of absolute index `i`.
+    fn builder(&mut self, i: usize) -> &mut Builder {
+        &mut self.builders[i - self.emitted]
+    }
+
+    /// The first builder of a series name, created on first sight; `None` when
+    /// the series was handed out already.
+    fn group(&mut self, name: &str) -> Option<usize> {
         if let Some((last, index)) = &self.last_group {
             if last == name {
-                return *index;
+                return Some(*index);
             }
         }
         let index = match self.groups.get(name) {
             Some(&index) => index,
+            None if self.closed.contains(name) => return None,
             None => {
-                let index = self.builders.len();
+                let index = self.emitted + self.builders.len();
                 for m in 0..self.layout.values.len() {
                     let full = self.layout.grouped_name(name, m, &self.header);
-                    self.builders.push(Builder::new(full));
+                    self.builders.push_back(Builder::new(full));
                 }
                 self.groups.insert(name.to_string(), index);
+                self.group_names.push_back(name.to_string());
                 index
             }
         };
@@ -312,7 +405,54 @@ impl CsvReader {
             }
             None => self.last_group = Some((name.to_string(), index)),
         }
-        index
+        Some(index)
+    }
+
+    /// The error for a series named again after it was handed out.
+    fn unsorted(&self, line: usize, column: usize, name: &str) -> Error {
+        self.locate(
+            line,
+            column,
+            format!(
+                "series '{}' appears again after other series: a file this large must be \
+                 sorted by series to be read in bounded memory; sort it keeping the header \
+                 on top, e.g. (head -n 1 FILE; tail -n +2 FILE | sort -t, -k1,1 -s) > sorted.csv",
+                crate::error::clip(name)
+            ),
+        )
+    }
+
+    /// Hand out the series seen first while the rows held pass `budget` bytes,
+    /// keeping the series being read.
+    fn complete_series(&mut self, budget: usize) -> Option<Ingested> {
+        let width = self.layout.values.len();
+        if self.layout.series.is_none() || self.held_bytes() <= budget {
+            return None;
+        }
+        let current = self.last_group.as_ref().map(|(_, i)| *i);
+        let mut held = self.held_bytes();
+        let mut done = Ingested::default();
+        while held > budget && self.builders.len() > width && current != Some(self.emitted) {
+            let name = self.group_names.pop_front().expect("a name per group");
+            self.groups.remove(&name);
+            self.closed.insert(name);
+            for _ in 0..width {
+                let b = self
+                    .builders
+                    .pop_front()
+                    .expect("a builder per value column");
+                held -= builder_bytes(&b);
+                let name = b.name.clone();
+                done.push(b.into_series(), &name);
+            }
+            self.emitted += width;
+        }
+        Some(done)
+    }
+
+    /// Bytes held by the rows read and not yet handed out.
+    fn held_bytes(&self) -> usize {
+        self.builders.iter().map(builder_bytes).sum()
     }
 
     /// The fast path: `Ok(false)` when the block needs the exact path.
@@ -352,17 +492,21 @@ impl CsvReader {
                 Some(_) => return Ok(false),
                 None => None,
             };
+            // A series handed out already: the exact path says where.
+            if name.is_some_and(|n| !self.closed.is_empty() && self.closed.contains(n)) {
+                return Ok(false);
+            }
             rows.push(FastRow { name, time });
         }
         let mut value_iters: Vec<_> = values.iter().map(|v| v.iter()).collect();
         for row in &rows {
             let first = match row.name {
-                Some(name) => self.group(name),
+                Some(name) => self.group(name).expect("names handed out were declined"),
                 None => 0,
             };
             for (m, it) in value_iters.iter_mut().enumerate() {
                 let v = it.next().flatten().unwrap_or(f64::NAN);
-                self.builders[first + m].push(row.time, v);
+                self.builder(first + m).push(row.time, v);
             }
         }
         self.rows += rows.len();
@@ -428,7 +572,10 @@ impl CsvReader {
                 if name.is_empty() {
                     return Err(self.locate(line_no, c, "empty series name".to_string()));
                 }
-                self.group(name)
+                match self.group(name) {
+                    Some(first) => first,
+                    None => return Err(self.unsorted(line_no, c, name)),
+                }
             }
             None => 0,
         };
@@ -445,7 +592,7 @@ impl CsvReader {
             }
             for m in 0..count {
                 let e = self.locate(line_no, self.header.len(), message.clone());
-                self.builders[first + m].fail(e);
+                self.builder(first + m).fail(e);
             }
             return Ok(());
         }
@@ -458,7 +605,7 @@ impl CsvReader {
             Err(m) => {
                 for b in first..first + count {
                     let e = self.locate(line_no, self.layout.time, m.clone());
-                    self.builders[b].fail(e);
+                    self.builder(b).fail(e);
                 }
                 return Ok(());
             }
@@ -466,10 +613,10 @@ impl CsvReader {
         for m in 0..count {
             let c = self.layout.values[m];
             match parse_value(field(c)) {
-                Ok(v) => self.builders[first + m].push(time, v),
+                Ok(v) => self.builder(first + m).push(time, v),
                 Err(message) => {
                     let e = self.locate(line_no, c, message);
-                    self.builders[first + m].fail(e);
+                    self.builder(first + m).fail(e);
                 }
             }
         }
@@ -498,6 +645,27 @@ impl CsvReader {
                 ),
             });
         }
+        Ok(self.into_ingested())
+    }
+
+    /// The series held, but for the series being read (all of them without a
+    /// series column), which the input stopped in the middle of: skipped.
+    fn into_ingested_but_current(mut self) -> Ingested {
+        let width = self.layout.values.len();
+        let current = match (&self.layout.series, &self.last_group) {
+            (Some(_), Some((_, first))) => first - self.emitted,
+            (Some(_), None) => self.builders.len(),
+            (None, _) => 0,
+        };
+        let end = (current + width).min(self.builders.len());
+        let skipped: Vec<String> = self.builders.drain(current..end).map(|b| b.name).collect();
+        let mut ingested = self.into_ingested();
+        ingested.skipped = skipped;
+        ingested
+    }
+
+    /// The series held, with the notes.
+    fn into_ingested(self) -> Ingested {
         let mut ingested = Ingested {
             format: Some(if self.layout.is_wide() {
                 Format::Wide
@@ -516,25 +684,34 @@ impl CsvReader {
                 ),
             ));
         }
-        for mut b in self.builders {
-            match b.error {
-                Some(e) => ingested.failed.push((b.name, e)),
-                None => {
-                    // Growth by doubling leaves up to half of each vector unused.
-                    b.timestamps.shrink_to_fit();
-                    b.values.shrink_to_fit();
-                    ingested.push(Series::new(b.name.clone(), b.timestamps, b.values), &b.name);
-                }
-            }
+        for b in self.builders {
+            let name = b.name.clone();
+            ingested.push(b.into_series(), &name);
         }
-        Ok(ingested)
+        ingested
     }
 }
 
-/// True when a block can go to polars as it is: single `\n` line breaks and no
-/// blank lines (polars would read those differently from the exact path).
+/// True when a block can go to polars as it is: single `\n` line breaks, no
+/// blank lines (polars would read those differently from the exact path) and an
+/// even number of quotes on every line. A quote left open makes polars read on
+/// across lines, and at the end of a block it panics inside polars (0.55: "slice
+/// index starts at 1 but ends at 0", found by fuzzing); the exact path names the
+/// line instead.
 fn is_plain(text: &str) -> bool {
-    !text.contains('\r') && !text.contains("\n\n") && !text.starts_with('\n')
+    !text.contains('\r')
+        && !text.contains("\n\n")
+        && !text.starts_with('\n')
+        && quotes_close_on_each_line(text)
+}
+
+/// True when no line of `text` holds an odd number of `"`.
+fn quotes_close_on_each_line(text: &str) -> bool {
+    if !text.contains('"') {
+        return true;
+    }
+    text.split('\n')
+        .all(|line| line.bytes().filter(|&b| b == b'"').count() % 2 == 0)
 }
 
 /// Read a `series,capacity` table (capacities may carry suffixes such as `500G`).

@@ -188,6 +188,9 @@ pub struct Ingested {
     pub failed: Vec<(String, Error)>,
     /// What the reader dropped or decided, with the reason.
     pub notes: Vec<Note>,
+    /// Series not read to their end because the input stopped at an error in
+    /// the middle of them ([`stream_reader`]); they are neither read nor failed.
+    pub skipped: Vec<String>,
 }
 
 impl Ingested {
@@ -247,6 +250,30 @@ pub fn read_reader(
     reader: &mut dyn Read,
     options: &ReadOptions,
 ) -> Result<Ingested> {
+    let mut never = |_: Ingested| Ok(());
+    stream_reader(file, stem, reader, options, usize::MAX, &mut never)
+}
+
+/// Read an input from any reader, handing series to `each` in batches as they
+/// are complete, so that memory stays bounded for a long CSV sorted by series
+/// (each series' rows together, as `sort -t, -k1,1 -s` leaves them): once the
+/// rows held pass `budget` bytes, the series seen first are handed out, oldest
+/// first. A smaller input, or one in another format (JSON and annotated CSV are
+/// read whole, and so is wide CSV, whose rows hold every series), is handed out
+/// at the end. In a larger input, a series named again after it was handed out is
+/// an error that says how to sort the file.
+///
+/// Returns what remained at the end, with the format and the notes; the caller
+/// takes the union of the batches and the result. After an error in the records,
+/// the series read before it have been handed out.
+pub fn stream_reader(
+    file: &str,
+    stem: &str,
+    reader: &mut dyn Read,
+    options: &ReadOptions,
+    budget: usize,
+    each: &mut dyn FnMut(Ingested) -> Result<()>,
+) -> Result<Ingested> {
     let io_error = |source| Error::Io {
         path: file.into(),
         source,
@@ -267,11 +294,22 @@ pub fn read_reader(
         Some(f) => f,
         None => detect(head_text),
     };
+    let mut handed_out = 0;
+    let mut counting = |batch: Ingested| {
+        handed_out += batch.series.len() + batch.failed.len() + batch.skipped.len();
+        each(batch)
+    };
     let mut ingested = match format {
         Format::Long | Format::Wide => {
-            let wide = options.format.map(|f| f == Format::Wide);
+            let input = csv::CsvInput {
+                file,
+                stem,
+                options,
+                wide: options.format.map(|f| f == Format::Wide),
+                block_bytes: blocks::BLOCK_BYTES,
+            };
             let mut chained = (&head[bom..]).chain(reader);
-            csv::read_csv(file, stem, &mut chained, options, wide, blocks::BLOCK_BYTES)?
+            csv::stream_csv(&input, &mut chained, budget, &mut counting)?
         }
         Format::Prometheus | Format::Cloudwatch | Format::Influx => {
             let mut bytes = head;
@@ -287,7 +325,7 @@ pub fn read_reader(
         ingested.format = Some(format);
     }
     ingested.notes.extend(unused_options(format, options));
-    if ingested.series.is_empty() && ingested.failed.is_empty() {
+    if handed_out == 0 && ingested.series.is_empty() && ingested.failed.is_empty() {
         return Err(Error::Format {
             file: file.to_string(),
             message: "no series found".to_string(),
@@ -331,8 +369,16 @@ pub fn read_capacities(path: &str) -> Result<std::collections::HashMap<String, f
         path: path.into(),
         source,
     })?;
-    check_encoding(path, &bytes)?;
-    csv::read_capacities(path, decode(path, &bytes)?)
+    read_capacities_bytes(path, &bytes)
+}
+
+/// [`read_capacities`] of a table held in memory; `file` names it in messages.
+pub fn read_capacities_bytes(
+    file: &str,
+    bytes: &[u8],
+) -> Result<std::collections::HashMap<String, f64>> {
+    check_encoding(file, bytes)?;
+    csv::read_capacities(file, decode(file, bytes)?)
 }
 
 /// Detect the format from the start of the content: JSON replies by their keys

@@ -37,8 +37,9 @@ pub fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, String> {
 fn parse_any(s: &str) -> Result<DateTime<Utc>, String> {
     let unparsable = || {
         format!(
-            "cannot read '{s}' as a timestamp (expected RFC 3339, YYYY-MM-DD[ HH:MM[:SS]] \
-             or Unix epoch seconds)"
+            "cannot read '{}' as a timestamp (expected RFC 3339, YYYY-MM-DD[ HH:MM[:SS]] \
+             or Unix epoch seconds)",
+            crate::error::clip(s)
         )
     };
     if s.is_empty() {
@@ -193,14 +194,20 @@ pub fn parse_value(text: &str) -> Result<f64, String> {
     }
     match s.parse::<f64>() {
         Ok(v) if v.is_finite() => Ok(v),
-        Ok(_) => Err(format!("'{s}' is infinite; values must be finite numbers")),
+        Ok(_) => Err(format!(
+            "'{}' is infinite; values must be finite numbers",
+            crate::error::clip(s)
+        )),
         Err(_) => {
             let hint = if s.contains(',') && s.chars().any(|c| c.is_ascii_digit()) {
                 " (thousands separators and decimal commas are not read)"
             } else {
                 ""
             };
-            Err(format!("cannot read '{s}' as a number{hint}"))
+            Err(format!(
+                "cannot read '{}' as a number{hint}",
+                crate::error::clip(s)
+            ))
         }
     }
 }

@@ -136,13 +136,27 @@ pub fn write_inspections(w: &mut dyn Write, rows: &[Inspection]) -> Result<()> {
 /// Write forecasts: `series,timestamp,forecast`, a `lower_L,upper_L` pair per level
 /// in the order given, then `model`.
 pub fn write_forecasts(w: &mut dyn Write, forecasts: &[Forecast], levels: &[f64]) -> Result<()> {
+    write_forecast_header(w, levels)?;
+    write_forecast_rows(w, forecasts, levels)
+}
+
+/// The header of [`write_forecasts`], for a writer that streams the rows.
+pub fn write_forecast_header(w: &mut dyn Write, levels: &[f64]) -> Result<()> {
     let mut header = vec!["series".to_string(), "timestamp".into(), "forecast".into()];
     for &l in levels {
         header.push(format!("lower_{}", level_label(l)));
         header.push(format!("upper_{}", level_label(l)));
     }
     header.push("model".into());
-    write_row(w, &header)?;
+    write_row(w, &header)
+}
+
+/// The rows of [`write_forecasts`], without the header.
+pub fn write_forecast_rows(
+    w: &mut dyn Write,
+    forecasts: &[Forecast],
+    levels: &[f64],
+) -> Result<()> {
     for f in forecasts {
         let name = field(&f.series);
         let model = field(&f.model);
