@@ -10,6 +10,17 @@ use super::{render, write_png, Area, DrawResult, FONT, GRID_COLOR};
 use crate::error::Result;
 use crate::evaluate::SaturationScores;
 
+/// The axis of a probability, with a little room beyond 0 and 1 so that points
+/// there are not drawn on the frame (labelled every 0.1 by [`tenths`]).
+fn unit_axis() -> std::ops::Range<f64> {
+    -0.02..1.02
+}
+
+/// A probability tick label; `+ 0.0` turns a tick at -0.0 into 0.0.
+fn tenths(v: &f64) -> String {
+    format!("{:.1}", v + 0.0)
+}
+
 /// Pixels left of both plots for their value labels, so that their x axes align.
 const LABEL_AREA: u32 = 64;
 
@@ -126,13 +137,13 @@ impl<'a> ReliabilityChart<'a> {
             .margin_bottom(8)
             .x_label_area_size(30)
             .y_label_area_size(LABEL_AREA)
-            .build_cartesian_2d(0.0..1.0, 0.0..1.0)?;
+            .build_cartesian_2d(unit_axis(), unit_axis())?;
         chart
             .configure_mesh()
             .x_labels(11)
             .y_labels(11)
-            .x_label_formatter(&|v: &f64| format!("{v:.1}"))
-            .y_label_formatter(&|v: &f64| format!("{v:.1}"))
+            .x_label_formatter(&tenths)
+            .y_label_formatter(&tenths)
             .y_desc("observed frequency")
             .label_style((FONT, 15))
             .axis_desc_style((FONT, 16))
@@ -142,7 +153,7 @@ impl<'a> ReliabilityChart<'a> {
         let grey = RGBColor(120, 120, 120);
         chart
             .draw_series(DashedLineSeries::new(
-                [(0.0, 0.0), (1.0, 1.0)],
+                [(-0.02, -0.02), (1.02, 1.02)],
                 8,
                 6,
                 grey.stroke_width(2),
@@ -198,12 +209,12 @@ impl<'a> ReliabilityChart<'a> {
             .margin_top(4)
             .x_label_area_size(52)
             .y_label_area_size(LABEL_AREA)
-            .build_cartesian_2d(0.0..1.0, 0.0..most * 1.3)?;
+            .build_cartesian_2d(unit_axis(), 0.0..most * 1.3)?;
         chart
             .configure_mesh()
-            .x_labels(11)
             .y_labels(3)
-            .x_label_formatter(&|v: &f64| format!("{v:.1}"))
+            .x_labels(11)
+            .x_label_formatter(&tenths)
             .y_label_formatter(&|v: &f64| format!("{v:.0}"))
             .x_desc("predicted probability of reaching capacity")
             .y_desc("questions")
