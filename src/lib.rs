@@ -48,6 +48,7 @@
 
 #![warn(missing_docs)]
 
+pub mod budget;
 pub mod decompose;
 mod error;
 pub mod evaluate;

@@ -38,6 +38,8 @@ enum Command {
     Plot(cli::plot::PlotArgs),
     /// Score models by rolling-origin backtests: sMAPE, MASE, MSIS, coverage.
     Backtest(cli::backtest::BacktestArgs),
+    /// When does an SLO's error budget run out; or its Prometheus burn-rate alerts.
+    Budget(cli::budget::BudgetArgs),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +50,7 @@ fn main() -> ExitCode {
         Command::Saturation(a) => cli::saturation::run(a),
         Command::Plot(a) => cli::plot::run(a),
         Command::Backtest(a) => cli::backtest::run(a),
+        Command::Budget(a) => cli::budget::run(a),
     };
     match outcome {
         Ok(code) => code,

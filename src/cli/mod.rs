@@ -4,6 +4,7 @@
 
 pub mod args;
 pub mod backtest;
+pub mod budget;
 pub mod decompose;
 pub mod forecast;
 pub mod inspect;

@@ -40,10 +40,13 @@ type DrawResult = std::result::Result<
 >;
 
 /// Where a rendering failed, for the error message: the file, or memory.
-const IN_MEMORY: &str = "<PNG in memory>";
+pub(crate) const IN_MEMORY: &str = "<PNG in memory>";
 
 /// Draw with `draw` on a white canvas of `size` pixels and encode it as PNG.
-fn render(size: (u32, u32), draw: impl FnOnce(&Area<'_>) -> DrawResult) -> Result<Vec<u8>> {
+pub(crate) fn render(
+    size: (u32, u32),
+    draw: impl FnOnce(&Area<'_>) -> DrawResult,
+) -> Result<Vec<u8>> {
     let fail = |e: &dyn std::fmt::Display| plot_error(Path::new(IN_MEMORY), e);
     let (width, height) = size;
     if width == 0 || height == 0 {
@@ -85,7 +88,7 @@ fn encode_png(rgb: &[u8], (width, height): (u32, u32)) -> std::result::Result<Ve
 }
 
 /// Write rendered PNG bytes to `path`, naming it in any error.
-fn write_png(path: &Path, rendered: Result<Vec<u8>>) -> Result<()> {
+pub(crate) fn write_png(path: &Path, rendered: Result<Vec<u8>>) -> Result<()> {
     let bytes = rendered.map_err(|e| match e {
         Error::Plot { message, .. } => plot_error(path, &message),
         other => other,
@@ -97,7 +100,7 @@ fn write_png(path: &Path, rendered: Result<Vec<u8>>) -> Result<()> {
 }
 
 /// An [`Error::Plot`] for the chart at `path`.
-fn plot_error(path: &Path, e: &dyn std::fmt::Display) -> Error {
+pub(crate) fn plot_error(path: &Path, e: &dyn std::fmt::Display) -> Error {
     Error::Plot {
         path: path.display().to_string(),
         message: e.to_string(),

@@ -1,0 +1,446 @@
+//! Prometheus recording and alerting rules for an SLO: the multiwindow,
+//! multi-burn-rate alerts of Google's SRE workbook (chapter 5, "Alerting on SLOs").
+//!
+//! An alert fires when the error ratio over a long window *and* over a short one
+//! (a twelfth of it, so the alert stops soon after the burn does) both exceed a
+//! burn rate times the allowed ratio. For a 30-day window the workbook's pairs are
+//! 14.4× over 1 hour and 5 minutes and 6× over 6 hours and 30 minutes (pages: 2 %
+//! and 5 % of the budget spent), 3× over 1 day and 2 hours and 1× over 3 days and
+//! 6 hours (tickets: 10 %). Other windows keep the windows and the share of the
+//! budget each alert stands for, so the burn rates scale with the window.
+//!
+//! The names follow the conventions of Sloth and Pyrra: recording rules
+//! `slo:sli_error:ratio_rate<window>` labelled with the service and window,
+//! `slo:objective:ratio`, `slo:error_budget:ratio` and
+//! `slo:error_budget_remaining:ratio`, and alerts `ErrorBudgetBurn` labelled with
+//! `severity`, `long`, `short` and `exhaustion` (how long the whole budget lasts at
+//! that burn rate).
+//!
+//! ```
+//! use headroom::budget::rules::{prometheus_rules, RuleSpec, SliQuery};
+//! use headroom::budget::{Slo, Window};
+//! let spec = RuleSpec {
+//!     service: "checkout".into(),
+//!     slo: Slo::new(99.9, Window::rolling_days(30.0))?,
+//!     sli: SliQuery::Events {
+//!         good: r#"http_requests_total{job="checkout",code!~"5.."}"#.into(),
+//!         total: r#"http_requests_total{job="checkout"}"#.into(),
+//!     },
+//! };
+//! let yaml = prometheus_rules(&[spec])?;
+//! assert!(yaml.contains("record: slo:sli_error:ratio_rate5m"));
+//! assert!(yaml.contains("> (14.4 * 0.001"));
+//! # Ok::<(), headroom::Error>(())
+//! ```
+
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+
+use super::{duration_label, Slo, Window};
+use crate::error::{Error, Result};
+
+/// How the rules read the SLI from Prometheus.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum SliQuery {
+    /// Counters of good and total events, as series selectors
+    /// (`http_requests_total{job="api",code!~"5.."}`); the error ratio over a
+    /// window is `1 - sum(rate(good[w])) / sum(rate(total[w]))`.
+    Events {
+        /// Selector of the good-event counters.
+        good: String,
+        /// Selector of the total-event counters.
+        total: String,
+    },
+    /// A gauge of the error ratio (0 to 1); the error ratio over a window is its
+    /// average over the window.
+    ErrorRatio {
+        /// Selector of the ratio series.
+        ratio: String,
+    },
+}
+
+/// One SLO to write rules for.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RuleSpec {
+    /// The service, written in the `slo_service` label.
+    pub service: String,
+    /// Objective and window. Prometheus ranges cannot follow calendar months: a
+    /// calendar month is given 30 days.
+    pub slo: Slo,
+    /// Where the SLI comes from.
+    pub sli: SliQuery,
+}
+
+/// One multiwindow, multi-burn-rate alert.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BurnAlert {
+    /// The long window, in seconds.
+    pub long: f64,
+    /// The short window, in seconds.
+    pub short: f64,
+    /// The burn rate for a 30-day window.
+    pub burn_rate_30d: f64,
+    /// `critical` (page) or `warning` (ticket).
+    pub severity: &'static str,
+}
+
+impl BurnAlert {
+    /// The burn rate for a window of `seconds`: the same share of the budget
+    /// spent within the long window.
+    pub fn burn_rate(&self, seconds: f64) -> f64 {
+        self.burn_rate_30d * seconds / DAYS_30
+    }
+}
+
+const DAYS_30: f64 = 30.0 * 86_400.0;
+
+/// The workbook's alerts for a 30-day window (table 5-8 plus the 3× ticket that
+/// Sloth also generates): 14.4× over 1 h and 5 min, 6× over 6 h and 30 min,
+/// 3× over 1 d and 2 h, 1× over 3 d and 6 h.
+pub const WORKBOOK_ALERTS: [BurnAlert; 4] = [
+    BurnAlert {
+        long: 3600.0,
+        short: 300.0,
+        burn_rate_30d: 14.4,
+        severity: "critical",
+    },
+    BurnAlert {
+        long: 6.0 * 3600.0,
+        short: 1800.0,
+        burn_rate_30d: 6.0,
+        severity: "critical",
+    },
+    BurnAlert {
+        long: 86_400.0,
+        short: 2.0 * 3600.0,
+        burn_rate_30d: 3.0,
+        severity: "warning",
+    },
+    BurnAlert {
+        long: 3.0 * 86_400.0,
+        short: 6.0 * 3600.0,
+        burn_rate_30d: 1.0,
+        severity: "warning",
+    },
+];
+
+/// The rules for these SLOs as one Prometheus rule file (YAML): per SLO a group
+/// of error-ratio recording rules (every alert window and the SLO window), a group
+/// of budget rules and a group of the four alerts.
+pub fn prometheus_rules(specs: &[RuleSpec]) -> Result<String> {
+    if specs.is_empty() {
+        return Err(Error::invalid("no SLO to write rules for"));
+    }
+    let mut out = String::from(
+        "# Prometheus rules generated by headroom: multiwindow, multi-burn-rate alerts\n\
+         # (Google SRE workbook, chapter 5). Check with `promtool check rules FILE`.\n\
+         groups:\n",
+    );
+    for spec in specs {
+        write_slo(&mut out, spec)?;
+    }
+    Ok(out)
+}
+
+fn write_slo(out: &mut String, spec: &RuleSpec) -> Result<()> {
+    check_query(&spec.sli)?;
+    if spec.service.trim().is_empty() {
+        return Err(Error::invalid("the service name of the rules is empty"));
+    }
+    let period = match spec.slo.window() {
+        Window::Rolling { seconds } => seconds,
+        Window::CalendarMonth => DAYS_30,
+    };
+    let period_label = duration_label(period);
+    let budget = round(spec.slo.allowed_ratio());
+    let service = quote(&spec.service);
+    let id = slug(&spec.service);
+    let matcher = format!("slo_service={service}");
+    let mut windows: Vec<f64> = WORKBOOK_ALERTS
+        .iter()
+        .flat_map(|a| [a.short, a.long])
+        .collect();
+    windows.sort_by(f64::total_cmp);
+    windows.dedup();
+
+    let _ = writeln!(
+        out,
+        "  # {}: {} % good over {}{}.",
+        spec.service.replace('\n', " "),
+        spec.slo.objective(),
+        period_label,
+        if spec.slo.window() == Window::CalendarMonth {
+            " (a calendar month, as 30 days: Prometheus ranges cannot follow the calendar)"
+        } else {
+            ""
+        }
+    );
+    let _ = writeln!(
+        out,
+        "  - name: {}",
+        quote(&format!("headroom-slo-{id}-sli"))
+    );
+    let _ = writeln!(out, "    rules:");
+    for &w in &windows {
+        record(
+            out,
+            &ratio_name(w),
+            &error_ratio(&spec.sli, w),
+            &[
+                ("slo_service", service.clone()),
+                ("slo_window", quote(&duration_label(w))),
+            ],
+        );
+    }
+
+    // The SLO window's ratio ranges over weeks of samples: evaluated every five
+    // minutes, in a group of its own, it costs a fifth of the default minute.
+    let _ = writeln!(
+        out,
+        "  - name: {}",
+        quote(&format!("headroom-slo-{id}-budget"))
+    );
+    let _ = writeln!(out, "    interval: 5m");
+    let _ = writeln!(out, "    rules:");
+    let labels = [("slo_service", service.clone())];
+    let period_labels = [
+        ("slo_service", service.clone()),
+        ("slo_window", quote(&period_label)),
+    ];
+    record(
+        out,
+        &ratio_name(period),
+        &error_ratio(&spec.sli, period),
+        &period_labels,
+    );
+    record(
+        out,
+        "slo:objective:ratio",
+        &format!("vector({})", round(spec.slo.objective() / 100.0)),
+        &labels,
+    );
+    record(
+        out,
+        "slo:error_budget:ratio",
+        &format!("vector({budget})"),
+        &labels,
+    );
+    record(
+        out,
+        "slo:error_budget_remaining:ratio",
+        &format!("1 - {}{{{matcher}}} / {budget}", ratio_name(period)),
+        &period_labels,
+    );
+
+    let _ = writeln!(
+        out,
+        "  - name: {}",
+        quote(&format!("headroom-slo-{id}-alerts"))
+    );
+    let _ = writeln!(out, "    rules:");
+    for alert in &WORKBOOK_ALERTS {
+        let rate = alert.burn_rate(period);
+        let threshold = format!("({} * {budget})", round(rate));
+        let (long, short) = (duration_label(alert.long), duration_label(alert.short));
+        let lasts = duration_label((period / rate / 3600.0).round() * 3600.0);
+        let _ = writeln!(out, "      - alert: ErrorBudgetBurn");
+        let _ = writeln!(out, "        expr: |-");
+        let _ = writeln!(
+            out,
+            "          {}{{{matcher}}} > {threshold}",
+            ratio_name(alert.long)
+        );
+        let _ = writeln!(out, "          and ignoring (slo_window)");
+        let _ = writeln!(
+            out,
+            "          {}{{{matcher}}} > {threshold}",
+            ratio_name(alert.short)
+        );
+        let _ = writeln!(out, "        labels:");
+        for (k, v) in [
+            ("severity", quote(alert.severity)),
+            ("slo_service", service.clone()),
+            ("long", quote(&long)),
+            ("short", quote(&short)),
+            ("exhaustion", quote(&lasts)),
+        ] {
+            let _ = writeln!(out, "          {k}: {v}");
+        }
+        let _ = writeln!(out, "        annotations:");
+        let summary = format!(
+            "{} is spending its error budget {}x too fast",
+            spec.service,
+            round(rate)
+        );
+        let description = format!(
+            "Over the last {long} and {short}, more than {} % of {}'s events failed \
+             (objective {} % over {period_label}); at this rate the whole budget lasts {lasts}.",
+            round(rate * (100.0 - spec.slo.objective())),
+            spec.service,
+            spec.slo.objective()
+        );
+        let _ = writeln!(out, "          summary: {}", quote(&summary));
+        let _ = writeln!(out, "          description: {}", quote(&description));
+    }
+    Ok(())
+}
+
+/// `slo:sli_error:ratio_rate5m` for a window of 300 s.
+fn ratio_name(seconds: f64) -> String {
+    format!("slo:sli_error:ratio_rate{}", duration_label(seconds))
+}
+
+/// The PromQL of the error ratio over a window.
+fn error_ratio(sli: &SliQuery, seconds: f64) -> String {
+    let w = duration_label(seconds);
+    match sli {
+        SliQuery::Events { good, total } => {
+            format!("1 - (\n  sum(rate({good}[{w}]))\n  /\n  sum(rate({total}[{w}]))\n)")
+        }
+        SliQuery::ErrorRatio { ratio } => format!("avg(avg_over_time({ratio}[{w}]))"),
+    }
+}
+
+fn record(out: &mut String, name: &str, expr: &str, labels: &[(&str, String)]) {
+    let _ = writeln!(out, "      - record: {name}");
+    let _ = writeln!(out, "        expr: |-");
+    for line in expr.lines() {
+        let _ = writeln!(out, "          {line}");
+    }
+    let _ = writeln!(out, "        labels:");
+    for (k, v) in labels {
+        let _ = writeln!(out, "          {k}: {v}");
+    }
+}
+
+/// A YAML double-quoted scalar (a JSON string is one).
+fn quote(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_string())
+}
+
+/// A number without float noise: 0.001 rather than 0.0009999999999999432 (12
+/// decimals keep any objective a person writes).
+fn round(x: f64) -> String {
+    let r = (x * 1e12).round() / 1e12;
+    format!("{r}")
+}
+
+/// The service as a group-name fragment: letters, digits and dashes.
+fn slug(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+/// A series selector: `metric`, `metric{...}` or `{...}`, on one line.
+fn check_query(sli: &SliQuery) -> Result<()> {
+    let selectors: Vec<(&str, &String)> = match sli {
+        SliQuery::Events { good, total } => vec![("good", good), ("total", total)],
+        SliQuery::ErrorRatio { ratio } => vec![("error ratio", ratio)],
+    };
+    for (what, s) in selectors {
+        let s = s.trim();
+        let (name, rest) = match s.find('{') {
+            Some(i) => (&s[..i], &s[i..]),
+            None => (s, ""),
+        };
+        let name_ok = name.is_empty()
+            || (name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_' || c == ':')
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':'));
+        let braces_ok = rest.is_empty()
+            || (rest.ends_with('}')
+                && rest.matches('{').count() == 1
+                && rest.matches('}').count() == 1);
+        if s.is_empty()
+            || !name_ok
+            || !braces_ok
+            || s.contains('\n')
+            || (name.is_empty() && rest.len() <= 2)
+        {
+            return Err(Error::invalid(format!(
+                "the {what} series '{s}' is not a Prometheus series selector; --rules needs \
+                 selectors such as http_requests_total{{job=\"api\",code!~\"5..\"}}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(window: Window) -> RuleSpec {
+        RuleSpec {
+            service: "checkout".into(),
+            slo: Slo::new(99.9, window).unwrap(),
+            sli: SliQuery::Events {
+                good: r#"http_requests_total{job="checkout",code!~"5.."}"#.into(),
+                total: r#"http_requests_total{job="checkout"}"#.into(),
+            },
+        }
+    }
+
+    #[test]
+    fn workbook_burn_rates_for_thirty_days() {
+        let yaml = prometheus_rules(&[spec(Window::rolling_days(30.0))]).unwrap();
+        for (rate, long, short, lasts) in [
+            ("14.4", "1h", "5m", "50h"),
+            ("6", "6h", "30m", "5d"),
+            ("3", "1d", "2h", "10d"),
+            ("1", "3d", "6h", "30d"),
+        ] {
+            let expr = format!(
+                "slo:sli_error:ratio_rate{long}{{slo_service=\"checkout\"}} > ({rate} * 0.001"
+            );
+            assert!(yaml.contains(&expr), "{expr} missing from\n{yaml}");
+            assert!(yaml.contains(&format!("short: \"{short}\"")));
+            assert!(
+                yaml.contains(&format!("exhaustion: \"{lasts}\"")),
+                "{lasts}"
+            );
+        }
+        assert_eq!(yaml.matches("- alert: ErrorBudgetBurn").count(), 4);
+        assert_eq!(yaml.matches("severity: \"critical\"").count(), 2);
+        // Eight ratio windows, the 30-day one included, each recorded once.
+        assert_eq!(
+            yaml.matches("- record: slo:sli_error:ratio_rate").count(),
+            8
+        );
+        assert!(yaml.contains("rate(http_requests_total{job=\"checkout\"}[30d])"));
+    }
+
+    #[test]
+    fn other_windows_scale_the_burn_rates() {
+        let yaml = prometheus_rules(&[spec(Window::rolling_days(7.0))]).unwrap();
+        // 2 % of a 7-day budget in an hour is a burn rate of 14.4 * 7 / 30.
+        assert!(yaml.contains("> (3.36 * 0.001"), "{yaml}");
+        let yaml = prometheus_rules(&[spec(Window::CalendarMonth)]).unwrap();
+        assert!(yaml.contains("as 30 days"));
+        assert!(yaml.contains("> (14.4 * 0.001"));
+    }
+
+    #[test]
+    fn selectors_are_checked() {
+        let mut s = spec(Window::rolling_days(30.0));
+        s.sli = SliQuery::Events {
+            good: "checkout/good".into(),
+            total: "checkout/total".into(),
+        };
+        let e = prometheus_rules(&[s]).unwrap_err();
+        assert!(
+            e.to_string().contains("not a Prometheus series selector"),
+            "{e}"
+        );
+        assert!(prometheus_rules(&[]).is_err());
+    }
+}
