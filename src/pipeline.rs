@@ -353,18 +353,21 @@ pub fn backtest_models(requested: &[ModelChoice]) -> Vec<ModelChoice> {
 }
 
 /// Backtest every model on a prepared series over `windows` stretches of
-/// `horizon`; each model succeeds or fails alone.
+/// `horizon`, `every` apart (default: one horizon); each model succeeds or fails
+/// alone.
 pub fn backtest_prepared(
     prepared: &Prepared,
     models: &[ModelChoice],
     horizon: Span,
     windows: usize,
     levels: &[f64],
+    every: Option<Span>,
 ) -> Vec<Result<Backtest>> {
     let s = &prepared.series;
     let settings = BacktestSettings {
         horizon: horizon.steps_ceil(s.step()),
         windows,
+        spacing: every.map(|e| e.steps_ceil(s.step()).max(1)),
         levels: levels.to_vec(),
         periods: prepared.periods.clone(),
         stl: StlOptions::default(),

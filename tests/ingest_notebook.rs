@@ -38,17 +38,16 @@ fn notebook_is_nbformat_4_without_stored_outputs() {
 }
 
 #[test]
-fn notebook_goes_through_the_command_line_and_back() {
+fn notebook_uses_the_package_and_the_command_line_agrees() {
     let code = code_cells(&notebook()).join("\n");
     for needle in [
         "pd.DataFrame",
+        "headroom.forecast(metrics",
+        "headroom.saturation(metrics",
+        "headroom.plot(metrics",
         ".to_csv(",
-        "\"forecast\", \"--input\"",
         "\"saturation\", \"--input\"",
-        "\"plot\", \"--input\"",
-        "pd.read_csv(forecast_csv",
-        "pd.read_csv(saturation_csv",
-        "display(Image(",
+        "pd.read_csv(table",
     ] {
         assert!(code.contains(needle), "the notebook has no {needle}");
     }

@@ -387,6 +387,7 @@ fn backtest(
                     horizon,
                     windows,
                     &options.levels,
+                    None,
                 ))
             })
         });

@@ -11,7 +11,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{register_font, FontStyle};
 
 use super::{BudgetForecast, FAN_QUANTILES};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 const HISTORY_COLOR: RGBColor = RGBColor(55, 55, 55);
 const MEDIAN_COLOR: RGBColor = RGBColor(8, 81, 156);
@@ -58,18 +58,21 @@ impl<'a> BurnDownChart<'a> {
 
     /// Render the chart to a PNG file.
     pub fn render_png(&self, path: impl AsRef<Path>) -> Result<()> {
-        let path = path.as_ref();
-        let fail = |e: &dyn std::fmt::Display| Error::Plot {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        };
+        crate::plot::write_png(path.as_ref(), self.render_png_bytes())
+    }
+
+    /// Render the chart to the bytes of a PNG file (the same code as
+    /// [`render_png`](Self::render_png)).
+    pub fn render_png_bytes(&self) -> Result<Vec<u8>> {
         if self.budget.burn_down.timestamps.is_empty() {
-            return Err(fail(&"the burn-down has no future steps"));
+            return Err(crate::plot::plot_error(
+                Path::new(crate::plot::IN_MEMORY),
+                &"the burn-down has no future steps",
+            ));
         }
-        register_fonts().map_err(|e| fail(&e))?;
-        let root = BitMapBackend::new(path, self.size).into_drawing_area();
-        self.draw(&root).map_err(|e| fail(&e))?;
-        root.present().map_err(|e| fail(&e))
+        register_fonts()
+            .map_err(|e| crate::plot::plot_error(Path::new(crate::plot::IN_MEMORY), &e))?;
+        crate::plot::render(self.size, |root| self.draw(root))
     }
 
     /// The remaining share shown: down to below the lowest 5th percentile (or

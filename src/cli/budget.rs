@@ -24,9 +24,11 @@ pub struct OptionalInput(pub Option<InputArgs>);
 
 impl clap::FromArgMatches for OptionalInput {
     fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
-        match matches.try_contains_id("input") {
-            Ok(true) => InputArgs::from_arg_matches(matches).map(|a| OptionalInput(Some(a))),
-            _ => Ok(OptionalInput(None)),
+        let given = |id| matches.try_contains_id(id).unwrap_or(false);
+        if given("input") || given("prometheus") {
+            InputArgs::from_arg_matches(matches).map(|a| OptionalInput(Some(a)))
+        } else {
+            Ok(OptionalInput(None))
         }
     }
 
@@ -39,7 +41,8 @@ impl clap::FromArgMatches for OptionalInput {
 impl clap::Args for OptionalInput {
     fn augment_args(cmd: clap::Command) -> clap::Command {
         InputArgs::augment_args(cmd).mut_arg("input", |a| {
-            a.required(false)
+            // Still required unless --prometheus (from InputArgs) or --rules.
+            a.required_unless_present("rules")
                 .help("Metric history to read (`-` for standard input); not needed with --rules")
         })
     }

@@ -123,14 +123,7 @@ pub fn stream<R: Send>(
             }
         };
         let receive = receive;
-        let driven = drive(
-            &receive,
-            tally,
-            &work,
-            &mut emit,
-            &mut progress,
-            &path,
-        );
+        let driven = drive(&receive, tally, &work, &mut emit, &mut progress, &path);
         // Dropped before the scope waits for the reader, which may be blocked on a
         // full queue if the answers stopped early.
         drop(receive);

@@ -1,21 +1,37 @@
 //! Rolling-origin backtests: cut the history at several origins, fit on what came
-//! before each, forecast the stretch after it, and score the forecast.
+//! before each, forecast the stretch after it, and score the forecast
+//! ([`backtest`]) or the saturation answer ([`backtest_saturation`]).
+//!
+//! The origins are `spacing` steps apart (by default one horizon, so the stretches
+//! assessed follow each other without overlapping), the last one a horizon before
+//! the end of the series. A spacing shorter than the horizon fits more origins
+//! into the same history; their stretches then overlap, and so do their outcomes.
 
+use chrono::{DateTime, Utc};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::metrics::{mase_scale, Scores};
-use crate::decompose::StlOptions;
+use super::saturation::{SaturationOutcome, SaturationScores, DEFAULT_BINS};
+use crate::decompose::{period, StlOptions};
 use crate::error::{Error, Result};
 use crate::forecast::{Forecast, ModelChoice, DEFAULT_LEVELS};
+use crate::pipeline::{saturation_with, ForecastSettings, Prepared};
+use crate::saturation::{Direction, Questions, Saturation, Status};
 use crate::series::RegularSeries;
+use crate::units::Span;
 
-/// How to backtest. Defaults: 48 steps, 3 windows, levels 80 and 95, no season.
+/// How to backtest. Defaults: 48 steps, 3 windows a horizon apart, levels 80 and
+/// 95, no season.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BacktestSettings {
     /// Steps forecast from each origin.
     pub horizon: usize,
     /// Number of origins: the last `windows` stretches of `horizon` steps.
     pub windows: usize,
+    /// Steps between consecutive origins (`None`: the horizon).
+    #[serde(default)]
+    pub spacing: Option<usize>,
     /// Interval levels in percent.
     pub levels: Vec<f64>,
     /// Seasonal periods given to the models; the shortest also scales MASE and
@@ -30,6 +46,7 @@ impl Default for BacktestSettings {
         BacktestSettings {
             horizon: 48,
             windows: 3,
+            spacing: None,
             levels: DEFAULT_LEVELS.to_vec(),
             periods: Vec::new(),
             stl: StlOptions::default(),
@@ -63,28 +80,59 @@ pub struct Backtest {
     pub scores: Scores,
 }
 
-/// Backtest `choice` on `series` over `settings.windows` consecutive stretches of
-/// `settings.horizon` steps ending at the last observation.
+/// The origins (steps of history before each) of `windows` stretches of `horizon`
+/// steps, `spacing` apart, the last ending at the end of `n` steps, oldest first;
+/// origins that would leave fewer than `min_history` steps of history are dropped.
+fn origins(
+    n: usize,
+    horizon: usize,
+    windows: usize,
+    spacing: usize,
+    min_history: usize,
+) -> Vec<usize> {
+    let Some(last) = n.checked_sub(horizon) else {
+        return Vec::new();
+    };
+    let mut found: Vec<usize> = (0..windows)
+        .map_while(|i| last.checked_sub(i * spacing))
+        .filter(|&o| o >= min_history)
+        .collect();
+    found.reverse();
+    found
+}
+
+fn check_shape(horizon: usize, windows: usize, spacing: usize) -> Result<()> {
+    if horizon == 0 || windows == 0 || spacing == 0 {
+        return Err(Error::invalid(
+            "a backtest needs a horizon, at least one window and a spacing of at least one step",
+        ));
+    }
+    Ok(())
+}
+
+/// Backtest `choice` on `series` over `settings.windows` stretches of
+/// `settings.horizon` steps, `settings.spacing` apart, the last ending at the last
+/// observation. Every window must fit after at least two steps of history.
 pub fn backtest(
     series: &RegularSeries,
     choice: ModelChoice,
     settings: &BacktestSettings,
 ) -> Result<Backtest> {
     let (h, k, n) = (settings.horizon, settings.windows, series.len());
-    if h == 0 || k == 0 {
-        return Err(Error::invalid(
-            "a backtest needs a horizon and at least one window",
+    let spacing = settings.spacing.unwrap_or(h);
+    check_shape(h, k, spacing)?;
+    let starts = origins(n, h, k, spacing, 2);
+    if starts.len() < k {
+        return Err(Error::series(
+            series.name(),
+            format!(
+                "{n} points cannot hold {k} backtest window(s) of {h} steps, {spacing} apart, after a history"
+            ),
         ));
     }
-    let first = n.checked_sub(h * k).filter(|&c| c >= 2).ok_or_else(|| {
-        Error::series(
-            series.name(),
-            format!("{n} points cannot hold {k} backtest window(s) of {h} steps after a history"),
-        )
-    })?;
     let scale_period = settings.periods.iter().copied().min().unwrap_or(1);
     let mut windows = Vec::with_capacity(k);
-    for origin in (0..k).map(|i| first + i * h) {
+    for origin in starts {
         let history = series.head(origin)?;
         let scale = mase_scale(history.values(), scale_period).ok_or_else(|| {
             Error::series(
@@ -110,6 +158,257 @@ pub fn backtest(
         model: choice,
         windows,
         scores,
+    })
+}
+
+/// How the capacity of each origin is set.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum CapacityRule {
+    /// The same capacity at every origin, in the data's unit.
+    Fixed(f64),
+    /// This factor times the history's extreme before each origin: its maximum
+    /// for `up`, its minimum for `down` (`--capacity 1.1x`: "10 % above the peak
+    /// so far").
+    PeakFactor(f64),
+    /// The history's extreme before the origin, moved this share of the way
+    /// towards the extreme of the stretch assessed: for `up`,
+    /// `max(history) + share * |max(future) - max(history)|`. With 0.5 this is the
+    /// capacity rule of the M4 saturation baselines, under which a series crosses
+    /// exactly when its future goes beyond its past extreme. It looks at the
+    /// future, so it serves evaluation only.
+    TowardsFuturePeak(f64),
+}
+
+impl CapacityRule {
+    /// The capacity for an origin with this `history` before it and this `future`
+    /// after it.
+    pub fn at(&self, history: &[f64], future: &[f64], direction: Direction) -> f64 {
+        let extreme = |values: &[f64]| match direction {
+            Direction::Up => values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            Direction::Down => values.iter().copied().fold(f64::INFINITY, f64::min),
+        };
+        match *self {
+            CapacityRule::Fixed(c) => c,
+            CapacityRule::PeakFactor(factor) => factor * extreme(history),
+            CapacityRule::TowardsFuturePeak(share) => {
+                let past = extreme(history);
+                let gap = share * (extreme(future) - past).abs();
+                match direction {
+                    Direction::Up => past + gap,
+                    Direction::Down => past - gap,
+                }
+            }
+        }
+    }
+}
+
+/// How to backtest a saturation answer. Defaults: 48 steps, 3 windows a horizon
+/// apart, up, the forecast settings of the `saturation` command, ten reliability
+/// bins.
+#[derive(Clone, Debug)]
+pub struct SaturationBacktestSettings {
+    /// Steps assessed after each origin (the saturation horizon).
+    pub horizon: usize,
+    /// Number of origins asked for.
+    pub windows: usize,
+    /// Steps between consecutive origins (`None`: the horizon).
+    pub spacing: Option<usize>,
+    /// Up to a ceiling or down to a floor.
+    pub direction: Direction,
+    /// Model, levels, intervals, paths and seed, as the `saturation` command takes
+    /// them; the horizon is replaced by `horizon`.
+    pub forecast: ForecastSettings,
+    /// Bins of the reliability table.
+    pub bins: usize,
+}
+
+impl Default for SaturationBacktestSettings {
+    fn default() -> Self {
+        SaturationBacktestSettings {
+            horizon: 48,
+            windows: 3,
+            spacing: None,
+            direction: Direction::Up,
+            forecast: ForecastSettings::default(),
+            bins: DEFAULT_BINS,
+        }
+    }
+}
+
+/// One origin of a saturation backtest: what was said and what happened.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SaturationCase {
+    /// Steps of history before the origin.
+    pub origin: usize,
+    /// The assessment made at the origin, as `headroom saturation` would have
+    /// written it on the history up to there.
+    pub assessment: Saturation,
+    /// When the series actually reached capacity, if within the horizon.
+    pub actual_at: Option<DateTime<Utc>>,
+    /// The same as steps after the origin, with the probability.
+    pub outcome: SaturationOutcome,
+    /// False when the last value before the origin was already at capacity: the
+    /// question was answered before it was asked, so it is not scored.
+    pub scored: bool,
+}
+
+/// The saturation backtest of one model on one series.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SaturationBacktest {
+    /// The series.
+    pub series: String,
+    /// The model as requested.
+    pub model: ModelChoice,
+    /// Steps assessed after each origin.
+    pub horizon: usize,
+    /// Every origin, oldest first.
+    pub cases: Vec<SaturationCase>,
+    /// The scores of the scored origins.
+    pub scores: SaturationScores,
+}
+
+impl SaturationBacktest {
+    /// The outcomes of the scored origins.
+    pub fn outcomes(&self) -> impl Iterator<Item = &SaturationOutcome> {
+        self.cases.iter().filter(|c| c.scored).map(|c| &c.outcome)
+    }
+}
+
+/// The scores of every scored origin of several backtests, pooled (each origin
+/// counts once, whichever series it belongs to).
+pub fn pooled_scores(backtests: &[SaturationBacktest], bins: usize) -> Result<SaturationScores> {
+    let all: Vec<SaturationOutcome> = backtests
+        .iter()
+        .flat_map(|b| b.outcomes().cloned())
+        .collect();
+    SaturationScores::of(&all, bins)
+}
+
+/// Backtest the saturation answer on a prepared series: at each origin, cut the
+/// history, assess it against the capacity `rule` gives as the `saturation` command
+/// would (same model, paths and seed; periods detected again on the cut history
+/// when they were detected), and compare with whether and when the following
+/// `settings.horizon` steps reached capacity.
+///
+/// Origins that would leave less than two seasons of history (and less than three
+/// steps) are dropped, so a short series gets fewer origins than asked for; a
+/// series too short for one is an error naming it.
+pub fn backtest_saturation(
+    prepared: &Prepared,
+    rule: CapacityRule,
+    settings: &SaturationBacktestSettings,
+) -> Result<SaturationBacktest> {
+    let s = &prepared.series;
+    let (h, k, n) = (settings.horizon, settings.windows, s.len());
+    let spacing = settings.spacing.unwrap_or(h);
+    check_shape(h, k, spacing)?;
+    if settings.bins == 0 {
+        return Err(Error::invalid("a reliability table needs at least one bin"));
+    }
+    // Two seasons: the least from which a seasonal component can be estimated.
+    let min_history = (2 * prepared.periods.iter().copied().max().unwrap_or(0)).max(3);
+    let starts = origins(n, h, k, spacing, min_history);
+    if starts.is_empty() {
+        return Err(Error::series(
+            s.name(),
+            format!(
+                "{n} points are too short for one backtest origin: a horizon of {h} steps after at least {min_history} steps of history"
+            ),
+        ));
+    }
+    let cases = starts
+        .par_iter()
+        .map(|&origin| saturation_case(prepared, origin, rule, settings))
+        .collect::<Result<Vec<SaturationCase>>>()?;
+    let scored: Vec<SaturationOutcome> = cases
+        .iter()
+        .filter(|c| c.scored)
+        .map(|c| c.outcome.clone())
+        .collect();
+    if scored.is_empty() {
+        return Err(Error::series(
+            s.name(),
+            "the series is already at capacity at every backtest origin; there is nothing to score",
+        ));
+    }
+    Ok(SaturationBacktest {
+        series: s.name().to_string(),
+        model: settings.forecast.model,
+        horizon: h,
+        scores: SaturationScores::of(&scored, settings.bins)?,
+        cases,
+    })
+}
+
+/// Assess the history before `origin` and compare with what followed.
+fn saturation_case(
+    prepared: &Prepared,
+    origin: usize,
+    rule: CapacityRule,
+    settings: &SaturationBacktestSettings,
+) -> Result<SaturationCase> {
+    let s = &prepared.series;
+    let h = settings.horizon;
+    let at_origin = |e: Error| {
+        let message = match e {
+            Error::Series { message, .. } => message,
+            other => other.to_string(),
+        };
+        Error::series(
+            s.name(),
+            format!(
+                "backtest origin after {} ({origin} steps of history): {message}",
+                crate::output::format_time(s.timestamp(origin - 1))
+            ),
+        )
+    };
+    let history = s.head(origin)?;
+    let periods = if prepared.detected {
+        period::periods(&history)
+    } else {
+        prepared.periods.clone()
+    };
+    let future = &s.values()[origin..origin + h];
+    let capacity = rule.at(history.values(), future, settings.direction);
+    let cut = Prepared {
+        series: history,
+        report: prepared.report.clone(),
+        periods,
+        detected: prepared.detected,
+    };
+    let forecast_settings = ForecastSettings {
+        horizon: Some(Span::Steps(h)),
+        ..settings.forecast.clone()
+    };
+    let (forecast, row) = saturation_with(
+        &cut,
+        &forecast_settings,
+        capacity,
+        settings.direction,
+        &Questions::default(),
+    )
+    .map_err(at_origin)?;
+    let actual = future
+        .iter()
+        .position(|&v| settings.direction.reaches(v, capacity));
+    let step =
+        |t: Option<DateTime<Utc>>| t.and_then(|t| forecast.timestamps.binary_search(&t).ok());
+    let outcome = SaturationOutcome {
+        probability: row.probability,
+        actual,
+        point: step(row.saturation_at),
+        p10: step(row.p10_at),
+        p90: step(row.p90_at),
+        earliest: step(row.earliest_at),
+        latest: step(row.latest_at),
+        horizon: h,
+    };
+    Ok(SaturationCase {
+        origin,
+        scored: row.status != Status::Saturated,
+        actual_at: actual.map(|a| s.timestamp(origin + a)),
+        assessment: row,
+        outcome,
     })
 }
 
@@ -153,5 +452,133 @@ mod tests {
             ..Default::default()
         };
         assert!(backtest(&s, ModelChoice::Naive, &settings).is_err());
+    }
+    #[test]
+    fn origins_are_spaced_back_from_the_end() {
+        assert_eq!(origins(100, 10, 3, 10, 2), [70, 80, 90]);
+        // Closer origins fit more into the same history.
+        assert_eq!(origins(100, 10, 3, 5, 2), [80, 85, 90]);
+        // Those leaving too little history are dropped.
+        assert_eq!(origins(25, 10, 3, 10, 3), [5, 15]);
+        assert!(origins(12, 10, 3, 10, 3).is_empty());
+        assert!(origins(8, 10, 1, 10, 0).is_empty());
+    }
+
+    #[test]
+    fn capacity_rules_by_hand() {
+        let (history, future) = ([1.0, 5.0, 3.0], [2.0, 9.0]);
+        let at = |rule: CapacityRule, d| rule.at(&history, &future, d);
+        assert_eq!(at(CapacityRule::Fixed(7.0), Direction::Up), 7.0);
+        assert_eq!(at(CapacityRule::PeakFactor(1.1), Direction::Up), 1.1 * 5.0);
+        assert_eq!(at(CapacityRule::PeakFactor(0.5), Direction::Down), 0.5);
+        // M4: halfway from the past peak 5 to the future peak 9.
+        assert_eq!(at(CapacityRule::TowardsFuturePeak(0.5), Direction::Up), 7.0);
+        // A future that stays below: half its distance above the past peak.
+        let below = CapacityRule::TowardsFuturePeak(0.5).at(&history, &[2.0, 4.0], Direction::Up);
+        assert_eq!(below, 5.5);
+        // Down: from the past low 1 towards the future low 2, mirrored below.
+        assert_eq!(
+            at(CapacityRule::TowardsFuturePeak(0.5), Direction::Down),
+            0.5
+        );
+    }
+
+    fn climb(n: usize) -> Prepared {
+        use crate::series::{RegularisationReport, Series, Step};
+        let start = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+        // A line rising 1 a step with a small wiggle: the future is all but known.
+        let y: Vec<f64> = (0..n)
+            .map(|t| t as f64 + 0.01 * (t as f64 * 1.7).sin())
+            .collect();
+        let series = RegularSeries::new("climb", start, Step::seconds(3600), y).unwrap();
+        let raw = Series::new(
+            "climb",
+            (0..n).map(|i| series.timestamp(i)).collect(),
+            series.values().to_vec(),
+        )
+        .unwrap();
+        let (_, report): (RegularSeries, RegularisationReport) =
+            raw.regularise(&Default::default()).unwrap();
+        Prepared {
+            series,
+            report,
+            periods: Vec::new(),
+            detected: false,
+        }
+    }
+
+    fn climb_settings() -> SaturationBacktestSettings {
+        SaturationBacktestSettings {
+            horizon: 20,
+            windows: 10,
+            spacing: Some(5),
+            forecast: ForecastSettings {
+                model: ModelChoice::Drift,
+                paths: 400,
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn saturation_backtest_of_a_steady_climb() {
+        // Origins 235, 240, ..., 280 on 300 steps; capacity 274.5 (between steps, so the wiggle cannot decide). The last four
+        // scored origins cross (at steps 15, 10, 5 and 0), the five before do not
+        // (the nearest misses by one), and at 280 the series is already there.
+        let b = backtest_saturation(&climb(300), CapacityRule::Fixed(274.5), &climb_settings())
+            .unwrap();
+        let origins: Vec<usize> = b.cases.iter().map(|c| c.origin).collect();
+        assert_eq!(origins, (235..=280).step_by(5).collect::<Vec<_>>());
+        let actual: Vec<Option<usize>> = b.cases.iter().map(|c| c.outcome.actual).collect();
+        let mut expected = vec![None; 5];
+        expected.extend([Some(15), Some(10), Some(5), Some(0), Some(0)]);
+        assert_eq!(actual, expected);
+        assert!(!b.cases[9].scored && b.cases[..9].iter().all(|c| c.scored));
+        assert_eq!(
+            b.cases[5].actual_at,
+            Some(
+                Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap() + chrono::TimeDelta::hours(275)
+            )
+        );
+        let s = &b.scores;
+        assert_eq!((s.cases, s.crossings), (9, 4));
+        assert!(s.brier < 0.01, "{s:?}");
+        assert_eq!(s.auc, Some(1.0));
+        assert_eq!(s.hit_rate, Some(1.0));
+        assert_eq!(s.false_alarm_rate, Some(0.0));
+        assert_eq!(s.p10_p90_coverage, Some(1.0));
+        assert_eq!(s.date_mae, Some(0.0));
+        // Pooling one backtest gives its own scores.
+        let pooled = pooled_scores(std::slice::from_ref(&b), DEFAULT_BINS).unwrap();
+        assert_eq!(
+            (pooled.cases, pooled.brier, pooled.auc),
+            (9, s.brier, s.auc)
+        );
+    }
+
+    #[test]
+    fn saturation_backtest_errors_name_the_series() {
+        let settings = climb_settings();
+        let e = backtest_saturation(&climb(22), CapacityRule::Fixed(275.0), &settings)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("climb") && e.contains("too short for one backtest origin"),
+            "{e}"
+        );
+        // Already at capacity everywhere: nothing to score.
+        let e = backtest_saturation(&climb(300), CapacityRule::Fixed(-1.0), &settings)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("climb") && e.contains("already at capacity"),
+            "{e}"
+        );
+        let zero = SaturationBacktestSettings {
+            windows: 0,
+            ..climb_settings()
+        };
+        assert!(backtest_saturation(&climb(300), CapacityRule::Fixed(275.0), &zero).is_err());
     }
 }

@@ -1,8 +1,17 @@
 //! Scoring forecasts: the M4 competition's accuracy measures and interval
-//! coverage ([`metrics`]), and rolling-origin backtests ([`backtest`]).
+//! coverage ([`metrics`]), the proper scores of saturation probabilities and the
+//! hit rates of saturation dates ([`saturation`]), and rolling-origin backtests of
+//! both ([`backtest`]).
 
 pub mod backtest;
 pub mod metrics;
+pub mod saturation;
 
-pub use backtest::{backtest, Backtest, BacktestSettings, Window};
+pub use backtest::{
+    backtest, backtest_saturation, pooled_scores, Backtest, BacktestSettings, CapacityRule,
+    SaturationBacktest, SaturationBacktestSettings, SaturationCase, Window,
+};
 pub use metrics::{mase_scale, Scores};
+pub use saturation::{
+    brier_score, reliability, roc_auc, ReliabilityBin, SaturationOutcome, SaturationScores,
+};

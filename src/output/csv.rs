@@ -347,6 +347,141 @@ pub fn write_backtests(
     Ok(())
 }
 
+/// Write saturation backtest scores, one row per series and model, then one row
+/// per model pooling every origin of every series, named [`OVERALL`]:
+/// `series,model,origins,scored,crossings,brier,brier_skill,auc,hit_rate,
+/// false_alarm_rate,p10_p90_coverage,band_coverage,date_mae_steps,mean_probability`.
+/// Shares are 0 to 1; a score that is undefined (AUC with one outcome only, hit
+/// rate without crossings) is empty.
+pub fn write_saturation_backtests(
+    w: &mut dyn Write,
+    rows: &[crate::evaluate::SaturationBacktest],
+    overall: &[(ModelChoice, crate::evaluate::SaturationScores)],
+) -> Result<()> {
+    use crate::evaluate::SaturationScores;
+    writeln!(
+        w,
+        "series,model,origins,scored,crossings,brier,brier_skill,auc,hit_rate,false_alarm_rate,p10_p90_coverage,band_coverage,date_mae_steps,mean_probability"
+    )
+    .map_err(io_error)?;
+    let opt = |v: Option<f64>| v.map(number).unwrap_or_default();
+    let line = |series: &str, model: &ModelChoice, origins: usize, s: &SaturationScores| {
+        vec![
+            field(series),
+            field(&model.to_string()),
+            origins.to_string(),
+            s.cases.to_string(),
+            s.crossings.to_string(),
+            number(s.brier),
+            opt(s.brier_skill),
+            opt(s.auc),
+            opt(s.hit_rate),
+            opt(s.false_alarm_rate),
+            opt(s.p10_p90_coverage),
+            opt(s.band_coverage),
+            opt(s.date_mae),
+            number(s.mean_probability),
+        ]
+    };
+    for b in rows {
+        write_row(w, &line(&b.series, &b.model, b.cases.len(), &b.scores))?;
+    }
+    for (model, scores) in overall {
+        let origins = rows
+            .iter()
+            .filter(|b| b.model == *model)
+            .map(|b| b.cases.len())
+            .sum();
+        write_row(w, &line(OVERALL, model, origins, scores))?;
+    }
+    Ok(())
+}
+
+/// Write reliability tables, every bin of every series and model, then the pooled
+/// ones named [`OVERALL`]: `series,model,bin_lower,bin_upper,count,events,
+/// mean_probability,observed_frequency,observed_low_95,observed_high_95` (the last
+/// two the Wilson 95 % interval of the observed frequency; empty bins have empty
+/// means and frequencies).
+pub fn write_reliability(
+    w: &mut dyn Write,
+    rows: &[crate::evaluate::SaturationBacktest],
+    overall: &[(ModelChoice, crate::evaluate::SaturationScores)],
+) -> Result<()> {
+    writeln!(
+        w,
+        "series,model,bin_lower,bin_upper,count,events,mean_probability,observed_frequency,observed_low_95,observed_high_95"
+    )
+    .map_err(io_error)?;
+    let tables = rows
+        .iter()
+        .map(|b| (b.series.as_str(), &b.model, &b.scores))
+        .chain(overall.iter().map(|(m, s)| (OVERALL, m, s)));
+    for (series, model, scores) in tables {
+        for bin in &scores.reliability {
+            let (low, high) = bin.observed_interval(95.0);
+            write_row(
+                w,
+                &[
+                    field(series),
+                    field(&model.to_string()),
+                    number(bin.lower),
+                    number(bin.upper),
+                    bin.count.to_string(),
+                    bin.events.to_string(),
+                    number(bin.mean_probability),
+                    number(bin.observed_frequency()),
+                    number(low),
+                    number(high),
+                ],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Write every origin of saturation backtests: the assessment as the `saturation`
+/// table has it, then what happened: `series,model,last_timestamp,last_value,
+/// capacity,status,probability,saturation_at,earliest_at,latest_at,p10_at,p50_at,
+/// p90_at,actual_at,crossed,scored` (`crossed` and `scored` are `true` or `false`;
+/// an origin already at capacity is not scored).
+pub fn write_saturation_origins(
+    w: &mut dyn Write,
+    rows: &[crate::evaluate::SaturationBacktest],
+) -> Result<()> {
+    writeln!(
+        w,
+        "series,model,last_timestamp,last_value,capacity,status,probability,saturation_at,earliest_at,latest_at,p10_at,p50_at,p90_at,actual_at,crossed,scored"
+    )
+    .map_err(io_error)?;
+    for b in rows {
+        for c in &b.cases {
+            let r = &c.assessment;
+            write_row(
+                w,
+                &[
+                    field(&b.series),
+                    field(&b.model.to_string()),
+                    format_time(r.last_timestamp),
+                    number(r.last_value),
+                    number(r.capacity),
+                    r.status.to_string(),
+                    number(r.probability),
+                    time(r.saturation_at),
+                    time(r.earliest_at),
+                    time(r.latest_at),
+                    time(r.p10_at),
+                    time(r.p50_at),
+                    time(r.p90_at),
+                    time(c.actual_at),
+                    c.actual_at.is_some().to_string(),
+                    c.scored.to_string(),
+                ],
+            )?;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

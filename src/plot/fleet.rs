@@ -1,0 +1,240 @@
+//! The fleet chart: one row per series with the 10th to 90th percentile of its
+//! crossing date, the median marked, and a note beside it.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use plotters::coord::combinators::WithKeyPoints;
+use plotters::coord::types::{RangedCoordf64, RangedDateTime};
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::axes::{DatePrecision, TimeAxis};
+use super::{
+    render, right_margin, text_width, write_png, Area, DrawResult, CAPACITY_COLOR, FONT,
+    HISTORY_COLOR,
+};
+use crate::error::Result;
+use crate::saturation::{Saturation, Status};
+
+const WIDTH: u32 = 1280;
+const MARGIN: u32 = 20;
+const ROW_PX: u32 = 36;
+const NOTE_FONT: u32 = 14;
+
+type Chart<'a, 'b> = ChartContext<
+    'a,
+    BitMapBackend<'b>,
+    Cartesian2d<WithKeyPoints<RangedDateTime<DateTime<Utc>>>, RangedCoordf64>,
+>;
+
+/// The fleet at a glance: one row per series, in the order given (rank them
+/// first), a bar from the 10th to the 90th percentile of its crossing date with
+/// the median marked, on a dated axis, and the capacity-review date when given.
+///
+/// ```no_run
+/// # fn fleet(rows: &[headroom::saturation::Saturation]) -> headroom::Result<()> {
+/// headroom::plot::FleetChart::new(rows).render_png("fleet.png")?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct FleetChart<'a> {
+    rows: &'a [Saturation],
+    review: Option<DateTime<Utc>>,
+}
+
+impl<'a> FleetChart<'a> {
+    /// A chart of these rows.
+    pub fn new(rows: &'a [Saturation]) -> Self {
+        FleetChart { rows, review: None }
+    }
+
+    /// Draw this capacity-review date as a vertical line.
+    pub fn review(mut self, date: Option<DateTime<Utc>>) -> Self {
+        self.review = date;
+        self
+    }
+
+    /// Render to a PNG file, 1280 pixels wide and 36 per series tall.
+    pub fn render_png(&self, path: impl AsRef<Path>) -> Result<()> {
+        write_png(path.as_ref(), self.render_png_bytes())
+    }
+
+    /// Render to the bytes of a PNG file, 1280 pixels wide and 36 per series tall.
+    pub fn render_png_bytes(&self) -> Result<Vec<u8>> {
+        if self.rows.is_empty() {
+            return Err(super::plot_error(
+                Path::new(super::IN_MEMORY),
+                &"no series to draw",
+            ));
+        }
+        let height = 150 + ROW_PX.saturating_mul(self.rows.len() as u32);
+        render((WIDTH, height), |root| self.draw(root))
+    }
+
+    fn time_range(&self) -> (DateTime<Utc>, DateTime<Utc>) {
+        let mut times: Vec<DateTime<Utc>> = self.rows.iter().map(|r| r.last_timestamp).collect();
+        for r in self.rows {
+            times.extend([r.p10_at, r.p50_at, r.p90_at].into_iter().flatten());
+        }
+        times.extend(self.review);
+        let lo = times.iter().min().copied().unwrap_or_default();
+        let hi = times.iter().max().copied().unwrap_or(lo);
+        let pad = ((hi - lo) / 12).max(chrono::TimeDelta::hours(1));
+        (lo - pad / 3, hi + pad)
+    }
+
+    fn draw(&self, root: &Area<'_>) -> DrawResult {
+        let (t0, t1) = self.time_range();
+        let n = self.rows.len();
+        let name_font = (FONT, 14).into_font();
+        let widest = self
+            .rows
+            .iter()
+            .map(|r| text_width(root, &r.series, &name_font.clone().into()))
+            .max()
+            .unwrap_or(60)
+            .clamp(60, 400) as u32;
+        let y_labels = widest + 16;
+        let axis = TimeAxis::new(t0, t1, WIDTH - 3 * MARGIN - y_labels);
+        let precision = DatePrecision::of_span(t0, t1);
+        let mut chart = ChartBuilder::on(root)
+            .caption(
+                "When each series reaches capacity: 10th to 90th percentile, median marked",
+                (FONT, 22).into_font(),
+            )
+            .margin(MARGIN)
+            .margin_right(right_margin(root, &axis, MARGIN))
+            .x_label_area_size(48)
+            .y_label_area_size(y_labels)
+            .build_cartesian_2d(
+                (t0..t1).with_key_points(axis.ticks().to_vec()),
+                0.0..n as f64,
+            )?;
+        let row_name = |y: &f64| -> String {
+            let i = n as f64 - y - 0.5;
+            let near = (i - i.round()).abs() < 0.01 && i > -0.5;
+            near.then(|| self.rows.get(i.round() as usize).map(|r| r.series.clone()))
+                .flatten()
+                .unwrap_or_default()
+        };
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(2 * n + 1)
+            .y_label_formatter(&row_name)
+            .x_label_formatter(&|t: &DateTime<Utc>| axis.label(t))
+            .x_desc(axis.caption())
+            .label_style((FONT, 14))
+            .axis_desc_style((FONT, 15))
+            .light_line_style(WHITE)
+            .bold_line_style(RGBColor(225, 225, 225))
+            .draw()?;
+        for (i, r) in self.rows.iter().enumerate() {
+            self.draw_row(
+                &mut chart,
+                root,
+                r,
+                n as f64 - i as f64 - 0.5,
+                t1,
+                precision,
+            )?;
+        }
+        if let Some(review) = self.review {
+            let style = CAPACITY_COLOR.stroke_width(2);
+            chart.draw_series(DashedLineSeries::new(
+                [(review, 0.0), (review, n as f64)],
+                8,
+                5,
+                style,
+            ))?;
+            let (x, y) = chart.backend_coord(&(review, n as f64));
+            let text = format!("review {}", DatePrecision::Day.format(review));
+            let font = TextStyle::from((FONT, NOTE_FONT).into_font()).color(&CAPACITY_COLOR);
+            let x = fit_beside(root, &chart, &text, &font, x + 6, x - 6);
+            root.draw(&Text::new(text, (x, y + 2), font))?;
+        }
+        Ok(())
+    }
+
+    fn draw_row(
+        &self,
+        chart: &mut Chart<'_, '_>,
+        root: &Area<'_>,
+        r: &Saturation,
+        y: f64,
+        t1: DateTime<Utc>,
+        precision: DatePrecision,
+    ) -> DrawResult {
+        let color = match r.status {
+            Status::Saturated => CAPACITY_COLOR,
+            _ if r.p50_at.is_some() => RGBColor(230, 85, 13),
+            _ => RGBColor(120, 120, 120),
+        };
+        chart.draw_series(std::iter::once(Circle::new(
+            (r.last_timestamp, y),
+            3,
+            HISTORY_COLOR.filled(),
+        )))?;
+        let end = r.p90_at.unwrap_or(t1);
+        if let Some(start) = r.p10_at {
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(start, y - 0.28), (end, y + 0.28)],
+                color.mix(0.45).filled(),
+            )))?;
+        }
+        if let Some(median) = r.p50_at {
+            chart.draw_series(std::iter::once(PathElement::new(
+                [(median, y - 0.38), (median, y + 0.38)],
+                color.stroke_width(4),
+            )))?;
+        }
+        let note = match (r.status, r.p50_at) {
+            (Status::Saturated, _) => "already at capacity".to_string(),
+            (_, Some(m)) => format!("{} · {:.0} %", precision.format(m), 100.0 * r.probability),
+            _ if r.probability > 0.0 => {
+                format!("{:.0} % within the horizon", 100.0 * r.probability)
+            }
+            _ => "clear".to_string(),
+        };
+        // After the bar if it fits, else before it; the last observation when
+        // there is no bar.
+        let (after, before) = match r.p10_at {
+            Some(start) => (end, start),
+            None => (r.last_timestamp, r.last_timestamp),
+        };
+        let (x_after, yy) = chart.backend_coord(&(after, y));
+        let (x_before, _) = chart.backend_coord(&(before, y));
+        let font = TextStyle::from((FONT, NOTE_FONT).into_font()).color(&color);
+        let x = fit_beside(root, chart, &note, &font, x_after + 8, x_before - 8);
+        root.draw(&Text::new(
+            note,
+            (x, yy),
+            font.pos(Pos::new(HPos::Left, VPos::Center)),
+        ))?;
+        Ok(())
+    }
+}
+
+/// Where a note starts: at `after` (the left edge of a note placed right of a
+/// mark) when it fits inside the plotting area, else ending at `before` (left of
+/// the mark) when that fits, else pushed inside the right edge.
+fn fit_beside(
+    root: &Area<'_>,
+    chart: &Chart<'_, '_>,
+    text: &str,
+    font: &TextStyle<'_>,
+    after: i32,
+    before: i32,
+) -> i32 {
+    let width = text_width(root, text, font);
+    let area = chart.plotting_area().get_pixel_range();
+    let (left, right) = (area.0.start, area.0.end);
+    if after + width <= right {
+        after
+    } else if before - width >= left {
+        before - width
+    } else {
+        (right - width - 4).max(left)
+    }
+}

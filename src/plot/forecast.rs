@@ -1,0 +1,379 @@
+//! The forecast chart: recent history, the forecast with its bands, the capacity
+//! line and, where the forecast reaches capacity, a marker and a sentence with the
+//! date, the range and the probability.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use plotters::coord::combinators::WithKeyPoints;
+use plotters::coord::types::{RangedCoordf64, RangedDateTime};
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::axes::{DatePrecision, TimeAxis};
+use super::{
+    render, right_margin, text_width, write_png, Area, DrawResult, CAPACITY_COLOR, FONT,
+    GRID_COLOR, HISTORY_COLOR,
+};
+use crate::error::Result;
+use crate::forecast::Forecast;
+use crate::saturation::{Saturation, Status};
+use crate::series::RegularSeries;
+use crate::units::si;
+
+const FORECAST_COLOR: RGBColor = RGBColor(8, 81, 156);
+const BAND_COLORS: [RGBColor; 3] = [
+    RGBColor(198, 219, 239),
+    RGBColor(140, 186, 222),
+    RGBColor(90, 155, 205),
+];
+/// Pixels of margin around the chart; labels are kept inside it.
+const MARGIN: u32 = 24;
+/// Pixels left of the plotting area for the value labels.
+const Y_LABELS: u32 = 84;
+
+type Chart<'a, 'b> = ChartContext<
+    'a,
+    BitMapBackend<'b>,
+    Cartesian2d<WithKeyPoints<RangedDateTime<DateTime<Utc>>>, RangedCoordf64>,
+>;
+
+/// A forecast chart, built with methods that consume and return it.
+///
+/// ```no_run
+/// # use headroom::{forecast::Forecast, plot::ForecastChart, RegularSeries};
+/// # fn chart(history: &RegularSeries, forecast: &Forecast) -> headroom::Result<()> {
+/// ForecastChart::new(history, forecast)
+///     .capacity(500e9)
+///     .render_png("disk.png")?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct ForecastChart<'a> {
+    history: &'a RegularSeries,
+    forecast: &'a Forecast,
+    capacity: Option<f64>,
+    saturation: Option<&'a Saturation>,
+    history_steps: Option<usize>,
+    size: (u32, u32),
+    unit: Option<String>,
+}
+
+impl<'a> ForecastChart<'a> {
+    /// A chart of `forecast` after `history`. Defaults: 1280 x 720 pixels, the last
+    /// four horizons of history (at least 48 steps), no capacity line.
+    pub fn new(history: &'a RegularSeries, forecast: &'a Forecast) -> Self {
+        ForecastChart {
+            history,
+            forecast,
+            capacity: None,
+            saturation: None,
+            history_steps: None,
+            size: (1280, 720),
+            unit: None,
+        }
+    }
+
+    /// Draw this capacity as a horizontal line.
+    pub fn capacity(mut self, capacity: f64) -> Self {
+        self.capacity = Some(capacity);
+        self
+    }
+
+    /// Mark the saturation date and label it with its range and probability (the
+    /// capacity line is taken from it too).
+    pub fn saturation(mut self, saturation: &'a Saturation) -> Self {
+        self.capacity = Some(saturation.capacity);
+        self.saturation = Some(saturation);
+        self
+    }
+
+    /// Show this many steps of history (default: four horizons, at least 48).
+    pub fn history_steps(mut self, steps: usize) -> Self {
+        self.history_steps = Some(steps);
+        self
+    }
+
+    /// Image size in pixels (default 1280 x 720).
+    pub fn size(mut self, width: u32, height: u32) -> Self {
+        self.size = (width, height);
+        self
+    }
+
+    /// Name of the unit, written on the value axis (`bytes`, `%`).
+    pub fn unit(mut self, unit: impl Into<String>) -> Self {
+        self.unit = Some(unit.into());
+        self
+    }
+
+    /// Render the chart to a PNG file.
+    pub fn render_png(&self, path: impl AsRef<Path>) -> Result<()> {
+        write_png(path.as_ref(), self.render_png_bytes())
+    }
+
+    /// Render the chart to the bytes of a PNG file.
+    pub fn render_png_bytes(&self) -> Result<Vec<u8>> {
+        if self.forecast.horizon() == 0 {
+            return Err(super::plot_error(
+                Path::new(super::IN_MEMORY),
+                &"the forecast is empty",
+            ));
+        }
+        render(self.size, |root| self.draw(root))
+    }
+
+    fn history_window(&self) -> (usize, usize) {
+        let n = self.history.len();
+        let default = (4 * self.forecast.horizon()).max(48);
+        let shown = self.history_steps.unwrap_or(default).clamp(1, n);
+        (n - shown, n)
+    }
+
+    fn value_range(&self) -> (f64, f64) {
+        let (from, to) = self.history_window();
+        let mut lo = f64::INFINITY;
+        let mut hi = f64::NEG_INFINITY;
+        let mut take = |v: f64| {
+            if v.is_finite() {
+                lo = lo.min(v);
+                hi = hi.max(v);
+            }
+        };
+        self.history.values()[from..to]
+            .iter()
+            .for_each(|&v| take(v));
+        self.forecast.point.iter().for_each(|&v| take(v));
+        for i in &self.forecast.intervals {
+            i.lower.iter().chain(&i.upper).for_each(|&v| take(v));
+        }
+        if let Some(c) = self.capacity {
+            take(c);
+        }
+        let pad = ((hi - lo) * 0.06).max(hi.abs() * 1e-3).max(1e-9);
+        (lo - pad, hi + pad)
+    }
+
+    fn draw(&self, root: &Area<'_>) -> DrawResult {
+        let (from, to) = self.history_window();
+        let t0 = self.history.timestamp(from);
+        let t1 = *self.forecast.timestamps.last().unwrap_or(&t0);
+        let (y0, y1) = self.value_range();
+        let axis = TimeAxis::new(t0, t1, self.size.0.saturating_sub(3 * MARGIN + Y_LABELS));
+        let title = format!(
+            "{}  ·  forecast by {}",
+            self.forecast.series, self.forecast.model
+        );
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, (FONT, 26).into_font())
+            .margin(MARGIN)
+            .margin_right(right_margin(root, &axis, MARGIN))
+            .x_label_area_size(48)
+            .y_label_area_size(Y_LABELS)
+            .build_cartesian_2d((t0..t1).with_key_points(axis.ticks().to_vec()), y0..y1)?;
+        let value_axis = match &self.unit {
+            Some(u) => format!("value ({u})"),
+            None => "value".to_string(),
+        };
+        chart
+            .configure_mesh()
+            .y_labels(8)
+            .x_label_formatter(&|t: &DateTime<Utc>| axis.label(t))
+            .y_label_formatter(&|v: &f64| si(*v))
+            .x_desc(axis.caption())
+            .y_desc(value_axis)
+            .label_style((FONT, 15))
+            .axis_desc_style((FONT, 16))
+            .light_line_style(WHITE)
+            .bold_line_style(GRID_COLOR)
+            .draw()?;
+
+        self.draw_bands(&mut chart)?;
+        let history: Vec<(DateTime<Utc>, f64)> = (from..to)
+            .map(|i| (self.history.timestamp(i), self.history.values()[i]))
+            .collect();
+        let last = history[history.len() - 1];
+        chart
+            .draw_series(LineSeries::new(history, HISTORY_COLOR.stroke_width(1)))?
+            .label("history")
+            .legend(|(x, y)| {
+                PathElement::new([(x, y), (x + 22, y)], HISTORY_COLOR.stroke_width(3))
+            });
+        let forecast: Vec<(DateTime<Utc>, f64)> = std::iter::once(last)
+            .chain(
+                self.forecast
+                    .timestamps
+                    .iter()
+                    .copied()
+                    .zip(self.forecast.point.iter().copied()),
+            )
+            .collect();
+        chart
+            .draw_series(LineSeries::new(forecast, FORECAST_COLOR.stroke_width(2)))?
+            .label("forecast")
+            .legend(|(x, y)| {
+                PathElement::new([(x, y), (x + 22, y)], FORECAST_COLOR.stroke_width(3))
+            });
+        if let Some(c) = self.capacity {
+            let style = CAPACITY_COLOR.stroke_width(2);
+            chart
+                .draw_series(DashedLineSeries::new([(t0, c), (t1, c)], 10, 6, style))?
+                .label(format!("capacity {}", si(c)))
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 22, y)], style));
+        }
+        self.draw_saturation(&mut chart, root)?;
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .label_font((FONT, 15))
+            .background_style(WHITE.mix(0.9))
+            .border_style(RGBColor(180, 180, 180))
+            .draw()?;
+        Ok(())
+    }
+
+    /// One band per level, widest first, over the forecast steps only: a band
+    /// starts at the first forecast step, not at the last observation.
+    fn draw_bands(&self, chart: &mut Chart<'_, '_>) -> DrawResult {
+        let mut intervals: Vec<_> = self.forecast.intervals.iter().collect();
+        intervals.sort_by(|a, b| b.level.total_cmp(&a.level));
+        for (k, interval) in intervals.iter().enumerate() {
+            let color = BAND_COLORS[k.min(BAND_COLORS.len() - 1)];
+            let ts = &self.forecast.timestamps;
+            let outline: Vec<(DateTime<Utc>, f64)> = ts
+                .iter()
+                .copied()
+                .zip(interval.upper.iter().copied())
+                .chain(ts.iter().copied().zip(interval.lower.iter().copied()).rev())
+                .collect();
+            chart
+                .draw_series(std::iter::once(Polygon::new(outline, color.filled())))?
+                .label(format!("{} % interval", interval.level))
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 6), (x + 22, y + 6)], color.filled())
+                });
+        }
+        Ok(())
+    }
+
+    fn draw_saturation(&self, chart: &mut Chart<'_, '_>, root: &Area<'_>) -> DrawResult {
+        let Some(s) = self.saturation else {
+            return Ok(());
+        };
+        let (y0, y1) = self.value_range();
+        let label = saturation_label(s, DatePrecision::of_step(self.history.step()));
+        let horizon_end = self.forecast.timestamps.last().copied();
+        // The crossing-time distribution along the capacity line: the 10th to 90th
+        // percentile of the simulated crossing dates, or, without paths, the
+        // range between the interval bounds' crossings.
+        let range = match (s.p10_at, s.earliest_at) {
+            (Some(a), _) => Some((a, s.p90_at.or(horizon_end))),
+            (None, Some(e)) => Some((e, s.latest_at.or(horizon_end))),
+            _ => None,
+        };
+        if let Some((a, Some(b))) = range {
+            let half = 0.012 * (y1 - y0);
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(a, s.capacity - half), (b, s.capacity + half)],
+                CAPACITY_COLOR.mix(0.3).filled(),
+            )))?;
+        }
+        let anchor_time = match (s.status, s.p50_at.or(s.saturation_at)) {
+            (_, Some(at)) => {
+                let style = CAPACITY_COLOR.stroke_width(1);
+                chart.draw_series(DashedLineSeries::new(
+                    [(at, y0), (at, s.capacity)],
+                    6,
+                    5,
+                    style,
+                ))?;
+                chart.draw_series(std::iter::once(Circle::new(
+                    (at, s.capacity),
+                    7,
+                    CAPACITY_COLOR.filled(),
+                )))?;
+                at
+            }
+            (Status::Saturated, None) => s.last_timestamp,
+            _ => horizon_end.unwrap_or(s.last_timestamp),
+        };
+        let (px, py) = chart.backend_coord(&(anchor_time, s.capacity));
+        let (width, _) = root.dim_in_pixel();
+        let font = TextStyle::from((FONT, 17).into_font()).color(&CAPACITY_COLOR);
+        // Beside the marker, on the side with more room, and never past the margin.
+        let text = text_width(root, &label, &font);
+        let right_half = px > width as i32 / 2;
+        let wanted = if right_half { px - 10 - text } else { px + 10 };
+        let x = wanted.clamp(MARGIN as i32, (width - MARGIN) as i32 - text);
+        let style = font.pos(Pos::new(HPos::Left, VPos::Bottom));
+        root.draw(&Text::new(label, (x.max(0), py - 10), style))?;
+        Ok(())
+    }
+}
+
+/// The sentence next to the saturation marker, its dates written to `precision`.
+pub(super) fn saturation_label(s: &Saturation, precision: DatePrecision) -> String {
+    let day = |t: DateTime<Utc>| precision.format(t);
+    let p = format!("{:.0} %", s.probability * 100.0);
+    let cap = si(s.capacity);
+    match (s.status, s.p50_at.or(s.saturation_at)) {
+        (Status::Saturated, _) => format!("already at capacity {cap}"),
+        (_, Some(at)) => {
+            let range = match (s.p10_at, s.p90_at, s.earliest_at, s.latest_at) {
+                (Some(a), Some(b), _, _) => format!(" (80 %: {} – {})", day(a), day(b)),
+                (Some(a), None, _, _) => format!(" (10 % by {})", day(a)),
+                (None, _, Some(e), Some(l)) => format!(" (range {} – {})", day(e), day(l)),
+                _ => String::new(),
+            };
+            format!("reaches {cap} around {}{range}; probability {p}", day(at))
+        }
+        (Status::Crossing, None) => match s.p10_at.or(s.earliest_at) {
+            Some(e) => format!("may reach {cap} from {}; probability {p}", day(e)),
+            None => format!("may reach {cap}; probability {p}"),
+        },
+        (Status::Clear, _) => format!("stays clear of {cap} (probability {p})"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeDelta, TimeZone};
+
+    fn row(status: Status, at: Option<DateTime<Utc>>) -> Saturation {
+        let t0 = Utc.with_ymd_and_hms(2007, 10, 1, 0, 0, 0).unwrap();
+        Saturation {
+            series: "s".into(),
+            capacity: 5e5,
+            status,
+            last_timestamp: t0,
+            last_value: 4e5,
+            saturation_at: at,
+            earliest_at: at,
+            latest_at: None,
+            probability: 0.97,
+            p10_at: at,
+            p50_at: None,
+            p90_at: None,
+            probability_by: None,
+            capacity_needed: None,
+        }
+    }
+
+    #[test]
+    fn monthly_saturation_label_reads_in_months() {
+        let at = Utc.with_ymd_and_hms(2008, 12, 1, 0, 0, 0).unwrap();
+        let label = saturation_label(&row(Status::Crossing, None), DatePrecision::Month);
+        assert_eq!(label, "may reach 500k; probability 97 %");
+        let mut r = row(Status::Crossing, Some(at));
+        r.saturation_at = None;
+        r.p50_at = None;
+        let label = saturation_label(&r, DatePrecision::Month);
+        assert_eq!(label, "may reach 500k from Dec 2008; probability 97 %");
+        r.p50_at = Some(at + TimeDelta::days(62));
+        let label = saturation_label(&r, DatePrecision::Month);
+        assert_eq!(
+            label,
+            "reaches 500k around Feb 2009 (10 % by Dec 2008); probability 97 %"
+        );
+    }
+}

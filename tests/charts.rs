@@ -1,0 +1,194 @@
+//! Every chart renders to PNG bytes and to a file, on real data of every span: the
+//! hourly sample, a 17-year monthly series, an M4 hourly series, a fleet and a
+//! reliability table. Nothing is drawn in the outer margin, so no label is cut at
+//! an edge. The PNGs are left in the test target folder for a person to look at.
+
+mod common;
+
+use std::path::PathBuf;
+
+use headroom::evaluate::{SaturationOutcome, SaturationScores};
+use headroom::ingest::{read_path, ReadOptions};
+use headroom::pipeline::{prepare, saturation, ForecastSettings, Prepared};
+use headroom::plot::{FleetChart, ForecastChart, ReliabilityChart};
+use headroom::saturation::{rank, Direction};
+use headroom::units::Span;
+use headroom::{RegulariseOptions, Series};
+
+const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/disk_used.csv");
+
+fn out(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("charts");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+fn read(path: &str) -> Vec<Series> {
+    read_path(path, &ReadOptions::default()).unwrap().series
+}
+
+/// Decoded RGB pixels and the size of a PNG.
+fn pixels(png_bytes: &[u8]) -> (Vec<u8>, u32, u32) {
+    let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    assert_eq!(info.color_type, png::ColorType::Rgb);
+    buf.truncate(info.buffer_size());
+    (buf, info.width, info.height)
+}
+
+/// A PNG of the expected size whose outer `margin` pixels on the left and right
+/// are white (nothing drawn into them, so no text runs off the image), and which
+/// is not blank; written to `name` for a person to look at, through `render_png`.
+fn check_png(bytes: &[u8], size: Option<(u32, u32)>, margin: u32, name: &str) {
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    let (rgb, w, h) = pixels(bytes);
+    if let Some(size) = size {
+        assert_eq!((w, h), size);
+    }
+    let at = |x: u32, y: u32| {
+        let i = 3 * (y as usize * w as usize + x as usize);
+        [rgb[i], rgb[i + 1], rgb[i + 2]]
+    };
+    for y in 0..h {
+        for x in (0..margin).chain(w - margin..w) {
+            assert_eq!(
+                at(x, y),
+                [255; 3],
+                "{name}: pixel ({x}, {y}) in the margin is drawn"
+            );
+        }
+    }
+    let inked = rgb.chunks(3).filter(|p| p != &[255; 3]).count();
+    assert!(
+        inked > 10_000,
+        "{name}: almost blank ({inked} pixels drawn)"
+    );
+    std::fs::write(out(name), bytes).unwrap();
+}
+
+fn assess(
+    p: &Prepared,
+    horizon: Span,
+    capacity: f64,
+) -> (
+    headroom::forecast::Forecast,
+    headroom::saturation::Saturation,
+) {
+    let settings = ForecastSettings {
+        horizon: Some(horizon),
+        paths: 500,
+        ..Default::default()
+    };
+    saturation(p, &settings, capacity, Direction::Up).unwrap()
+}
+
+#[test]
+fn forecast_chart_of_the_hourly_sample() {
+    let series = read(SAMPLE);
+    let log = series.iter().find(|s| s.name() == "log-01").unwrap();
+    let p = prepare(log, &RegulariseOptions::default(), &[]).unwrap();
+    let (f, row) = assess(&p, Span::Seconds(30.0 * 86_400.0), 500e9);
+    let chart = ForecastChart::new(&p.series, &f)
+        .saturation(&row)
+        .unit("bytes");
+    let bytes = chart.render_png_bytes().unwrap();
+    check_png(&bytes, Some((1280, 720)), 6, "sample_log-01.png");
+    // The file and the bytes are the same chart.
+    let file = out("sample_log-01_file.png");
+    chart.render_png(&file).unwrap();
+    assert_eq!(std::fs::read(&file).unwrap(), bytes);
+}
+
+#[test]
+fn forecast_chart_of_17_years_of_months() {
+    let Some(path) = common::shared("data/prophet/example_retail_sales.csv") else {
+        return;
+    };
+    let series = read(path.to_str().unwrap());
+    let p = prepare(&series[0], &RegulariseOptions::default(), &[]).unwrap();
+    let cut = Prepared {
+        series: p.series.head(190).unwrap(),
+        ..p.clone()
+    };
+    let peak = cut.series.values().iter().copied().fold(f64::MIN, f64::max);
+    let (f, row) = assess(&cut, Span::Steps(103), 1.1 * peak);
+    let bytes = ForecastChart::new(&cut.series, &f)
+        .saturation(&row)
+        .history_steps(190)
+        .render_png_bytes()
+        .unwrap();
+    check_png(&bytes, Some((1280, 720)), 6, "retail_monthly.png");
+}
+
+#[test]
+fn forecast_chart_of_an_m4_hourly_series() {
+    let Some(path) = common::shared("data/m4/Hourly-train-long.csv") else {
+        return;
+    };
+    let series = read(path.to_str().unwrap());
+    let h1 = series.iter().find(|s| s.name() == "H1").unwrap();
+    let p = prepare(
+        h1,
+        &RegulariseOptions::default(),
+        &[Span::Steps(24), Span::Steps(168)],
+    )
+    .unwrap();
+    let peak = p.series.values().iter().copied().fold(f64::MIN, f64::max);
+    let (f, row) = assess(&p, Span::Steps(48), 0.9 * peak);
+    let bytes = ForecastChart::new(&p.series, &f)
+        .saturation(&row)
+        .size(1000, 600)
+        .render_png_bytes()
+        .unwrap();
+    check_png(&bytes, Some((1000, 600)), 6, "m4_H1.png");
+}
+
+#[test]
+fn fleet_chart_keeps_its_labels_inside() {
+    let series = read(SAMPLE);
+    let settings = ForecastSettings {
+        horizon: Some(Span::Seconds(60.0 * 86_400.0)),
+        paths: 500,
+        ..Default::default()
+    };
+    let mut rows: Vec<_> = series
+        .iter()
+        .map(|s| {
+            let p = prepare(s, &RegulariseOptions::default(), &[]).unwrap();
+            saturation(&p, &settings, 450e9, Direction::Up).unwrap().1
+        })
+        .collect();
+    rank(&mut rows);
+    let bytes = FleetChart::new(&rows).render_png_bytes().unwrap();
+    check_png(&bytes, Some((1280, 150 + 36 * 4)), 6, "fleet.png");
+    assert!(FleetChart::new(&[]).render_png_bytes().is_err());
+}
+
+#[test]
+fn reliability_chart_of_known_probabilities() {
+    // Probabilities on a grid, each outcome true in exactly that share of cases.
+    let mut outcomes = Vec::new();
+    for k in 0..=10 {
+        for i in 0..20 {
+            outcomes.push(SaturationOutcome {
+                probability: k as f64 / 10.0,
+                actual: (i < 2 * k).then_some(3),
+                point: None,
+                p10: None,
+                p90: None,
+                earliest: None,
+                latest: None,
+                horizon: 10,
+            });
+        }
+    }
+    let scores = SaturationScores::of(&outcomes, 10).unwrap();
+    let bytes = ReliabilityChart::new()
+        .curve("calibrated", &scores)
+        .render_png_bytes()
+        .unwrap();
+    check_png(&bytes, Some((960, 900)), 6, "reliability.png");
+    assert!(ReliabilityChart::new().render_png_bytes().is_err());
+}
