@@ -27,6 +27,9 @@ pub const FRAME: &str = "DataFrame";
 const STEM: &str = "\u{0}";
 
 /// Which columns hold time, series names and values:
+/// Column positions `(time, series, values, fixed_names)`.
+type Layout = (usize, Option<usize>, Vec<usize>, Vec<String>);
+
 /// `(time, series, values, fixed_names)` as the crate's CSV reader decides them.
 #[pyfunction]
 #[pyo3(signature = (header, time_column=None, series_column=None, value_columns=Vec::new()))]
@@ -35,7 +38,7 @@ pub fn layout(
     time_column: Option<String>,
     series_column: Option<String>,
     value_columns: Vec<String>,
-) -> PyResult<(usize, Option<usize>, Vec<usize>, Vec<String>)> {
+) -> PyResult<Layout> {
     let options = ReadOptions {
         time_column,
         series_column,

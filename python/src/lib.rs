@@ -183,7 +183,7 @@ impl ModelOptions {
 fn inspect(py: Python<'_>, batch: &Batch) -> PyResult<Outcome> {
     let mut log = Log::of(batch);
     let columns = py.detach(|| {
-        let options = batch.regularise.clone().with_gaps(GapPolicy::Interpolate);
+        let options = batch.regularise.with_gaps(GapPolicy::Interpolate);
         let results = for_each_series(&batch.series, |s| {
             guarded(s.name(), || s.regularise(&options)).map(|(_, r)| Inspection::new(s, &r))
         });
@@ -412,6 +412,9 @@ fn backtest(
     log.outcome(py, columns.map_err(to_py)?)
 }
 
+/// A chart's PNG bytes, the series that failed and the notes.
+type Chart = (Py<PyBytes>, Vec<(String, String)>, Vec<String>);
+
 /// One series' forecast chart as PNG bytes, with the notes and failures.
 #[pyfunction]
 #[pyo3(signature = (batch, series, horizon, capacity, direction, seasons, levels, model, intervals, width, height))]
@@ -429,7 +432,7 @@ fn plot(
     intervals: &str,
     width: u32,
     height: u32,
-) -> PyResult<(Py<PyBytes>, Vec<(String, String)>, Vec<String>)> {
+) -> PyResult<Chart> {
     let read = || -> Result<_, Error> {
         let horizon = parse_horizon(horizon)?;
         let capacity = capacity.as_deref().map(parse_capacity).transpose()?;
@@ -474,30 +477,11 @@ fn plot(
             if let Some(row) = &row {
                 chart = chart.saturation(row);
             }
-            render(&chart)
+            chart.render_png_bytes()
         })
     });
     let png = png.map_err(to_py)?;
     Ok((PyBytes::new(py, &png).unbind(), log.failed, log.notes))
-}
-
-/// The chart's PNG bytes, through a temporary file (the chart renders to files).
-fn render(chart: &ForecastChart<'_>) -> Result<Vec<u8>, Error> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static COUNT: AtomicUsize = AtomicUsize::new(0);
-    let path = std::env::temp_dir().join(format!(
-        "headroom-{}-{}.png",
-        std::process::id(),
-        COUNT.fetch_add(1, Ordering::Relaxed)
-    ));
-    let rendered = chart.render_png(&path).and_then(|()| {
-        std::fs::read(&path).map_err(|source| Error::Io {
-            path: path.clone(),
-            source,
-        })
-    });
-    let _ = std::fs::remove_file(&path);
-    rendered
 }
 
 /// The columns of a command's result, `[(name, kind)]`, as an empty result has
