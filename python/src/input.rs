@@ -28,7 +28,7 @@ const STEM: &str = "\u{0}";
 
 /// Which columns hold time, series names and values:
 /// Column positions `(time, series, values, fixed_names)`.
-type Layout = (usize, Option<usize>, Vec<usize>, Vec<String>);
+type LayoutTuple = (usize, Option<usize>, Vec<usize>, Vec<String>);
 
 /// `(time, series, values, fixed_names)` as the crate's CSV reader decides them.
 #[pyfunction]
@@ -38,7 +38,7 @@ pub fn layout(
     time_column: Option<String>,
     series_column: Option<String>,
     value_columns: Vec<String>,
-) -> PyResult<Layout> {
+) -> PyResult<LayoutTuple> {
     let options = ReadOptions {
         time_column,
         series_column,
