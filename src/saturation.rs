@@ -491,6 +491,7 @@ mod tests {
                 upper: point.iter().map(|p| p + half_width).collect(),
             }],
             point,
+            notes: Vec::new(),
         }
     }
 

@@ -157,6 +157,7 @@ mod tests {
                 upper,
             }],
             point,
+            notes: Vec::new(),
         }
     }
 

@@ -40,6 +40,9 @@ pub struct ConformalScores {
     /// Lag-one autocorrelation of the signed scores along a forecast: how much an
     /// error persists from one step to the next.
     persistence: f64,
+    /// The steps the scores reach: step `steps` and later were never validated.
+    #[serde(default)]
+    steps: usize,
 }
 
 impl ConformalScores {
@@ -86,11 +89,13 @@ impl ConformalScores {
         } else {
             0.0
         };
+        let steps = by_step.len();
         let (bins, width) = bin(by_step);
         ConformalScores {
             bins,
             width,
             persistence,
+            steps,
         }
     }
 
@@ -107,6 +112,11 @@ impl ConformalScores {
     /// Lag-one autocorrelation of the scores along a forecast (0 to 0.99).
     pub fn persistence(&self) -> f64 {
         self.persistence
+    }
+
+    /// The number of forecast steps the scores were measured on.
+    pub fn steps(&self) -> usize {
+        self.steps
     }
 
     fn bin_of(&self, step: usize) -> Option<&[f64]> {
@@ -274,6 +284,13 @@ impl FittedModel for Conformalised {
                         .scores
                         .multipliers(REFERENCE_LEVEL, h)
                         .unwrap_or((z, z));
+                    // Past the steps the scores saw, a narrowing they found at short
+                    // range is no evidence: the model's own spread is the floor.
+                    let (below, above) = if h >= self.scores.steps {
+                        (below.max(z), above.max(z))
+                    } else {
+                        (below, above)
+                    };
                     let p = own.point[h];
                     (
                         above.max(0.0) * (i.upper[h] - p) / z / z,
@@ -283,6 +300,10 @@ impl FittedModel for Conformalised {
                 .unzip(),
             None => (vec![0.0; horizon], vec![0.0; horizon]),
         };
+        // Past the validated steps an error is held where it was: the scores say
+        // nothing of how errors decorrelate there, and redrawing them lets a path
+        // reach the band's edge at some step almost surely over a long horizon.
+        let validated = self.scores.steps.max(1);
         let rho = self.scores.persistence;
         let innovation = (1.0 - rho * rho).sqrt();
         let mut rng = rng(seed);
@@ -290,7 +311,7 @@ impl FittedModel for Conformalised {
         for mut path in paths.rows_mut() {
             let mut e: f64 = StandardNormal.sample(&mut rng);
             for h in 0..horizon {
-                if h > 0 {
+                if h > 0 && h < validated {
                     let fresh: f64 = StandardNormal.sample(&mut rng);
                     e = rho * e + innovation * fresh;
                 }
@@ -325,6 +346,7 @@ mod tests {
                 lower: vec![point - half; h],
                 upper: vec![point + half; h],
             }],
+            notes: Vec::new(),
         }
     }
 
@@ -403,5 +425,46 @@ mod tests {
         let smooth: Vec<f64> = (0..50).map(|h| ((h / 10) as f64 - 2.0) + 0.5).collect();
         let scores = ConformalScores::from_forecasts([(&f, &smooth[..])]);
         assert!(scores.persistence() > 0.8, "{}", scores.persistence());
+    }
+
+    #[test]
+    fn errors_hold_past_the_validated_steps() {
+        // Scores on 2 steps with little persistence; a path of 30 steps keeps its
+        // standardised error from step 2 on, so it ends where the band puts it.
+        let start = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+        let s = RegularSeries::new("s", start, Step::seconds(60), vec![1.0, 3.0, 2.0, 4.0, 3.0])
+            .unwrap();
+        let fitted = SeasonalNaive::new(1).fit(&s).unwrap();
+        let past: Vec<Forecast> = (0..40).map(|_| forecast(0.0, reference_z(), 2)).collect();
+        let actuals: Vec<Vec<f64>> = (0..40)
+            .map(|k| vec![(k % 7) as f64 - 3.0, 3.0 - (k % 5) as f64])
+            .collect();
+        let scores =
+            ConformalScores::from_forecasts(past.iter().zip(&actuals).map(|(f, a)| (f, &a[..])));
+        assert_eq!(scores.steps(), 2);
+        let wrapped = Conformalised::new(Box::new(fitted), scores);
+        let own = wrapped.spread(30).unwrap();
+        let band = own.interval(95.0).unwrap();
+        let paths = wrapped.simulate(30, 200, 7).unwrap().paths;
+        for path in paths.rows() {
+            // Deviations over the model's own half-width: one ratio from step 2 on.
+            let ratio = |h: usize| {
+                let d = path[h] - own.point[h];
+                let half = if d >= 0.0 {
+                    band.upper[h] - own.point[h]
+                } else {
+                    own.point[h] - band.lower[h]
+                };
+                d / half
+            };
+            for h in 3..30 {
+                assert!(
+                    (ratio(h) - ratio(2)).abs() < 1e-9,
+                    "{h}: {} {}",
+                    ratio(h),
+                    ratio(2)
+                );
+            }
+        }
     }
 }
