@@ -300,20 +300,34 @@ impl FittedModel for Conformalised {
                 .unzip(),
             None => (vec![0.0; horizon], vec![0.0; horizon]),
         };
-        // Past the validated steps an error is held where it was: the scores say
-        // nothing of how errors decorrelate there, and redrawing them lets a path
-        // reach the band's edge at some step almost surely over a long horizon.
+        // Past the validated steps an error is a lasting part, held from the last
+        // validated step, and a passing part that goes on as before; the lasting
+        // share of its variance is the persistence (for a missed level plus noise,
+        // the lag-one correlation is the level's share). Redrawn AR(1) errors alone
+        // reach the band's edge at some step almost surely over a long horizon (M4
+        // Weekly growth cases at 1.1 x the peak: Brier 0.336 so, 0.258 with the
+        // lasting part; holding the whole error scored 0.210 there but made a
+        // steady error budget run out in one future in ten, a sum over the
+        // horizon needing the passing part).
         let validated = self.scores.steps.max(1);
         let rho = self.scores.persistence;
         let innovation = (1.0 - rho * rho).sqrt();
+        let (level, noise) = (rho.sqrt(), (1.0 - rho).sqrt());
         let mut rng = rng(seed);
         let mut paths = Array2::zeros((n_paths, horizon));
         for mut path in paths.rows_mut() {
             let mut e: f64 = StandardNormal.sample(&mut rng);
+            let (mut held, mut passing) = (e, e);
             for h in 0..horizon {
-                if h > 0 && h < validated {
+                if h > 0 {
                     let fresh: f64 = StandardNormal.sample(&mut rng);
-                    e = rho * e + innovation * fresh;
+                    passing = rho * passing + innovation * fresh;
+                }
+                if h < validated {
+                    e = passing;
+                    held = e;
+                } else {
+                    e = level * held + noise * passing;
                 }
                 let sd = if e >= 0.0 { upper_sd[h] } else { lower_sd[h] };
                 path[h] = own.point[h] + sd * e;
@@ -428,43 +442,39 @@ mod tests {
     }
 
     #[test]
-    fn errors_hold_past_the_validated_steps() {
-        // Scores on 2 steps with little persistence; a path of 30 steps keeps its
-        // standardised error from step 2 on, so it ends where the band puts it.
+    fn a_lasting_share_of_the_error_holds_past_the_validated_steps() {
+        // Scores on 2 steps with persistence rho; far past them, errors 20 steps
+        // apart keep a correlation of rho (the lasting share) instead of rho^20.
         let start = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
         let s = RegularSeries::new("s", start, Step::seconds(60), vec![1.0, 3.0, 2.0, 4.0, 3.0])
             .unwrap();
         let fitted = SeasonalNaive::new(1).fit(&s).unwrap();
         let past: Vec<Forecast> = (0..40).map(|_| forecast(0.0, reference_z(), 2)).collect();
         let actuals: Vec<Vec<f64>> = (0..40)
-            .map(|k| vec![(k % 7) as f64 - 3.0, 3.0 - (k % 5) as f64])
+            .map(|k| {
+                let a = (k % 7) as f64 - 3.0;
+                vec![a, 0.6 * a + if k % 2 == 0 { 1.0 } else { -1.0 }]
+            })
             .collect();
         let scores =
             ConformalScores::from_forecasts(past.iter().zip(&actuals).map(|(f, a)| (f, &a[..])));
-        assert_eq!(scores.steps(), 2);
+        let rho = scores.persistence();
+        assert!(rho > 0.3 && rho < 0.9, "{rho}");
         let wrapped = Conformalised::new(Box::new(fitted), scores);
-        let own = wrapped.spread(30).unwrap();
-        let band = own.interval(95.0).unwrap();
-        let paths = wrapped.simulate(30, 200, 7).unwrap().paths;
-        for path in paths.rows() {
-            // Deviations over the model's own half-width: one ratio from step 2 on.
-            let ratio = |h: usize| {
-                let d = path[h] - own.point[h];
-                let half = if d >= 0.0 {
-                    band.upper[h] - own.point[h]
-                } else {
-                    own.point[h] - band.lower[h]
-                };
-                d / half
-            };
-            for h in 3..30 {
-                assert!(
-                    (ratio(h) - ratio(2)).abs() < 1e-9,
-                    "{h}: {} {}",
-                    ratio(h),
-                    ratio(2)
-                );
-            }
-        }
+        let own = wrapped.spread(40).unwrap();
+        let paths = wrapped.simulate(40, 20_000, 7).unwrap().paths;
+        let sign = |h: usize| -> Vec<f64> {
+            paths
+                .column(h)
+                .iter()
+                .map(|v| (v - own.point[h]).signum())
+                .collect()
+        };
+        // The correlation of the errors' signs is (2 / pi) asin(r) for normal
+        // errors of correlation r.
+        let (a, b) = (sign(15), sign(35));
+        let r_sign = a.iter().zip(&b).map(|(x, y)| x * y).sum::<f64>() / a.len() as f64;
+        let expected = 2.0 / std::f64::consts::PI * rho.asin();
+        assert!((r_sign - expected).abs() < 0.03, "{r_sign} vs {expected}");
     }
 }

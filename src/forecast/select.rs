@@ -19,7 +19,7 @@
 use std::fmt;
 
 use super::auto::{ets_period, ModelChoice};
-use super::boxcox::BoxCox;
+use super::boxcox::{BoxCox, Transformed};
 use super::combination::{mix, Combination};
 use super::conformal::{ConformalScores, Conformalised};
 use super::decomposed::{forecasting_options, AdjustedModel, Decomposed, SeasonalSplit};
@@ -216,9 +216,7 @@ pub fn validation_horizon(horizon: usize, n: usize, periods: &[usize]) -> usize 
         .max(1)
 }
 
-/// Forecasts of every candidate from the end of `history`, decomposing once for
-/// all the decomposition forecasters (and once more for those on the Box-Cox
-/// scale).
+/// Forecasts of every candidate from the end of `history` (see [`fit_candidates`]).
 fn candidate_forecasts(
     history: &RegularSeries,
     candidates: &[ModelChoice],
@@ -226,6 +224,22 @@ fn candidate_forecasts(
     options: &StlOptions,
     horizon: usize,
 ) -> Vec<Result<Forecast>> {
+    fit_candidates(history, candidates, periods, options, horizon)
+        .into_iter()
+        .map(|m| m?.predict(horizon, &[CONFORMAL_LEVEL]))
+        .collect()
+}
+
+/// Every candidate fitted to `history`, decomposing once for all the
+/// decomposition forecasters (and once more for those on the Box-Cox scale):
+/// the decomposition is most of their cost.
+fn fit_candidates(
+    history: &RegularSeries,
+    candidates: &[ModelChoice],
+    periods: &[usize],
+    options: &StlOptions,
+    horizon: usize,
+) -> Vec<Result<Box<dyn FittedModel>>> {
     let stl = forecasting_options(options);
     let split = candidates
         .iter()
@@ -245,23 +259,21 @@ fn candidate_forecasts(
     let shared_error = |e: &Error| Error::series(history.name(), e.to_string());
     candidates
         .iter()
-        .map(|choice| match (choice, &split, &transformed) {
-            (ModelChoice::Decomposed(adjusted), Some(split), _) => {
-                let split = split.as_ref().map_err(shared_error)?;
-                Decomposed::new(periods.to_vec(), *adjusted)
-                    .fit_split(split)?
-                    .predict(horizon, &[CONFORMAL_LEVEL])
+        .map(|choice| -> Result<Box<dyn FittedModel>> {
+            match (choice, &split, &transformed) {
+                (ModelChoice::Decomposed(adjusted), Some(split), _) => {
+                    let split = split.as_ref().map_err(shared_error)?;
+                    Ok(Box::new(
+                        Decomposed::new(periods.to_vec(), *adjusted).fit_split(split)?,
+                    ))
+                }
+                (ModelChoice::BoxCox(adjusted), _, Some(transformed)) => {
+                    let (t, split) = transformed.as_ref().map_err(shared_error)?;
+                    let fitted = Decomposed::new(periods.to_vec(), *adjusted).fit_split(split)?;
+                    Ok(Box::new(Transformed::new(fitted, *t)))
+                }
+                _ => choice.fit(history, periods, options, horizon),
             }
-            (ModelChoice::BoxCox(adjusted), _, Some(transformed)) => {
-                let (t, split) = transformed.as_ref().map_err(shared_error)?;
-                let f = Decomposed::new(periods.to_vec(), *adjusted)
-                    .fit_split(split)?
-                    .predict(horizon, &[CONFORMAL_LEVEL])?;
-                Ok(t.back_forecast(f))
-            }
-            _ => choice
-                .fit(history, periods, options, horizon)?
-                .predict(horizon, &[CONFORMAL_LEVEL]),
         })
         .collect()
 }
@@ -509,8 +521,10 @@ pub fn select(
         if members.is_empty() {
             break;
         }
-        for (c, w) in members {
-            match candidates[c].fit(series, periods, options, horizon) {
+        let choices: Vec<ModelChoice> = members.iter().map(|&(c, _)| candidates[c]).collect();
+        let fits = fit_candidates(series, &choices, periods, options, horizon);
+        for ((c, w), fit) in members.into_iter().zip(fits) {
+            match fit {
                 Ok(m) => fitted.push((c, w, m)),
                 Err(e) => {
                     remaining.retain(|r| r.0 != c);
