@@ -159,12 +159,18 @@ impl<'a> ForecastChart<'a> {
         let t1 = *self.forecast.timestamps.last().unwrap_or(&t0);
         let (y0, y1) = self.value_range();
         let axis = TimeAxis::new(t0, t1, self.size.0.saturating_sub(3 * MARGIN + Y_LABELS));
-        let title = format!(
-            "{}  ·  forecast by {}",
-            self.forecast.series, self.forecast.model
+        let title_font: TextStyle = (FONT, 26).into_font().into();
+        let title = super::fit_text(
+            root,
+            &format!(
+                "{}  ·  forecast by {}",
+                self.forecast.series, self.forecast.model
+            ),
+            &title_font,
+            self.size.0 as i32 - 2 * MARGIN as i32,
         );
         let mut chart = ChartBuilder::on(root)
-            .caption(title, (FONT, 26).into_font())
+            .caption(title, title_font)
             .margin(MARGIN)
             .margin_right(right_margin(root, &axis, MARGIN))
             .x_label_area_size(48)

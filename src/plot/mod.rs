@@ -114,6 +114,18 @@ fn text_width(area: &Area<'_>, text: &str, font: &TextStyle<'_>) -> i32 {
         .unwrap_or((text.chars().count() * 9) as i32)
 }
 
+/// `text`, shortened with an ellipsis until it is at most `max` pixels wide in
+/// `font` (a pooled model's name can run to several lines).
+fn fit_text(area: &Area<'_>, text: &str, font: &TextStyle<'_>, max: i32) -> String {
+    let mut chars: Vec<char> = text.chars().collect();
+    let mut out = text.to_string();
+    while text_width(area, &out, font) > max && !chars.is_empty() {
+        chars.pop();
+        out = chars.iter().collect::<String>().trim_end().to_string() + "…";
+    }
+    out
+}
+
 /// The right margin that keeps the last tick label of `axis` (centred on its
 /// tick, possibly at the very end of the axis) inside the image.
 fn right_margin(area: &Area<'_>, axis: &axes::TimeAxis, margin: u32) -> u32 {
