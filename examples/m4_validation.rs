@@ -216,7 +216,6 @@ fn parse_forecasts(text: &str) -> Result<Vec<Forecast>, Box<dyn std::error::Erro
         let f: Vec<&str> = line.split(',').collect();
         if out.last().map(|o| o.series.as_str()) != Some(f[series]) {
             out.push(Forecast {
-                notes: Vec::new(),
                 series: f[series].to_string(),
                 model: f[model].to_string(),
                 timestamps: Vec::new(),

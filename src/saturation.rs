@@ -491,7 +491,6 @@ mod tests {
                 upper: point.iter().map(|p| p + half_width).collect(),
             }],
             point,
-            notes: Vec::new(),
         }
     }
 

@@ -13,7 +13,7 @@ use headroom::{Error, Series};
 
 use super::args::{parse_horizon, InputArgs, ModelArgs, OutputArg};
 use super::stream::{stream, Answer};
-use super::{model_notes, open_output, prepare_one, settings, Tally};
+use super::{open_output, prepare_one, settings, Tally};
 
 #[derive(Args)]
 pub struct ForecastArgs {
@@ -34,11 +34,8 @@ pub fn run(a: ForecastArgs) -> Result<ExitCode, Error> {
     let path = a.output.output.as_deref();
     let mut out: Option<Box<dyn Write>> = None;
     let answer = |s: &Series| {
-        let (mut notes, prepared) = prepare_one(s, &a.input, &a.model.seasons);
+        let (notes, prepared) = prepare_one(s, &a.input, &a.model.seasons);
         let result = prepared.and_then(|p| forecast(&p, &settings));
-        if let Ok(f) = &result {
-            notes.extend(model_notes(f));
-        }
         Answer { notes, result }
     };
     let mut emit = |f: Forecast| -> Result<(), Error> {

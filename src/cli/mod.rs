@@ -208,11 +208,3 @@ pub fn settings(model: &ModelArgs, horizon: Option<Span>) -> ForecastSettings {
         ..Default::default()
     }
 }
-
-/// The notes a forecast's model left for its user, as lines for standard error.
-pub fn model_notes(f: &headroom::forecast::Forecast) -> Vec<String> {
-    f.notes
-        .iter()
-        .map(|n| format!("headroom: series {}: {n}", f.series))
-        .collect()
-}

@@ -21,7 +21,7 @@ use super::args::{
     OutputArg,
 };
 use super::stream::{stream, Answer};
-use super::{finish, model_notes, open_output, prepare_one, settings, Tally};
+use super::{finish, open_output, prepare_one, settings, Tally};
 
 #[derive(Args)]
 pub struct SaturationArgs {
@@ -119,12 +119,11 @@ pub fn run(a: SaturationArgs) -> Result<ExitCode, Error> {
         ..settings(&a.model, a.horizon)
     };
     let answer = |raw: &Series| {
-        let (mut notes, prepared) = prepare_one(raw, &a.input, &a.model.seasons);
+        let (notes, prepared) = prepare_one(raw, &a.input, &a.model.seasons);
         let result = prepared.and_then(|p| {
             let c = capacities.of(p.series.name())?;
             let questions = questions(&p.series, a.by, a.need_until, a.risk)?;
-            let (f, row) = saturation_with(&p, &settings, c, a.direction, &questions)?;
-            notes.extend(model_notes(&f));
+            let (_, row) = saturation_with(&p, &settings, c, a.direction, &questions)?;
             Ok((row, raw.labels().clone()))
         });
         Answer { notes, result }

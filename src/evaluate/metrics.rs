@@ -157,7 +157,6 @@ mod tests {
                 upper,
             }],
             point,
-            notes: Vec::new(),
         }
     }
 

@@ -40,9 +40,6 @@ pub struct ConformalScores {
     /// Lag-one autocorrelation of the signed scores along a forecast: how much an
     /// error persists from one step to the next.
     persistence: f64,
-    /// The steps the scores reach: step `steps` and later were never validated.
-    #[serde(default)]
-    steps: usize,
 }
 
 impl ConformalScores {
@@ -89,13 +86,11 @@ impl ConformalScores {
         } else {
             0.0
         };
-        let steps = by_step.len();
         let (bins, width) = bin(by_step);
         ConformalScores {
             bins,
             width,
             persistence,
-            steps,
         }
     }
 
@@ -112,11 +107,6 @@ impl ConformalScores {
     /// Lag-one autocorrelation of the scores along a forecast (0 to 0.99).
     pub fn persistence(&self) -> f64 {
         self.persistence
-    }
-
-    /// The number of forecast steps the scores were measured on.
-    pub fn steps(&self) -> usize {
-        self.steps
     }
 
     fn bin_of(&self, step: usize) -> Option<&[f64]> {
@@ -284,13 +274,6 @@ impl FittedModel for Conformalised {
                         .scores
                         .multipliers(REFERENCE_LEVEL, h)
                         .unwrap_or((z, z));
-                    // Past the steps the scores saw, a narrowing they found at short
-                    // range is no evidence: the model's own spread is the floor.
-                    let (below, above) = if h >= self.scores.steps {
-                        (below.max(z), above.max(z))
-                    } else {
-                        (below, above)
-                    };
                     let p = own.point[h];
                     (
                         above.max(0.0) * (i.upper[h] - p) / z / z,
@@ -300,34 +283,16 @@ impl FittedModel for Conformalised {
                 .unzip(),
             None => (vec![0.0; horizon], vec![0.0; horizon]),
         };
-        // Past the validated steps an error is a lasting part, held from the last
-        // validated step, and a passing part that goes on as before; the lasting
-        // share of its variance is the persistence (for a missed level plus noise,
-        // the lag-one correlation is the level's share). Redrawn AR(1) errors alone
-        // reach the band's edge at some step almost surely over a long horizon (M4
-        // Weekly growth cases at 1.1 x the peak: Brier 0.336 so, 0.258 with the
-        // lasting part; holding the whole error scored 0.210 there but made a
-        // steady error budget run out in one future in ten, a sum over the
-        // horizon needing the passing part).
-        let validated = self.scores.steps.max(1);
         let rho = self.scores.persistence;
         let innovation = (1.0 - rho * rho).sqrt();
-        let (level, noise) = (rho.sqrt(), (1.0 - rho).sqrt());
         let mut rng = rng(seed);
         let mut paths = Array2::zeros((n_paths, horizon));
         for mut path in paths.rows_mut() {
             let mut e: f64 = StandardNormal.sample(&mut rng);
-            let (mut held, mut passing) = (e, e);
             for h in 0..horizon {
                 if h > 0 {
                     let fresh: f64 = StandardNormal.sample(&mut rng);
-                    passing = rho * passing + innovation * fresh;
-                }
-                if h < validated {
-                    e = passing;
-                    held = e;
-                } else {
-                    e = level * held + noise * passing;
+                    e = rho * e + innovation * fresh;
                 }
                 let sd = if e >= 0.0 { upper_sd[h] } else { lower_sd[h] };
                 path[h] = own.point[h] + sd * e;
@@ -360,7 +325,6 @@ mod tests {
                 lower: vec![point - half; h],
                 upper: vec![point + half; h],
             }],
-            notes: Vec::new(),
         }
     }
 
@@ -439,42 +403,5 @@ mod tests {
         let smooth: Vec<f64> = (0..50).map(|h| ((h / 10) as f64 - 2.0) + 0.5).collect();
         let scores = ConformalScores::from_forecasts([(&f, &smooth[..])]);
         assert!(scores.persistence() > 0.8, "{}", scores.persistence());
-    }
-
-    #[test]
-    fn a_lasting_share_of_the_error_holds_past_the_validated_steps() {
-        // Scores on 2 steps with persistence rho; far past them, errors 20 steps
-        // apart keep a correlation of rho (the lasting share) instead of rho^20.
-        let start = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
-        let s = RegularSeries::new("s", start, Step::seconds(60), vec![1.0, 3.0, 2.0, 4.0, 3.0])
-            .unwrap();
-        let fitted = SeasonalNaive::new(1).fit(&s).unwrap();
-        let past: Vec<Forecast> = (0..40).map(|_| forecast(0.0, reference_z(), 2)).collect();
-        let actuals: Vec<Vec<f64>> = (0..40)
-            .map(|k| {
-                let a = (k % 7) as f64 - 3.0;
-                vec![a, 0.6 * a + if k % 2 == 0 { 1.0 } else { -1.0 }]
-            })
-            .collect();
-        let scores =
-            ConformalScores::from_forecasts(past.iter().zip(&actuals).map(|(f, a)| (f, &a[..])));
-        let rho = scores.persistence();
-        assert!(rho > 0.3 && rho < 0.9, "{rho}");
-        let wrapped = Conformalised::new(Box::new(fitted), scores);
-        let own = wrapped.spread(40).unwrap();
-        let paths = wrapped.simulate(40, 20_000, 7).unwrap().paths;
-        let sign = |h: usize| -> Vec<f64> {
-            paths
-                .column(h)
-                .iter()
-                .map(|v| (v - own.point[h]).signum())
-                .collect()
-        };
-        // The correlation of the errors' signs is (2 / pi) asin(r) for normal
-        // errors of correlation r.
-        let (a, b) = (sign(15), sign(35));
-        let r_sign = a.iter().zip(&b).map(|(x, y)| x * y).sum::<f64>() / a.len() as f64;
-        let expected = 2.0 / std::f64::consts::PI * rho.asin();
-        assert!((r_sign - expected).abs() < 0.03, "{r_sign} vs {expected}");
     }
 }

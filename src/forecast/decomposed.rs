@@ -13,9 +13,8 @@ use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 
-use super::ets::{AutoEts, Ets, EtsErrorType, EtsSeason, EtsSpec, EtsTrend, FittedEts};
+use super::ets::{AutoEts, FittedEts};
 use super::naive::{remove_level_shifts, Drift, FittedDrift, FittedWindowMean, WindowMean};
-use super::theta::{FittedTheta, Theta};
 use super::trend::{Curve, FittedTrend, TrendRegression, TrendWindow};
 use super::{
     central_quantile, check_request, check_simulation, rng, FittedModel, FittedSeasonalNaive,
@@ -36,25 +35,10 @@ pub enum AdjustedModel {
     Naive,
     /// The mean of the recent adjusted series.
     Mean,
-    /// The Theta method: exponential smoothing with half the regression slope.
-    Theta,
-    /// Holt's linear trend damped towards a flat line (Gardner and McKenzie 1985):
-    /// ETS(A,Ad,N), whose growth fades with the horizon instead of running on.
-    Damped,
     /// Exponential smoothing chosen by AICc among the additive non-seasonal models
     /// (ANN, AAN, AAdN), as statsforecast's and augurs' MSTL forecasters do (with
     /// the multiplicative ones too; the additive ones cost a fifth as much).
     Ets,
-}
-
-/// ETS(A,Ad,N): the damped trend.
-fn damped_spec() -> EtsSpec {
-    EtsSpec {
-        error: EtsErrorType::Additive,
-        trend: EtsTrend::Damped,
-        season: EtsSeason::None,
-        period: 1,
-    }
 }
 
 impl AdjustedModel {
@@ -66,8 +50,6 @@ impl AdjustedModel {
             AdjustedModel::Naive => "naive".to_string(),
             AdjustedModel::Mean => "mean".to_string(),
             AdjustedModel::Ets => "ets".to_string(),
-            AdjustedModel::Theta => "theta".to_string(),
-            AdjustedModel::Damped => "damped".to_string(),
         }
     }
 }
@@ -146,7 +128,6 @@ enum FittedAdjusted {
     Naive(FittedSeasonalNaive),
     Mean(FittedWindowMean),
     Ets(FittedEts),
-    Theta(FittedTheta),
 }
 
 impl FittedAdjusted {
@@ -157,7 +138,6 @@ impl FittedAdjusted {
             FittedAdjusted::Naive(m) => m,
             FittedAdjusted::Mean(m) => m,
             FittedAdjusted::Ets(m) => m,
-            FittedAdjusted::Theta(m) => m,
         }
     }
 }
@@ -273,8 +253,6 @@ impl Decomposed {
             AdjustedModel::Ets => {
                 FittedAdjusted::Ets(AutoEts::new(1).additive_only().fit(adjusted)?)
             }
-            AdjustedModel::Theta => FittedAdjusted::Theta(Theta::new(1).fit(adjusted)?),
-            AdjustedModel::Damped => FittedAdjusted::Ets(Ets::new(damped_spec()).fit(adjusted)?),
             AdjustedModel::Mean => FittedAdjusted::Mean(
                 WindowMean::new(self.window)
                     .longest_period(longest)
@@ -339,7 +317,6 @@ impl FittedModel for FittedDecomposed {
             timestamps: inner.timestamps,
             point,
             intervals,
-            notes: inner.notes,
         })
     }
 

@@ -12,8 +12,6 @@
 //! automatically.
 
 mod auto;
-mod boxcox;
-mod combination;
 mod conformal;
 mod decomposed;
 mod ets;
@@ -21,10 +19,7 @@ mod harmonic;
 mod naive;
 pub mod ols;
 mod optim;
-mod select;
-mod theta;
 mod trend;
-mod trend_change;
 
 use chrono::{DateTime, Utc};
 use ndarray::{Array2, ArrayViewMut1};
@@ -33,9 +28,10 @@ use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 
-pub use auto::{fit_with_intervals, IntervalMethod, ModelChoice, ETS_MAX_PERIOD};
-pub use boxcox::{BoxCox, Noted, Transformed};
-pub use combination::Combination;
+pub use auto::{
+    candidates, fit_with_intervals, select, validation_horizon, IntervalMethod, ModelChoice,
+    Selection, VALIDATION_WINDOWS,
+};
 pub use conformal::{ConformalScores, Conformalised};
 pub use decomposed::{
     forecasting_options, AdjustedModel, Decomposed, FittedDecomposed, FORECAST_OUTER_ITERATIONS,
@@ -52,12 +48,7 @@ pub use naive::{
     remove_level_shifts, Drift, FittedDrift, FittedNaive2, FittedSeasonalNaive, FittedWindowMean,
     Naive2, SeasonalNaive, WindowMean, LEVEL_SHIFT_MADS,
 };
-pub use select::{
-    candidates, select, validation_horizon, Selection, POOL_RATIO, POOL_SIZE, VALIDATION_WINDOWS,
-};
-pub use theta::{FittedTheta, Theta};
 pub use trend::{Curve, FittedTrend, TrendRegression, TrendWindow};
-pub use trend_change::{TrendChanges, WithTrendChanges};
 
 use crate::error::{Error, Result};
 use crate::series::{RegularSeries, Step};
@@ -171,10 +162,6 @@ pub struct Forecast {
     pub point: Vec<f64>,
     /// One interval per requested level, in the order requested.
     pub intervals: Vec<Interval>,
-    /// What the model decided that its user should hear about (a transform it
-    /// could not apply, say), one sentence each.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<String>,
 }
 
 impl Forecast {
@@ -238,7 +225,6 @@ impl Origin {
             timestamps: self.future(point.len()),
             point,
             intervals,
-            notes: Vec::new(),
         }
     }
 

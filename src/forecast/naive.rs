@@ -481,37 +481,31 @@ impl Forecaster for Naive2 {
     type Fitted = FittedNaive2;
 
     fn fit(&self, series: &RegularSeries) -> Result<FittedNaive2> {
-        let Some((adjusted, index)) = m4_deseasonalise(series.values(), self.period)
-            .map_err(|e| e.in_series(series.name()))?
-        else {
+        let y = series.values();
+        let seasonal = m4_seasonality_test(y, self.period) && y.iter().all(|&v| v > 0.0);
+        if !seasonal {
             return Ok(FittedNaive2 {
                 naive: SeasonalNaive::new(1).fit(series)?,
                 index: Vec::new(),
             });
-        };
+        }
+        let d = crate::decompose::classical(
+            y,
+            self.period,
+            crate::decompose::Composition::Multiplicative,
+        )
+        .map_err(|e| e.in_series(series.name()))?;
+        let adjusted: Vec<f64> = y.iter().zip(&d.seasonal).map(|(v, s)| v / s).collect();
         let adjusted = RegularSeries::new(series.name(), series.start(), series.step(), adjusted)?;
+        let n = y.len();
+        let index = (0..self.period)
+            .map(|h| d.seasonal[n - self.period + h % self.period])
+            .collect();
         Ok(FittedNaive2 {
             naive: SeasonalNaive::new(1).fit(&adjusted)?,
             index,
         })
     }
-}
-
-/// The M4 benchmarks' seasonal adjustment: when the 90 % autocorrelation test finds
-/// seasonality at `period` and every value is positive, the series divided by its
-/// classical multiplicative seasonal indices, and the indices of the `period` steps
-/// after the end (`index[h % period]`). `None` when there is nothing to adjust.
-pub(crate) fn m4_deseasonalise(y: &[f64], period: usize) -> Result<Option<(Vec<f64>, Vec<f64>)>> {
-    if !(m4_seasonality_test(y, period) && y.iter().all(|&v| v > 0.0)) {
-        return Ok(None);
-    }
-    let d = crate::decompose::classical(y, period, crate::decompose::Composition::Multiplicative)?;
-    let adjusted = y.iter().zip(&d.seasonal).map(|(v, s)| v / s).collect();
-    let n = y.len();
-    let index = (0..period)
-        .map(|h| d.seasonal[n - period + h % period])
-        .collect();
-    Ok(Some((adjusted, index)))
 }
 
 impl FittedNaive2 {

@@ -492,7 +492,6 @@ mod tests {
     fn forecast_table_follows_the_contract() {
         let t = Utc.with_ymd_and_hms(2024, 3, 1, 12, 0, 0).unwrap();
         let f = Forecast {
-            notes: Vec::new(),
             series: "db,1".into(),
             model: "naive".into(),
             timestamps: vec![t],

@@ -175,7 +175,13 @@ impl FittedModel for FittedEts {
         } else {
             self.simulated_intervals(horizon, levels)?
         };
-        Ok(self.origin.forecast(self.name(), point, intervals))
+        Ok(Forecast {
+            series: self.origin.series.clone(),
+            model: self.name(),
+            timestamps: self.origin.future(horizon),
+            point,
+            intervals,
+        })
     }
 
     /// Paths of the model's own recursions with Gaussian errors of the fitted
