@@ -172,7 +172,7 @@ def test_signature_defaults_are_the_command_line_s():
 
 
 def test_the_gil_is_released_while_the_crate_computes():
-    big = fleet(n=40, days=35)
+    big = fleet(n=160, days=35)  # about 1.5 s here: long enough to see a stall
     done = threading.Event()
 
     def work():
