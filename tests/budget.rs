@@ -147,6 +147,68 @@ fn constant_error_rate_from_an_onset_exhausts_a_rolling_window_on_the_computed_d
     assert!(b.row.probability >= 0.95, "{}", b.row.probability);
 }
 
+/// Issue 16's case: constant traffic (100 requests a second, Poisson and binomial
+/// noise, 5-minute counts) whose error rate steps from 0.05 % to 0.2 % three days
+/// before the end of 31 days; 30-day rolling window, objective 99.9 %. "At this
+/// rate" the budget runs out on a computable date: the window keeps its history's
+/// failures until they age out, and every future step adds 0.2 % of its requests.
+/// The forecast must date it within 12 hours, inside its own p10-p90.
+#[test]
+fn an_error_rate_that_stepped_up_exhausts_on_the_date_at_this_rate() {
+    let start = at(2025, 3, 1, 0);
+    let five = Step::seconds(300);
+    let per_day = 288;
+    let onset = start + TimeDelta::days(28);
+    let generated = SliGenerator::new("stepped", start)
+        .step(five)
+        .days(31.0)
+        .requests_per_second(100.0)
+        .daily_amplitude(0.0)
+        .weekend_factor(1.0)
+        .error_ratio(0.0005)
+        .incident(onset, 3 * per_day, 0.002)
+        .seed(5)
+        .generate()
+        .unwrap();
+    let sli = generated.sli().unwrap();
+    let slo = Slo::new(99.9, Window::rolling_days(30.0)).unwrap();
+    // The exact date: the window's real counts, then 0.2 % of 30,000 requests a step.
+    let bad = generated.bad();
+    let (window, n) = (30 * per_day, bad.len());
+    let step_requests = 100.0 * 300.0;
+    let budget = 0.001 * step_requests * window as f64;
+    let mut spent: f64 = bad[n - window..].iter().sum();
+    let mut k = 0;
+    while spent < budget {
+        spent += 0.002 * step_requests - bad[n - window + k];
+        k += 1;
+    }
+    let last = start + TimeDelta::seconds(300 * (n as i64 - 1));
+    let expected = last + TimeDelta::seconds(300 * k as i64);
+    let settings = ForecastSettings {
+        paths: 500,
+        ..Default::default()
+    };
+    let b = forecast_budget(&sli, &slo, &settings, &[]).unwrap();
+    let (p10, p50, p90) = (
+        b.row.p10_at.unwrap(),
+        b.row.p50_at.unwrap(),
+        b.row.p90_at.unwrap(),
+    );
+    println!(
+        "stepped: model {}, exact {expected}, p10 {p10}, p50 {p50}, p90 {p90}, p {}",
+        b.model, b.row.probability
+    );
+    assert!(
+        (p50 - expected).num_minutes().abs() <= 12 * 60,
+        "{p50} vs {expected}"
+    );
+    assert!(
+        p10 <= expected && expected <= p90,
+        "{p10} {p90} vs {expected}"
+    );
+}
+
 /// 0.03 % failing against 99.9 %: a burn rate of 0.3, with noise, daily and
 /// weekly cycles and the model `auto` picks. A rolling window never runs out.
 #[test]

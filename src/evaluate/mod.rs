@@ -1,9 +1,10 @@
 //! Scoring forecasts: the M4 competition's accuracy measures and interval
 //! coverage ([`metrics`]), the proper scores of saturation probabilities and the
 //! hit rates of saturation dates ([`saturation`]), and rolling-origin backtests of
-//! both ([`backtest`]).
+//! both ([`backtest`]), and the shared M4 sets as the examples read them ([`m4`]).
 
 pub mod backtest;
+pub mod m4;
 pub mod metrics;
 pub mod saturation;
 

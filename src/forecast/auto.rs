@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 use super::conformal::{ConformalScores, Conformalised};
 use super::decomposed::{forecasting_options, SeasonalSplit};
 use super::{
-    AdjustedModel, AutoEts, Curve, Decomposed, Drift, Ets, EtsSpec, FittedModel, Forecast,
-    Forecaster, HarmonicRegression, Naive2, SeasonalNaive, TrendRegression, WindowMean,
+    remove_level_shifts, AdjustedModel, AutoEts, Curve, Decomposed, Drift, Ets, EtsSpec,
+    FittedModel, Forecast, Forecaster, HarmonicRegression, Naive2, SeasonalNaive, TrendRegression,
+    WindowMean,
 };
 use crate::decompose::StlOptions;
 use crate::error::{Error, Result};
@@ -293,11 +294,10 @@ fn wrap(
     widen_only: bool,
 ) -> Box<dyn FittedModel> {
     let scores = ConformalScores::from_forecasts(pairs.iter().map(|(f, a)| (f, &a[..])));
-    if scores.multipliers(CONFORMAL_LEVEL, 0).is_some() {
-        Box::new(Conformalised::new(model, scores).widen_only(widen_only))
-    } else {
-        model
+    if scores.multipliers(CONFORMAL_LEVEL, 0).is_none() {
+        return model;
     }
+    Box::new(Conformalised::new(model, scores).widen_only(widen_only))
 }
 
 /// How a forecast's intervals are made.
@@ -348,7 +348,7 @@ pub fn fit_with_intervals(
             let model = choice.fit(series, periods, options, horizon)?;
             let step = validation_horizon(horizon, series.len(), periods);
             let pairs = calibration_forecasts(
-                series,
+                &without_level_shifts(series)?,
                 choice,
                 periods,
                 options,
@@ -415,6 +415,9 @@ pub fn select(
     let candidates = candidates(periods);
     let n = series.len();
     let step = validation_horizon(horizon, n, periods);
+    let full = series;
+    let continuous = without_level_shifts(series)?;
+    let series = &continuous;
     let origins: Vec<usize> = (1..=VALIDATION_WINDOWS)
         .rev()
         .filter_map(|k| n.checked_sub(k * step).filter(|&c| c >= 3))
@@ -461,7 +464,7 @@ pub fn select(
         .collect();
     let mut last_error = None;
     for c in ranked {
-        match candidates[c].fit(series, periods, options, horizon) {
+        match candidates[c].fit(full, periods, options, horizon) {
             Ok(model) => {
                 let model = if conformal {
                     let mut pairs = validation[c].clone();
@@ -487,6 +490,21 @@ pub fn select(
         }
     }
     Err(last_error.unwrap_or_else(|| Error::series(series.name(), "no model could be fitted")))
+}
+
+/// The series with its level shifts (a cleanup, a migration: one-step changes far
+/// beyond the others that last, [`remove_level_shifts`]) taken out, for validation
+/// and conformal scores only: a shift is an operator's event, not the metric's
+/// noise, and one inside a validation stretch would put its whole size into
+/// every future's band from the first step on. The models themselves are fitted
+/// to the history as it is (the trend models leave the shifts out on their own).
+fn without_level_shifts(series: &RegularSeries) -> Result<RegularSeries> {
+    RegularSeries::new(
+        series.name(),
+        series.start(),
+        series.step(),
+        remove_level_shifts(series.values()),
+    )
 }
 
 /// The longest seasonal period ETS models with a seasonal state: beyond it a

@@ -212,6 +212,9 @@ pub struct FittedDrift {
     drift: f64,
     sigma: f64,
     n: usize,
+    /// Measured variance of the `h`-step changes about `h * drift`, at the lags
+    /// of [`spread_lags`], for the intervals ([`FittedDrift::predict`]).
+    spread: Vec<(usize, f64)>,
 }
 
 impl Forecaster for Drift {
@@ -230,13 +233,40 @@ impl Forecaster for Drift {
         let kept = without_level_shifts(&changes);
         let drift = kept.iter().sum::<f64>() / kept.len() as f64;
         let sum_sq: f64 = kept.iter().map(|d| (d - drift).powi(2)).sum();
+        let continuous = remove_level_shifts(y);
         Ok(FittedDrift {
             origin: Origin::of(series),
             last: y[n - 1],
             drift,
             sigma: (sum_sq / (kept.len() - 1).max(1) as f64).sqrt(),
             n: kept.len() + 1,
+            spread: spread_lags(n)
+                .map(|h| (h, change_variance(&continuous, h, drift)))
+                .collect(),
         })
+    }
+}
+
+impl FittedDrift {
+    /// The variance of the change over `h` steps about `h * drift`: measured on
+    /// the history where it has enough pairs (interpolated between the measured
+    /// lags), a random walk's `h * sigma^2` on the first step, and growing in
+    /// proportion to `h` past the longest lag measured.
+    fn change_variance(&self, h: usize) -> f64 {
+        let walk = self.sigma.powi(2) * h as f64;
+        let Some(&(last_lag, last_var)) = self.spread.last() else {
+            return walk;
+        };
+        if h >= last_lag {
+            return last_var * h as f64 / last_lag as f64;
+        }
+        let above = self.spread.partition_point(|&(lag, _)| lag < h);
+        let (lag1, v1) = self.spread[above];
+        if above == 0 || lag1 == h {
+            return v1;
+        }
+        let (lag0, v0) = self.spread[above - 1];
+        v0 + (v1 - v0) * (h - lag0) as f64 / (lag1 - lag0) as f64
     }
 }
 
@@ -252,8 +282,8 @@ impl FittedModel for FittedDrift {
             .collect();
         let sd: Vec<f64> = (1..=horizon)
             .map(|h| {
-                let h = h as f64;
-                self.sigma * (h * (1.0 + h / (self.n - 1) as f64)).sqrt()
+                let drift_var = self.sigma.powi(2) * (h * h) as f64 / (self.n - 1) as f64;
+                (self.change_variance(h) + drift_var).sqrt()
             })
             .collect();
         let intervals = normal_intervals(&point, &sd, levels);
@@ -276,6 +306,32 @@ impl FittedModel for FittedDrift {
                 }
             })
     }
+}
+
+/// The lags at which a drift's `h`-step spread is measured: a geometric grid (a
+/// quarter more each time) up to a third of the history, so every lag has at
+/// least twice as many pairs as steps; about 30 lags for 2,000 points.
+fn spread_lags(n: usize) -> impl Iterator<Item = usize> {
+    let longest = n / 3;
+    std::iter::successors(Some(1usize), |&h| Some((h + 1).max(h * 5 / 4)))
+        .take_while(move |&h| h <= longest)
+}
+
+/// Mean square of `y[t + h] - y[t] - h * drift` over the history: how far the
+/// series really moved in `h` steps beyond its drift. For a random walk it grows
+/// as `h`; for a trend with noise it stops at twice the noise's variance, which
+/// is why the drift's intervals use it rather than the random walk's `h * sigma^2`
+/// (variance ratio; Lo and MacKinlay 1988).
+fn change_variance(y: &[f64], h: usize, drift: f64) -> f64 {
+    let pairs = y.len().saturating_sub(h);
+    if pairs == 0 {
+        return 0.0;
+    }
+    let shift = h as f64 * drift;
+    y.windows(h + 1)
+        .map(|w| (w[h] - w[0] - shift).powi(2))
+        .sum::<f64>()
+        / pairs as f64
 }
 
 /// How many median absolute deviations from the median a one-step change must be
