@@ -317,8 +317,8 @@ impl Builder {
                 // Growth by doubling leaves up to half of each vector unused.
                 self.timestamps.shrink_to_fit();
                 self.values.shrink_to_fit();
-                let series = Series::new(self.name, self.timestamps, self.values)?
-                    .with_labels(self.labels);
+                let series =
+                    Series::new(self.name, self.timestamps, self.values)?.with_labels(self.labels);
                 duplicates::apply(series, policy, hint)
             }
         }
@@ -388,11 +388,12 @@ impl CsvReader {
         sample: &[Vec<Cow<'_, str>>],
     ) -> Result<Self> {
         let forced_wide = input.wide == Some(true);
-        let roles = roles::decide(&header, layout, sample, input.options, forced_wide)
-            .map_err(|message| Error::Format {
+        let roles = roles::decide(&header, layout, sample, input.options, forced_wide).map_err(
+            |message| Error::Format {
                 file: input.file.to_string(),
                 message,
-            })?;
+            },
+        )?;
         let mut csv = CsvReader::new(input.file.to_string(), separator, header, roles.layout);
         csv.time = roles.time;
         csv.decided = roles.notes;

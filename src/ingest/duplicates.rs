@@ -107,9 +107,9 @@ fn refusal(repeated: usize, rows: usize, hint: &[String]) -> String {
         [] => "the input may hold several series with no column that tells them apart; \
                pass --series-column NAME for the column that names them"
             .to_string(),
-        [one] => format!(
-            "column '{one}' probably names several series: pass --series-column {one}"
-        ),
+        [one] => {
+            format!("column '{one}' probably names several series: pass --series-column {one}")
+        }
         many => format!(
             "columns {} probably name several series: pass --series-column with the one \
              that names them",

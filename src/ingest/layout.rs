@@ -55,7 +55,10 @@ impl Layout {
 
     /// The columns that name a series, in order.
     pub fn key_columns(&self) -> Vec<usize> {
-        self.series.into_iter().chain(self.more_series.iter().copied()).collect()
+        self.series
+            .into_iter()
+            .chain(self.more_series.iter().copied())
+            .collect()
     }
 
     /// A series key as read (the key columns' fields joined by [`KEY_SEPARATOR`])

@@ -113,13 +113,16 @@ pub(crate) fn decide(
         .filter(|c| text.contains(c) && !labels.contains(c))
         .collect();
     for &c in &text_values {
-        roles
-            .notes
-            .push(format!("column '{}' is text, not a metric; ignored", header[c]));
+        roles.notes.push(format!(
+            "column '{}' is text, not a metric; ignored",
+            header[c]
+        ));
     }
     let dropped: Vec<usize> = labels.iter().chain(&text_values).copied().collect();
     drop_values(&mut roles.layout, &dropped);
-    roles.hint.retain(|h| !labels.iter().any(|&c| &header[c] == h));
+    roles
+        .hint
+        .retain(|h| !labels.iter().any(|&c| &header[c] == h));
     let key: Vec<usize> = base.iter().chain(&labels).copied().collect();
     roles.layout.series = Some(key[0]);
     roles.layout.more_series = key[1..].to_vec();
@@ -141,13 +144,19 @@ fn find_index(
     options: &ReadOptions,
 ) -> Option<usize> {
     let name = header.first()?.trim().to_ascii_lowercase();
-    let named = |o: &Option<String>| o.as_ref().is_some_and(|n| n.trim().eq_ignore_ascii_case(&name));
+    let named = |o: &Option<String>| {
+        o.as_ref()
+            .is_some_and(|n| n.trim().eq_ignore_ascii_case(&name))
+    };
     if header.len() < 2
         || !INDEX_NAMES.contains(&name.as_str())
         || layout.time == 0
         || layout.series == Some(0)
         || named(&options.series_column)
-        || options.value_columns.iter().any(|v| v.trim().eq_ignore_ascii_case(&name))
+        || options
+            .value_columns
+            .iter()
+            .any(|v| v.trim().eq_ignore_ascii_case(&name))
         || sample.is_empty()
     {
         return None;
@@ -260,7 +269,11 @@ mod tests {
             .map(|s| s.trim_matches('"').to_string())
             .collect();
         let sample = lines
-            .map(|l| l.split(',').map(|f| Cow::Borrowed(f.trim_matches('"'))).collect())
+            .map(|l| {
+                l.split(',')
+                    .map(|f| Cow::Borrowed(f.trim_matches('"')))
+                    .collect()
+            })
             .collect();
         (header, sample)
     }
@@ -281,7 +294,10 @@ mod tests {
             "host,mnt,time,value\na,/,1709294400,1\na,/x,1709294400,2\nb,/,1709294400,3\n\
              b,/x,1709294400,3\n",
         );
-        assert_eq!((r.layout.series, &r.layout.more_series), (Some(0), &vec![1]));
+        assert_eq!(
+            (r.layout.series, &r.layout.more_series),
+            (Some(0), &vec![1])
+        );
         // A text column that changes over a single series' time is not a label.
         let r = roles("time,status,value\n1709294400,ok,1\n1709298000,warn,2\n");
         assert_eq!(r.layout.series, None);
@@ -291,7 +307,10 @@ mod tests {
     #[test]
     fn an_index_is_dropped() {
         let r = roles("\"\",\"time\",\"x\"\n\"1\",1973,1\n\"2\",1974,2\n");
-        assert_eq!((r.layout.values.clone(), r.layout.fixed_names.clone()), (vec![2], vec!["x".to_string()]));
+        assert_eq!(
+            (r.layout.values.clone(), r.layout.fixed_names.clone()),
+            (vec![2], vec!["x".to_string()])
+        );
         assert_eq!(r.time, TimeKind::DecimalYears { per_year: 1 });
         let r = roles("index,time,x\n5,1973,1\n6,1974,2\n");
         assert_eq!(r.layout.values, vec![0, 2]);

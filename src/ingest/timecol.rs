@@ -115,7 +115,12 @@ impl TimeKind {
             f => format!("every {} months", 12 / f),
         };
         let month = 1 + 12 / per_year % 12;
-        let example = 1973.0 + if per_year == 1 { 0.0 } else { 1.0 / f64::from(per_year) };
+        let example = 1973.0
+            + if per_year == 1 {
+                0.0
+            } else {
+                1.0 / f64::from(per_year)
+            };
         Some(format!(
             "time column '{column}' holds decimal years ({step}, as R's time() of a ts \
              writes them): each is read as the start of its month ({} is \
@@ -267,7 +272,10 @@ mod tests {
         assert!(err.contains("microseconds"), "{err}");
         let err = detect(&["150000000"]).unwrap_err();
         assert!(err.contains("1974-10-03"), "{err}");
-        assert_eq!(detect(&["1709294400", "1709294400000"]), Ok(TimeKind::Epoch));
+        assert_eq!(
+            detect(&["1709294400", "1709294400000"]),
+            Ok(TimeKind::Epoch)
+        );
         assert_eq!(detect(&["2024-03-01", "1"]), Ok(TimeKind::Text));
         assert!(TimeKind::Epoch.parse("60").is_err());
     }
