@@ -209,22 +209,30 @@ fn many_duplicated_timestamps_are_refused_unless_merging_is_asked() {
 }
 
 #[test]
-fn a_label_the_first_rows_cannot_show_is_named_in_the_refusal() {
-    // Sorted by instance, the first instance fills the reader's first block of
-    // 4 MiB: the column does not vary there, so it is not taken as a label, and
-    // the merged series' repeated timestamps are refused naming it.
-    let mut csv = String::from("instance,timestamp,value\n");
-    let long = "x".repeat(40);
-    for instance in ["a", "b"] {
-        for i in 0..80_000 {
-            csv += &format!("{instance}{long},{},{i}\n", 1_704_067_200 + 60 * i);
+fn a_label_the_first_rows_cannot_show_is_named_or_refused() {
+    // Sorted by label, the first value fills the reader's first block of 4 MiB:
+    // the column does not vary there. Named as labels are (`instance`), it is a
+    // label all the same; named otherwise (`box`), the merged series' repeated
+    // timestamps are refused, naming it.
+    let sorted = |column: &str| {
+        let mut csv = format!("{column},timestamp,value\n");
+        let long = "x".repeat(40);
+        for label in ["a", "b"] {
+            for i in 0..80_000 {
+                csv += &format!("{label}{long},{},{i}\n", 1_704_067_200 + 60 * i);
+            }
         }
-    }
-    assert!(csv.len() > 8 << 20);
+        assert!(csv.len() > 8 << 20);
+        csv
+    };
+    let r = read(&sorted("instance"), &ReadOptions::default());
+    assert_eq!(r.series.len(), 2, "{:?}", r.failed);
+    assert_eq!(r.series[1].len(), 80_000);
+    let csv = sorted("box");
     let r = read(&csv, &ReadOptions::default());
     let err = r.failed[0].1.to_string();
-    assert!(err.contains("--series-column instance"), "{err}");
-    let r = read(&csv, &ReadOptions::default().with_series_column("instance"));
+    assert!(err.contains("--series-column box"), "{err}");
+    let r = read(&csv, &ReadOptions::default().with_series_column("box"));
     assert_eq!(r.series.len(), 2);
 }
 
@@ -406,4 +414,35 @@ fn implausible_numeric_times_are_refused_not_read_as_1970() {
             text(&o.stderr)
         );
     }
+}
+
+#[test]
+fn numeric_frame_times_are_read_as_csv_times_are() {
+    use headroom::frame::frame_to_series;
+    use polars::prelude::{Column, DataFrame};
+    let years: Vec<f64> = (0..24).map(|k| 1973.0 + k as f64 / 12.0).collect();
+    let values: Vec<f64> = (0..24).map(f64::from).collect();
+    let frame = DataFrame::new_infer_height(vec![
+        Column::new("time".into(), years),
+        Column::new("value".into(), values.clone()),
+    ])
+    .unwrap();
+    let read = frame_to_series(&frame).unwrap();
+    let s = &read.series[0];
+    assert_eq!(
+        s.timestamps()[1],
+        Utc.with_ymd_and_hms(1973, 2, 1, 0, 0, 0).unwrap()
+    );
+    assert_eq!(s.infer_step().unwrap(), Step::Months { months: 1 });
+    let counts: Vec<i64> = (1..=24).collect();
+    let frame = DataFrame::new_infer_height(vec![
+        Column::new("time".into(), counts),
+        Column::new("value".into(), values),
+    ])
+    .unwrap();
+    let err = frame_to_series(&frame).unwrap_err().to_string();
+    assert!(
+        err.contains("'time'") && err.contains("row numbers"),
+        "{err}"
+    );
 }

@@ -32,6 +32,28 @@ pub(crate) const SAMPLE_ROWS: usize = 50_000;
 /// Header names of an index column (compared without case).
 const INDEX_NAMES: [&str; 5] = ["", "rownames", "row.names", "index", "unnamed: 0"];
 
+/// Names Prometheus, Grafana, InfluxDB and Telegraf give label columns (see
+/// [`named_labels`]; found by content first, these only settle a column the
+/// first rows cannot).
+const LABEL_NAMES: [&str; 16] = [
+    "host",
+    "hostname",
+    "instance",
+    "node",
+    "nodename",
+    "pod",
+    "job",
+    "device",
+    "mountpoint",
+    "container",
+    "namespace",
+    "service",
+    "server",
+    "cluster",
+    "region",
+    "zone",
+];
+
 /// Label sets larger than this are not searched one by one: all the text
 /// columns are used together.
 const MAX_LABEL_SEARCH: usize = 3;
@@ -91,11 +113,25 @@ pub(crate) fn decide(
         return Ok(roles);
     }
     let base: Vec<usize> = roles.layout.series.into_iter().collect();
-    let Some(labels) = find_labels(&base, &text, roles.layout.time, sample) else {
-        return Ok(roles);
+    let (labels, why) = match find_labels(&base, &text, roles.layout.time, sample) {
+        Some(labels) => (
+            labels,
+            "where the time column repeats, they tell the series apart",
+        ),
+        None => {
+            let named = named_labels(header, &text);
+            let unique = repeated_share(&base, roles.layout.time, sample) <= MAX_DUPLICATE_SHARE;
+            if !base.is_empty() || named.is_empty() || !unique {
+                return Ok(roles);
+            }
+            (
+                named,
+                "named as labels are, in a file whose first rows hold one series",
+            )
+        }
     };
     let note = format!(
-        "series label column{}: {} (where the time column repeats, they tell the series apart)",
+        "series label column{}: {} ({why})",
         if labels.len() > 1 { "s" } else { "" },
         labels
             .iter()
@@ -134,6 +170,17 @@ pub(crate) fn decide(
 /// Field `c` of a row, trimmed; empty when the row is short.
 fn field<'a>(row: &'a [Cow<'_, str>], c: usize) -> &'a str {
     row.get(c).map_or("", |f| f.trim())
+}
+
+/// Text columns named as exporters name labels, which are labels even where the
+/// first rows hold a single series (a file sorted by host, whose first host fills
+/// the first block): a series named after its host is what the user means, and
+/// without it the hosts after the first would be refused as repeated timestamps.
+fn named_labels(header: &[String], text: &[usize]) -> Vec<usize> {
+    text.iter()
+        .copied()
+        .filter(|&c| LABEL_NAMES.contains(&header[c].trim().to_ascii_lowercase().as_str()))
+        .collect()
 }
 
 /// The first column, when its name is that of an index and it counts the rows.
@@ -302,6 +349,9 @@ mod tests {
         let r = roles("time,status,value\n1709294400,ok,1\n1709298000,warn,2\n");
         assert_eq!(r.layout.series, None);
         assert_eq!(r.hint, ["status"]);
+        // ... unless it is named as labels are.
+        let r = roles("time,pod,value\n1709294400,a,1\n1709298000,a,2\n");
+        assert_eq!(r.layout.series, Some(1));
     }
 
     #[test]
