@@ -486,6 +486,8 @@ impl CsvReader {
 
     /// The error for a series named again after it was handed out.
     fn unsorted(&self, line: usize, column: usize, name: &str) -> Error {
+        let name = self.layout.display_group(name, &self.header);
+        let name = name.as_str();
         self.locate(
             line,
             column,

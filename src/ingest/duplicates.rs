@@ -104,8 +104,8 @@ pub(crate) fn apply(series: Series, policy: Duplicates, hint: &[String]) -> Resu
 fn refusal(repeated: usize, rows: usize, hint: &[String]) -> String {
     let share = 100.0 * repeated as f64 / rows as f64;
     let cause = match hint {
-        [] => "the input may hold several series with no column that tells them apart; \
-               pass --series-column NAME for the column that names them"
+        [] => "the input may hold several series merged into one (in a CSV, pass \
+               --series-column NAME for the column that names them)"
             .to_string(),
         [one] => {
             format!("column '{one}' probably names several series: pass --series-column {one}")
