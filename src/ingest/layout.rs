@@ -26,8 +26,8 @@ pub struct Layout {
     /// Further columns that name a series together with `series` (labels such as
     /// `host` and `mountpoint`); empty when one column names it.
     pub more_series: Vec<usize>,
-    /// The columns found to be series labels by their content (see
-    /// [`roles`](super::roles)); their values become the series' labels.
+    /// The columns found to be series labels by their content (text columns that
+    /// tell apart rows sharing a timestamp); their values become the series' labels.
     pub label_columns: Vec<usize>,
     /// The value columns, in header order of choice.
     pub values: Vec<usize>,
