@@ -31,8 +31,8 @@ use super::dialect::{
     detect_separator, lines_with_ends, repeats_header, separator_line, split_header, split_record,
 };
 use super::duplicates::{self, Duplicates};
-use super::layout::{resolve_layout, Layout, KEY_SEPARATOR, SERIES_ALIASES};
-use super::roles::{self, SAMPLE_ROWS};
+use super::layout::{resolve_layout, Layout, SERIES_ALIASES};
+use super::roles::{self, Keys, KEY_SEPARATOR, SAMPLE_ROWS};
 use super::timecol::TimeKind;
 use super::timestamp::parse_value;
 use super::{Format, Ingested, Note, ReadOptions};
@@ -353,6 +353,8 @@ struct CsvReader {
     separator: u8,
     header: Vec<String>,
     layout: Layout,
+    /// The columns that name a series (several when labels were found).
+    keys: Keys,
     /// Builders in order of first appearance; with a series column, those of one
     /// series name are consecutive, one per value column. The first `emitted`
     /// were handed out (streaming): index `i` is at `builders[i - emitted]`.
@@ -395,6 +397,7 @@ impl CsvReader {
             },
         )?;
         let mut csv = CsvReader::new(input.file.to_string(), separator, header, roles.layout);
+        csv.keys = roles.keys;
         csv.time = roles.time;
         csv.decided = roles.notes;
         csv.hint = roles.hint;
@@ -408,6 +411,7 @@ impl CsvReader {
             .iter()
             .map(|n| Builder::new(n.clone()))
             .collect();
+        let layout_series = layout.series;
         CsvReader {
             file,
             separator,
@@ -421,6 +425,10 @@ impl CsvReader {
             last_group: None,
             rows: 0,
             repeated_headers: Vec::new(),
+            keys: Keys {
+                first: layout_series,
+                ..Keys::default()
+            },
             time: TimeKind::Text,
             decided: Vec::new(),
             hint: Vec::new(),
@@ -461,9 +469,10 @@ impl CsvReader {
             None if self.closed.contains(name) => return None,
             None => {
                 let index = self.emitted + self.builders.len();
-                let labels = self.layout.key_labels(name, &self.header);
+                let labels = self.keys.labels(name, &self.header);
+                let shown = self.keys.display(name, &self.header);
                 for m in 0..self.layout.values.len() {
-                    let full = self.layout.grouped_name(name, m, &self.header);
+                    let full = self.layout.grouped_name(&shown, m, &self.header);
                     let mut builder = Builder::new(full);
                     builder.labels = labels.clone();
                     self.builders.push_back(builder);
@@ -486,7 +495,7 @@ impl CsvReader {
 
     /// The error for a series named again after it was handed out.
     fn unsorted(&self, line: usize, column: usize, name: &str) -> Error {
-        let name = self.layout.display_group(name, &self.header);
+        let name = self.keys.display(name, &self.header);
         let name = name.as_str();
         self.locate(
             line,
@@ -536,7 +545,7 @@ impl CsvReader {
     /// The fast path: `Ok(false)` when the block needs the exact path.
     fn fast_block(&mut self, text: &str) -> Result<bool> {
         // A series named by several columns takes the exact path, which joins them.
-        if !self.layout.more_series.is_empty() {
+        if !self.keys.more.is_empty() {
             return Ok(false);
         }
         let Some(frame) = self.parse_typed(text) else {
@@ -651,12 +660,12 @@ impl CsvReader {
         let first = match self.layout.series {
             Some(c) => {
                 let joined;
-                let name = if self.layout.more_series.is_empty() {
+                let name = if self.keys.more.is_empty() {
                     field(c).trim()
                 } else {
                     let parts: Vec<&str> = self
-                        .layout
-                        .key_columns()
+                        .keys
+                        .columns()
                         .iter()
                         .map(|&k| field(k).trim())
                         .collect();

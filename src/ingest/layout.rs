@@ -1,13 +1,8 @@
 //! Which CSV columns hold time, series names and values, from the header and the
 //! column-choice options (`--time-column`, `--series-column`, `--value-column`).
 
-use std::collections::BTreeMap;
-
 use super::ReadOptions;
 use crate::error::{Error, Result};
-
-/// Joins the fields of several key columns into one series key.
-pub const KEY_SEPARATOR: char = '\u{1f}';
 
 /// Header names that mark the timestamp column, in order of preference.
 pub const TIME_ALIASES: [&str; 6] = ["timestamp", "time", "ts", "date", "datetime", "ds"];
@@ -23,12 +18,6 @@ pub struct Layout {
     pub time: usize,
     /// The series-name column; `None` when each value column is its own series.
     pub series: Option<usize>,
-    /// Further columns that name a series together with `series` (labels such as
-    /// `host` and `mountpoint`); empty when one column names it.
-    pub more_series: Vec<usize>,
-    /// The columns found to be series labels by their content (text columns that
-    /// tell apart rows sharing a timestamp); their values become the series' labels.
-    pub label_columns: Vec<usize>,
     /// The value columns, in header order of choice.
     pub values: Vec<usize>,
     /// The names of the series when there is no series column: one per value
@@ -45,49 +34,17 @@ impl Layout {
     /// The name of the series of `group` (a series-column value) and value column
     /// `m`: the group alone with one value column, `group/column` with several.
     pub fn grouped_name(&self, group: &str, m: usize, header: &[String]) -> String {
-        let group = self.display_group(group, header);
         if self.values.len() == 1 {
-            group
+            group.to_string()
         } else {
             format!("{group}/{}", header[self.values[m]])
         }
     }
 
-    /// The columns that name a series, in order.
-    pub fn key_columns(&self) -> Vec<usize> {
-        self.series
-            .into_iter()
-            .chain(self.more_series.iter().copied())
-            .collect()
-    }
-
-    /// A series key as read (the key columns' fields joined by [`KEY_SEPARATOR`])
-    /// as a name: the field itself for one key column, `{host="a",mountpoint="/"}`
-    /// (as Prometheus and InfluxDB series are named) for several.
-    pub fn display_group(&self, key: &str, header: &[String]) -> String {
-        if self.more_series.is_empty() {
-            return key.to_string();
-        }
-        super::prometheus::series_name(&self.key_labels(key, header), key)
-    }
-
-    /// The labels of a series key: each key column's name and value, when labels
-    /// were found by content; none otherwise.
-    pub fn key_labels(&self, key: &str, header: &[String]) -> BTreeMap<String, String> {
-        if self.label_columns.is_empty() {
-            return BTreeMap::new();
-        }
-        self.key_columns()
-            .iter()
-            .zip(key.split(KEY_SEPARATOR))
-            .map(|(&c, v)| (header[c].clone(), v.to_string()))
-            .collect()
-    }
-
     /// Every column the reader needs, in increasing order.
     pub fn used_columns(&self) -> Vec<usize> {
         let mut used: Vec<usize> = std::iter::once(self.time)
-            .chain(self.key_columns())
+            .chain(self.series)
             .chain(self.values.iter().copied())
             .collect();
         used.sort_unstable();
@@ -153,8 +110,6 @@ pub fn resolve_layout(
         Ok(Layout {
             time,
             series: None,
-            more_series: Vec::new(),
-            label_columns: Vec::new(),
             values,
             fixed_names,
         })
@@ -181,8 +136,6 @@ pub fn resolve_layout(
     let grouped = |values: Vec<usize>| Layout {
         time,
         series,
-        more_series: Vec::new(),
-        label_columns: Vec::new(),
         values,
         fixed_names: Vec::new(),
     };
@@ -190,8 +143,6 @@ pub fn resolve_layout(
         (1, None) => Ok(Layout {
             time,
             series: None,
-            more_series: Vec::new(),
-            label_columns: Vec::new(),
             fixed_names: vec![single_series_name(stem, &header[values[0]], options)],
             values,
         }),

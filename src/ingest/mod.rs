@@ -41,9 +41,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 pub use duplicates::{Duplicates, MAX_DUPLICATE_SHARE};
-pub use layout::{
-    resolve_layout, Layout, KEY_SEPARATOR, SERIES_ALIASES, TIME_ALIASES, VALUE_ALIASES,
-};
+pub use layout::{resolve_layout, Layout, SERIES_ALIASES, TIME_ALIASES, VALUE_ALIASES};
 pub use prometheus_live::{Auth, Prometheus, RangeQuery};
 pub use timestamp::{parse_timestamp, parse_value};
 

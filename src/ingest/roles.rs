@@ -18,7 +18,7 @@
 //! [`duplicates`](super::duplicates) refuses naming the text columns left.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use super::duplicates::MAX_DUPLICATE_SHARE;
 use super::layout::Layout;
@@ -58,10 +58,62 @@ const LABEL_NAMES: [&str; 16] = [
 /// columns are used together.
 const MAX_LABEL_SEARCH: usize = 3;
 
+/// Joins the fields of several key columns into one series key.
+pub(crate) const KEY_SEPARATOR: char = '\u{1f}';
+
+/// The columns that name a series, when labels were found by content (the
+/// layout's series column then holds the first of them).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Keys {
+    /// The first key column (the layout's series column).
+    pub first: Option<usize>,
+    /// Further columns that name a series with `first` (`host` and `mountpoint`).
+    pub more: Vec<usize>,
+    /// True when the key columns were found by content: their values become the
+    /// series' labels.
+    pub labelled: bool,
+}
+
+impl Keys {
+    /// The columns that name a series, in order.
+    pub fn columns(&self) -> Vec<usize> {
+        self.first
+            .into_iter()
+            .chain(self.more.iter().copied())
+            .collect()
+    }
+
+    /// A series key as read (the key columns' fields joined by
+    /// [`KEY_SEPARATOR`]) as a name: the field itself for one key column,
+    /// `{host="a",mountpoint="/"}` (as Prometheus and InfluxDB series are named)
+    /// for several.
+    pub fn display(&self, key: &str, header: &[String]) -> String {
+        if self.more.is_empty() {
+            return key.to_string();
+        }
+        super::prometheus::series_name(&self.labels(key, header), key)
+    }
+
+    /// The labels of a series key: each key column's name and value, when the
+    /// columns were found by content; none otherwise.
+    pub fn labels(&self, key: &str, header: &[String]) -> BTreeMap<String, String> {
+        if !self.labelled {
+            return BTreeMap::new();
+        }
+        self.columns()
+            .iter()
+            .zip(key.split(KEY_SEPARATOR))
+            .map(|(&c, v)| (header[c].clone(), v.to_string()))
+            .collect()
+    }
+}
+
 /// The roles decided from the first rows.
 pub(crate) struct Roles {
-    /// The layout with the index dropped and the labels in.
+    /// The layout with the index dropped and the first label as its series column.
     pub layout: Layout,
+    /// The columns that name a series.
+    pub keys: Keys,
     /// How the time column is written.
     pub time: TimeKind,
     /// What was decided, for notes on standard error.
@@ -105,6 +157,10 @@ pub(crate) fn decide(
         .collect();
     let mut roles = Roles {
         hint: text.iter().map(|&c| header[c].clone()).collect(),
+        keys: Keys {
+            first: layout.series,
+            ..Keys::default()
+        },
         layout,
         time,
         notes,
@@ -161,9 +217,12 @@ pub(crate) fn decide(
         .retain(|h| !labels.iter().any(|&c| &header[c] == h));
     let key: Vec<usize> = base.iter().chain(&labels).copied().collect();
     roles.layout.series = Some(key[0]);
-    roles.layout.more_series = key[1..].to_vec();
-    roles.layout.label_columns = labels;
     roles.layout.fixed_names.clear();
+    roles.keys = Keys {
+        first: Some(key[0]),
+        more: key[1..].to_vec(),
+        labelled: true,
+    };
     Ok(roles)
 }
 
@@ -336,15 +395,12 @@ mod tests {
     fn labels_are_found_by_content() {
         let r = roles("box,time,value\na,1709294400,1\nb,1709294400,2\na,1709298000,3\n");
         assert_eq!(r.layout.series, Some(0));
-        assert_eq!(r.layout.label_columns, vec![0]);
+        assert!(r.keys.labelled && r.keys.more.is_empty());
         let r = roles(
             "host,mnt,time,value\na,/,1709294400,1\na,/x,1709294400,2\nb,/,1709294400,3\n\
              b,/x,1709294400,3\n",
         );
-        assert_eq!(
-            (r.layout.series, &r.layout.more_series),
-            (Some(0), &vec![1])
-        );
+        assert_eq!((r.layout.series, &r.keys.more), (Some(0), &vec![1]));
         // A text column that changes over a single series' time is not a label.
         let r = roles("time,status,value\n1709294400,ok,1\n1709298000,warn,2\n");
         assert_eq!(r.layout.series, None);
