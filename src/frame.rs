@@ -32,6 +32,7 @@ use crate::error::{Error, Result};
 use crate::evaluate::{Backtest, Scores};
 use crate::forecast::Forecast;
 use crate::forecast::ModelChoice;
+use crate::ingest::timecol::TimeKind;
 use crate::ingest::{parse_timestamp, Ingested, SERIES_ALIASES, TIME_ALIASES, VALUE_ALIASES};
 use crate::output::{format_time_left, level_label, Inspection, OVERALL};
 use crate::saturation::Saturation;
@@ -96,7 +97,10 @@ pub fn series_to_frame(series: &[Series]) -> Result<DataFrame> {
 /// names as in CSV (`series`/`unique_id`/..., `timestamp`/`ds`/..., `value`/`y`);
 /// without a series column the frame is one series named after its value column.
 /// Timestamps may be datetimes (any unit; naive ones are UTC), strings in any of
-/// the contract's forms, or integers/floats of Unix seconds. Null values are
+/// the contract's forms, or integers/floats of Unix seconds (milliseconds above
+/// 10^11) between 1980 and 2200, or decimal years as R's `time()` writes them
+/// (1973.0833 is 1973-02-01; see [`TimeKind`]); other numbers are refused with
+/// what they look like. Null values are
 /// missing; a null timestamp fails its series, which the others survive.
 pub fn frame_to_series(frame: &DataFrame) -> Result<Ingested> {
     let names: Vec<String> = frame
@@ -219,27 +223,20 @@ fn timestamps_of(column: &Column) -> Result<Vec<Result<DateTime<Utc>, String>>> 
                 .map(|t| t.map_or_else(null, parse_timestamp))
                 .collect())
         }
+        // Numbers are read as a column, as in CSV: decimal years (R's time()) at
+        // month starts, epoch seconds only where plausible, never 1970.
         dtype if dtype.is_integer() => {
             let c = column.cast(&DataType::Int64).map_err(polars_error)?;
             let ints = c.i64().map_err(polars_error)?;
-            Ok(ints
-                .iter()
-                .map(|t| t.map_or_else(null, |t| parse_timestamp(&t.to_string())))
-                .collect())
+            numeric_times(column.name(), ints.iter().map(|t| t.map(|t| t.to_string())))
         }
         dtype if dtype.is_float() => {
             let c = column.cast(&DataType::Float64).map_err(polars_error)?;
             let floats = c.f64().map_err(polars_error)?;
-            Ok(floats
+            let text = floats
                 .iter()
-                .map(|t| match t {
-                    Some(t) if t.is_finite() => {
-                        DateTime::from_timestamp_millis((t * 1000.0).round() as i64)
-                            .ok_or_else(|| format!("{t} is out of range"))
-                    }
-                    _ => null(),
-                })
-                .collect())
+                .map(|t| t.filter(|t| t.is_finite()).map(|t| t.to_string()));
+            numeric_times(column.name(), text)
         }
         other => Err(Error::Format {
             file: FRAME.to_string(),
@@ -249,6 +246,29 @@ fn timestamps_of(column: &Column) -> Result<Vec<Result<DateTime<Utc>, String>>> 
             ),
         }),
     }
+}
+
+/// Numeric timestamps (as text, `None` for null) read as
+/// [`TimeKind::detect`] decides from the whole column.
+fn numeric_times(
+    name: &str,
+    text: impl Iterator<Item = Option<String>>,
+) -> Result<Vec<Result<DateTime<Utc>, String>>> {
+    let text: Vec<Option<String>> = text.collect();
+    let kind =
+        TimeKind::detect(name, text.iter().flatten().map(String::as_str)).map_err(|message| {
+            Error::Format {
+                file: FRAME.to_string(),
+                message,
+            }
+        })?;
+    Ok(text
+        .iter()
+        .map(|t| match t {
+            Some(t) => kind.parse(t),
+            None => Err("null timestamp".to_string()),
+        })
+        .collect())
 }
 
 /// Forecasts with the contract's columns: `series`, `timestamp`, `forecast`, a

@@ -3,7 +3,7 @@
 use clap::Args;
 
 use headroom::forecast::{IntervalMethod, ModelChoice};
-use headroom::ingest::Format;
+use headroom::ingest::{Duplicates, Format};
 use headroom::resample::Aggregation;
 use headroom::saturation::{Deadline, Direction};
 use headroom::units::{self, parse_capacity, Span};
@@ -28,6 +28,11 @@ pub struct InputArgs {
     /// CSV column holding values (repeat for several series, one per column).
     #[arg(long)]
     pub value_column: Vec<String>,
+    /// Rows of one series that share a timestamp: refuse the series when they are more
+    /// than 1 % of its rows (the default; fewer are merged by their mean), or merge them
+    /// all by their mean, max, or the last row's value.
+    #[arg(long, default_value = "refuse", value_parser = parse_duplicates)]
+    pub duplicates: Duplicates,
     /// What to do with missing steps: interpolate them linearly, or refuse the series.
     #[arg(long, default_value = "interpolate", value_parser = parse_gaps)]
     pub gaps: GapPolicy,
@@ -181,4 +186,8 @@ pub fn parse_agg(s: &str) -> Result<Aggregation, String> {
 
 pub fn parse_gaps(s: &str) -> Result<GapPolicy, String> {
     s.parse::<GapPolicy>().map_err(|e| e.to_string())
+}
+
+pub fn parse_duplicates(s: &str) -> Result<Duplicates, String> {
+    s.parse::<Duplicates>().map_err(|e| e.to_string())
 }

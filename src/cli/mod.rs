@@ -66,6 +66,7 @@ pub fn read(input: &InputArgs, tally: &mut Tally) -> Result<Vec<Series>, Error> 
         series_column: input.series_column.clone(),
         value_columns: input.value_column.clone(),
         statistic: input.statistic.clone(),
+        duplicates: input.duplicates,
     };
     let Ingested {
         series,

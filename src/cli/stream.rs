@@ -241,6 +241,7 @@ fn read_options(input: &InputArgs) -> ReadOptions {
         series_column: input.series_column.clone(),
         value_columns: input.value_column.clone(),
         statistic: input.statistic.clone(),
+        duplicates: input.duplicates,
     }
 }
 

@@ -17,7 +17,7 @@
 //!   declines is read this way, which gives the same values.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::io::{Cursor, Read};
 use std::sync::Arc;
 
@@ -30,8 +30,11 @@ use super::blocks::for_each_block;
 use super::dialect::{
     detect_separator, lines_with_ends, repeats_header, separator_line, split_header, split_record,
 };
+use super::duplicates::{self, Duplicates};
 use super::layout::{resolve_layout, Layout, SERIES_ALIASES};
-use super::timestamp::{parse_timestamp, parse_value};
+use super::roles::{self, Keys, KEY_SEPARATOR, SAMPLE_ROWS};
+use super::timecol::TimeKind;
+use super::timestamp::parse_value;
 use super::{Format, Ingested, Note, ReadOptions};
 use crate::error::{Error, Result};
 use crate::series::Series;
@@ -101,6 +104,8 @@ pub(crate) fn stream_csv(
     } = *input;
     let mut state = State::Preamble { separator: None };
     let mut reader_state: Option<CsvReader> = None;
+    // The header and its layout, until the first rows decide the columns' roles.
+    let mut pending: Option<(u8, Vec<String>, Layout)> = None;
     let read = for_each_block(file, reader, block_bytes, |text, first_line| {
         let mut body_start = 0;
         let mut body_line = first_line;
@@ -112,16 +117,23 @@ pub(crate) fn stream_csv(
                     let header_fields = split_header(&header, separator);
                     check_header(file, &header_fields, header_line)?;
                     let layout = resolve_layout(file, stem, &header_fields, options, wide)?;
-                    reader_state = Some(CsvReader::new(
-                        file.to_string(),
-                        separator,
-                        header_fields,
-                        layout,
-                    ));
+                    pending = Some((separator, header_fields, layout));
                     state = State::AfterHeader;
                     body_start = offset;
                     body_line = line;
                 }
+            }
+        }
+        if reader_state.is_none() {
+            let body = &text[body_start..];
+            if body.trim().is_empty() {
+                return Ok(());
+            }
+            if let Some((separator, header, layout)) = pending.take() {
+                let sample = sample_rows(body, separator, &header);
+                reader_state = Some(CsvReader::with_roles(
+                    input, separator, header, layout, &sample,
+                )?);
             }
         }
         let Some(csv) = reader_state.as_mut() else {
@@ -153,6 +165,15 @@ pub(crate) fn stream_csv(
         }
         return Err(e);
     }
+    if let (None, Some((separator, header, layout))) = (&reader_state, pending) {
+        reader_state = Some(CsvReader::with_roles(
+            input,
+            separator,
+            header,
+            layout,
+            &[],
+        )?);
+    }
     match reader_state {
         None => Err(Error::Format {
             file: file.to_string(),
@@ -160,6 +181,18 @@ pub(crate) fn stream_csv(
         }),
         Some(csv) => csv.finish(),
     }
+}
+
+/// The fields of the first records of `body` (up to [`SAMPLE_ROWS`]), for
+/// [`roles::decide`]: blank lines, copies of the header and lines that do not
+/// split are left out (the reader says where those are).
+fn sample_rows<'a>(body: &'a str, separator: u8, header: &[String]) -> Vec<Vec<Cow<'a, str>>> {
+    lines_with_ends(body)
+        .map(|(line, _)| line)
+        .filter(|line| !line.trim().is_empty() && !repeats_header(line, separator, header))
+        .filter_map(|line| split_record(line, separator).ok())
+        .take(SAMPLE_ROWS)
+        .collect()
 }
 
 /// Where the reader is in the file.
@@ -250,6 +283,7 @@ fn skip_header_copies<'a>(
 /// The series being built from one value column (and one series name).
 struct Builder {
     name: String,
+    labels: BTreeMap<String, String>,
     timestamps: Vec<DateTime<Utc>>,
     values: Vec<f64>,
     error: Option<Error>,
@@ -259,6 +293,7 @@ impl Builder {
     fn new(name: String) -> Self {
         Builder {
             name,
+            labels: BTreeMap::new(),
             timestamps: Vec::new(),
             values: Vec::new(),
             error: None,
@@ -272,15 +307,19 @@ impl Builder {
         }
     }
 
-    /// The series read, or the error of its first bad row.
-    fn into_series(mut self) -> Result<Series> {
+    /// The series read, or the error of its first bad row; rows that share a
+    /// timestamp are dealt with as `policy` says (`hint`: the text columns that
+    /// may tell them apart).
+    fn into_series(mut self, policy: Duplicates, hint: &[String]) -> Result<Series> {
         match self.error {
             Some(e) => Err(e),
             None => {
                 // Growth by doubling leaves up to half of each vector unused.
                 self.timestamps.shrink_to_fit();
                 self.values.shrink_to_fit();
-                Series::new(self.name, self.timestamps, self.values)
+                let series =
+                    Series::new(self.name, self.timestamps, self.values)?.with_labels(self.labels);
+                duplicates::apply(series, policy, hint)
             }
         }
     }
@@ -314,6 +353,8 @@ struct CsvReader {
     separator: u8,
     header: Vec<String>,
     layout: Layout,
+    /// The columns that name a series (several when labels were found).
+    keys: Keys,
     /// Builders in order of first appearance; with a series column, those of one
     /// series name are consecutive, one per value column. The first `emitted`
     /// were handed out (streaming): index `i` is at `builders[i - emitted]`.
@@ -330,15 +371,47 @@ struct CsvReader {
     last_group: Option<(String, usize)>,
     rows: usize,
     repeated_headers: Vec<usize>,
+    /// How the time column is written.
+    time: TimeKind,
+    /// What was decided about the columns, for notes.
+    decided: Vec<String>,
+    /// Text columns not used as labels, named when a series repeats timestamps.
+    hint: Vec<String>,
+    duplicates: Duplicates,
 }
 
 impl CsvReader {
+    /// A reader whose columns' roles are decided from the first rows `sample`.
+    fn with_roles(
+        input: &CsvInput<'_>,
+        separator: u8,
+        header: Vec<String>,
+        layout: Layout,
+        sample: &[Vec<Cow<'_, str>>],
+    ) -> Result<Self> {
+        let forced_wide = input.wide == Some(true);
+        let roles = roles::decide(&header, layout, sample, input.options, forced_wide).map_err(
+            |message| Error::Format {
+                file: input.file.to_string(),
+                message,
+            },
+        )?;
+        let mut csv = CsvReader::new(input.file.to_string(), separator, header, roles.layout);
+        csv.keys = roles.keys;
+        csv.time = roles.time;
+        csv.decided = roles.notes;
+        csv.hint = roles.hint;
+        csv.duplicates = input.options.duplicates;
+        Ok(csv)
+    }
+
     fn new(file: String, separator: u8, header: Vec<String>, layout: Layout) -> Self {
         let builders = layout
             .fixed_names
             .iter()
             .map(|n| Builder::new(n.clone()))
             .collect();
+        let layout_series = layout.series;
         CsvReader {
             file,
             separator,
@@ -352,6 +425,14 @@ impl CsvReader {
             last_group: None,
             rows: 0,
             repeated_headers: Vec::new(),
+            keys: Keys {
+                first: layout_series,
+                ..Keys::default()
+            },
+            time: TimeKind::Text,
+            decided: Vec::new(),
+            hint: Vec::new(),
+            duplicates: Duplicates::default(),
         }
     }
 
@@ -388,9 +469,13 @@ impl CsvReader {
             None if self.closed.contains(name) => return None,
             None => {
                 let index = self.emitted + self.builders.len();
+                let labels = self.keys.labels(name, &self.header);
+                let shown = self.keys.display(name, &self.header);
                 for m in 0..self.layout.values.len() {
-                    let full = self.layout.grouped_name(name, m, &self.header);
-                    self.builders.push_back(Builder::new(full));
+                    let full = self.layout.grouped_name(&shown, m, &self.header);
+                    let mut builder = Builder::new(full);
+                    builder.labels = labels.clone();
+                    self.builders.push_back(builder);
                 }
                 self.groups.insert(name.to_string(), index);
                 self.group_names.push_back(name.to_string());
@@ -410,6 +495,8 @@ impl CsvReader {
 
     /// The error for a series named again after it was handed out.
     fn unsorted(&self, line: usize, column: usize, name: &str) -> Error {
+        let name = self.keys.display(name, &self.header);
+        let name = name.as_str();
         self.locate(
             line,
             column,
@@ -443,7 +530,7 @@ impl CsvReader {
                     .expect("a builder per value column");
                 held -= builder_bytes(&b);
                 let name = b.name.clone();
-                done.push(b.into_series(), &name);
+                done.push(b.into_series(self.duplicates, &self.hint), &name);
             }
             self.emitted += width;
         }
@@ -457,6 +544,10 @@ impl CsvReader {
 
     /// The fast path: `Ok(false)` when the block needs the exact path.
     fn fast_block(&mut self, text: &str) -> Result<bool> {
+        // A series named by several columns takes the exact path, which joins them.
+        if !self.keys.more.is_empty() {
+            return Ok(false);
+        }
         let Some(frame) = self.parse_typed(text) else {
             return Ok(false);
         };
@@ -484,7 +575,7 @@ impl CsvReader {
         let mut rows = Vec::with_capacity(frame.height());
         let mut name_iter = names.map(|n| n.iter());
         for t in times.iter() {
-            let Some(Ok(time)) = t.map(parse_timestamp) else {
+            let Some(Ok(time)) = t.map(|t| self.time.parse(t)) else {
                 return Ok(false);
             };
             let name = match name_iter.as_mut().map(|it| it.next().flatten()) {
@@ -568,7 +659,23 @@ impl CsvReader {
         let field = |i: usize| fields.get(i).map_or("", |f| f.as_ref());
         let first = match self.layout.series {
             Some(c) => {
-                let name = field(c).trim();
+                let joined;
+                let name = if self.keys.more.is_empty() {
+                    field(c).trim()
+                } else {
+                    let parts: Vec<&str> = self
+                        .keys
+                        .columns()
+                        .iter()
+                        .map(|&k| field(k).trim())
+                        .collect();
+                    joined = parts.join(&KEY_SEPARATOR.to_string());
+                    if parts.iter().all(|p| p.is_empty()) {
+                        ""
+                    } else {
+                        joined.as_str()
+                    }
+                };
                 if name.is_empty() {
                     return Err(self.locate(line_no, c, "empty series name".to_string()));
                 }
@@ -596,7 +703,7 @@ impl CsvReader {
             }
             return Ok(());
         }
-        let time = match parse_timestamp(field(self.layout.time)) {
+        let time = match self.time.parse(field(self.layout.time)) {
             Ok(t) => t,
             // In the wide layout a bad time belongs to every series: the file fails.
             Err(m) if self.layout.is_wide() => {
@@ -684,9 +791,12 @@ impl CsvReader {
                 ),
             ));
         }
+        for note in &self.decided {
+            ingested.notes.push(Note::new(None, 0, note.clone()));
+        }
         for b in self.builders {
             let name = b.name.clone();
-            ingested.push(b.into_series(), &name);
+            ingested.push(b.into_series(self.duplicates, &self.hint), &name);
         }
         ingested
     }
@@ -786,6 +896,7 @@ fn read_text(text: &str, block_bytes: usize) -> Result<Ingested> {
 #[cfg(test)]
 mod tests {
     use super::super::blocks::BLOCK_BYTES;
+    use super::super::timestamp::parse_timestamp;
     use super::*;
 
     #[test]

@@ -23,11 +23,14 @@ mod blocks;
 mod cloudwatch;
 mod csv;
 mod dialect;
+pub mod duplicates;
 mod influx;
 mod json;
 mod layout;
 mod prometheus;
 pub mod prometheus_live;
+mod roles;
+pub mod timecol;
 mod timestamp;
 
 use std::fmt;
@@ -37,6 +40,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+pub use duplicates::{Duplicates, MAX_DUPLICATE_SHARE};
 pub use layout::{resolve_layout, Layout, SERIES_ALIASES, TIME_ALIASES, VALUE_ALIASES};
 pub use prometheus_live::{Auth, Prometheus, RangeQuery};
 pub use timestamp::{parse_timestamp, parse_value};
@@ -111,6 +115,11 @@ pub struct ReadOptions {
     /// statistic such as `p95`). Default: `Average`; when the reply holds a single
     /// other statistic, that one, with a note.
     pub statistic: Option<String>,
+    /// What to do with rows of one series that share a timestamp (default:
+    /// refuse the series when they are more than [`MAX_DUPLICATE_SHARE`] of
+    /// its rows; see [`duplicates`]).
+    #[serde(default)]
+    pub duplicates: Duplicates,
 }
 
 impl ReadOptions {
@@ -135,6 +144,12 @@ impl ReadOptions {
     /// Add a value column.
     pub fn with_value_column(mut self, name: impl Into<String>) -> Self {
         self.value_columns.push(name.into());
+        self
+    }
+
+    /// Merge (or refuse) rows of one series that share a timestamp this way.
+    pub fn with_duplicates(mut self, duplicates: Duplicates) -> Self {
+        self.duplicates = duplicates;
         self
     }
 
@@ -315,10 +330,12 @@ pub fn stream_reader(
             let mut bytes = head;
             reader.read_to_end(&mut bytes).map_err(io_error)?;
             let text = decode(file, &bytes)?;
-            match format {
+            let mut read = match format {
                 Format::Influx => influx::read(file, stem, text, options)?,
                 _ => json::read(file, stem, text, options, options.format)?,
-            }
+            };
+            apply_duplicates(&mut read, options.duplicates);
+            read
         }
     };
     if ingested.format.is_none() {
@@ -332,6 +349,16 @@ pub fn stream_reader(
         });
     }
     Ok(ingested)
+}
+
+/// [`duplicates::apply`] to the series of a reader that has no text columns to
+/// suggest (JSON and annotated CSV name their series by their labels).
+fn apply_duplicates(ingested: &mut Ingested, policy: Duplicates) {
+    let series = std::mem::take(&mut ingested.series);
+    for s in series {
+        let name = s.name().to_string();
+        ingested.push(duplicates::apply(s, policy, &[]), &name);
+    }
 }
 
 /// Options that the format read has no use for: said, not silently ignored.
