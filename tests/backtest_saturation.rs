@@ -64,11 +64,19 @@ fn scores_the_sample_fleet_with_tables_and_chart() {
     let out = text(&o.stdout);
     assert_eq!(
         out.lines().next().unwrap(),
-        "series,model,origins,scored,crossings,brier,brier_skill,auc,hit_rate,false_alarm_rate,p10_p90_coverage,band_coverage,date_mae_steps,mean_probability"
+        "series,model,origins,scored,crossings,brier,brier_skill,auc,hit_rate,false_alarm_rate,p10_p90_coverage,band_coverage,date_mae_steps,mean_probability,date_mae_hours"
     );
     // Four hosts and the pooled row.
     assert_eq!(out.lines().count(), 6, "{out}");
     let all = row(&out, "(all),auto,");
+    // The date error in time as well as in steps: hourly data, so the same number.
+    for line in out.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        match (f[12].parse::<f64>(), f[14].parse::<f64>()) {
+            (Ok(steps), Ok(hours)) => assert!((steps - hours).abs() < 1e-9, "{line}"),
+            _ => assert_eq!((f[12], f[14]), ("", ""), "{line}"),
+        }
+    }
     assert_eq!(all[2], "16");
     let brier: f64 = all[5].parse().unwrap();
     assert!((0.0..=1.0).contains(&brier), "{all:?}");

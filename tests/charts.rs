@@ -181,6 +181,7 @@ fn reliability_chart_of_known_probabilities() {
                 earliest: None,
                 latest: None,
                 horizon: 10,
+                step_seconds: 3600.0,
             });
         }
     }

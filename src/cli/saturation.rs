@@ -88,24 +88,6 @@ fn write_openmetrics(
     }
 }
 
-impl SaturationArgs {
-    /// The review date drawn on the fleet chart: an absolute --by date, or the
-    /// span after the earliest last observation.
-    fn by_date(
-        &self,
-        rows: &[headroom::saturation::Saturation],
-    ) -> Option<chrono::DateTime<chrono::Utc>> {
-        match self.by? {
-            Deadline::At(t) => Some(t),
-            Deadline::After(Span::Seconds(s)) => {
-                let first = rows.iter().map(|r| r.last_timestamp).min()?;
-                Some(first + chrono::TimeDelta::milliseconds((s * 1000.0) as i64))
-            }
-            Deadline::After(Span::Steps(_)) => None,
-        }
-    }
-}
-
 pub fn run(a: SaturationArgs) -> Result<ExitCode, Error> {
     let mut tally = Tally::default();
     let capacities = match (&a.limit.capacities, a.limit.capacity) {
@@ -124,7 +106,7 @@ pub fn run(a: SaturationArgs) -> Result<ExitCode, Error> {
             let c = capacities.of(p.series.name())?;
             let questions = questions(&p.series, a.by, a.need_until, a.risk)?;
             let (_, row) = saturation_with(&p, &settings, c, a.direction, &questions)?;
-            Ok((row, raw.labels().clone()))
+            Ok((row, raw.labels().clone(), questions.by))
         });
         Answer { notes, result }
     };
@@ -132,12 +114,27 @@ pub fn run(a: SaturationArgs) -> Result<ExitCode, Error> {
     // series' labels for OpenMetrics.
     let mut rows = Vec::new();
     let mut labels = HashMap::new();
-    stream(&a.input, &mut tally, answer, |(row, l)| {
+    // Each series' own --by date (a span counts from its own last observation),
+    // for the fleet chart's review marks.
+    let mut by_dates = HashMap::new();
+    stream(&a.input, &mut tally, answer, |(row, l, by)| {
         labels.insert(row.series.clone(), l);
+        by_dates.insert(row.series.clone(), by);
         rows.push(row);
         Ok(())
     })?;
     rank(&mut rows);
+    // The row's dates come from two sources (the point forecast and the simulated
+    // futures); where they disagree, say why rather than leave the reader to
+    // guess which is right.
+    for row in &rows {
+        if let Some(why) = row.date_disagreement() {
+            eprintln!(
+                "headroom: series {}: saturation_at is outside p10_at-p90_at: {why}",
+                row.series
+            );
+        }
+    }
     let path = a.output.output.as_deref();
     if a.output_format == OutputFormat::OpenMetrics {
         write_openmetrics(path, &labels, &rows)?;
@@ -147,9 +144,8 @@ pub fn run(a: SaturationArgs) -> Result<ExitCode, Error> {
         finish(out, path)?;
     }
     if let Some(png) = &a.plot {
-        FleetChart::new(&rows)
-            .review(a.by_date(&rows))
-            .render_png(png)?;
+        let reviews = rows.iter().map(|r| by_dates[&r.series]).collect();
+        FleetChart::new(&rows).reviews(reviews).render_png(png)?;
     }
     if std::io::stdout().is_terminal() {
         if path.is_none() || path == Some("-") {

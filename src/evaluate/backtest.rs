@@ -402,6 +402,7 @@ fn saturation_case(
         earliest: step(row.earliest_at),
         latest: step(row.latest_at),
         horizon: h,
+        step_seconds: s.step().nominal_seconds(),
     };
     Ok(SaturationCase {
         origin,

@@ -283,10 +283,13 @@ pub fn write_saturations(w: &mut dyn Write, rows: &[Saturation]) -> Result<()> {
 }
 
 /// Time left in whole days from two days on, whole hours from an hour on, whole
-/// minutes below: `14d`, `36h`, `45m`.
+/// minutes below: `14d`, `36h`, `45m`; `0` when none is left (a saturated
+/// series is at capacity now).
 pub fn format_time_left(left: chrono::TimeDelta) -> String {
     let minutes = left.num_minutes().max(0);
-    if minutes >= 48 * 60 {
+    if left <= chrono::TimeDelta::zero() {
+        "0".to_string()
+    } else if minutes >= 48 * 60 {
         format!("{}d", (minutes as f64 / 1440.0).round() as i64)
     } else if minutes >= 60 {
         format!("{}h", (minutes as f64 / 60.0).round() as i64)
@@ -350,7 +353,9 @@ pub fn write_backtests(
 /// Write saturation backtest scores, one row per series and model, then one row
 /// per model pooling every origin of every series, named [`OVERALL`]:
 /// `series,model,origins,scored,crossings,brier,brier_skill,auc,hit_rate,
-/// false_alarm_rate,p10_p90_coverage,band_coverage,date_mae_steps,mean_probability`.
+/// false_alarm_rate,p10_p90_coverage,band_coverage,date_mae_steps,mean_probability,
+/// date_mae_hours` (the last the date error in hours, so series of different
+/// steps compare and pool).
 /// Shares are 0 to 1; a score that is undefined (AUC with one outcome only, hit
 /// rate without crossings) is empty.
 pub fn write_saturation_backtests(
@@ -361,7 +366,7 @@ pub fn write_saturation_backtests(
     use crate::evaluate::SaturationScores;
     writeln!(
         w,
-        "series,model,origins,scored,crossings,brier,brier_skill,auc,hit_rate,false_alarm_rate,p10_p90_coverage,band_coverage,date_mae_steps,mean_probability"
+        "series,model,origins,scored,crossings,brier,brier_skill,auc,hit_rate,false_alarm_rate,p10_p90_coverage,band_coverage,date_mae_steps,mean_probability,date_mae_hours"
     )
     .map_err(io_error)?;
     let opt = |v: Option<f64>| v.map(number).unwrap_or_default();
@@ -381,6 +386,7 @@ pub fn write_saturation_backtests(
             opt(s.band_coverage),
             opt(s.date_mae),
             number(s.mean_probability),
+            opt(s.date_mae_seconds.map(|x| x / 3600.0)),
         ]
     };
     for b in rows {

@@ -316,28 +316,48 @@ impl<'a> ForecastChart<'a> {
     }
 }
 
-/// The sentence next to the saturation marker, its dates written to `precision`.
+/// The sentence next to the saturation marker, its dates written to `precision`:
+/// the row's status first, then what it rests on, so the caption never says
+/// "reaches" over a forecast line that does not.
 pub(super) fn saturation_label(s: &Saturation, precision: DatePrecision) -> String {
     let day = |t: DateTime<Utc>| precision.format(t);
     let p = format!("{:.0} %", s.probability * 100.0);
     let cap = si(s.capacity);
-    match (s.status, s.p50_at.or(s.saturation_at)) {
-        (Status::Saturated, _) => format!("already at capacity {cap}"),
-        (_, Some(at)) => {
-            let range = match (s.p10_at, s.p90_at, s.earliest_at, s.latest_at) {
-                (Some(a), Some(b), _, _) => format!(" (80 %: {} – {})", day(a), day(b)),
-                (Some(a), None, _, _) => format!(" (10 % by {})", day(a)),
-                (None, _, Some(e), Some(l)) => format!(" (range {} – {})", day(e), day(l)),
-                _ => String::new(),
+    let range = match (s.p10_at, s.p90_at, s.earliest_at, s.latest_at) {
+        (Some(a), Some(b), _, _) => format!(" (80 %: {} – {})", day(a), day(b)),
+        (Some(a), None, _, _) => format!(" (10 % by {})", day(a)),
+        (None, _, Some(e), Some(l)) => format!(" (range {} – {})", day(e), day(l)),
+        _ => String::new(),
+    };
+    let said = match (s.status, s.p50_at, s.saturation_at) {
+        (Status::Saturated, _, _) => {
+            let side = match s.last_value.total_cmp(&s.capacity) {
+                std::cmp::Ordering::Equal => "at",
+                std::cmp::Ordering::Greater => "above",
+                std::cmp::Ordering::Less => "below",
             };
-            format!("reaches {cap} around {}{range}; probability {p}", day(at))
+            format!(
+                "already {side} capacity {cap} (last value {})",
+                si(s.last_value)
+            )
         }
-        (Status::Crossing, None) => match s.p10_at.or(s.earliest_at) {
+        (_, Some(median), Some(_)) => {
+            format!(
+                "reaches {cap} around {}{range}; probability {p}",
+                day(median)
+            )
+        }
+        (_, Some(median), None) => format!(
+            "half the futures reach {cap} by {}{range}; probability {p}",
+            day(median)
+        ),
+        (Status::Clear, None, _) => format!("stays clear of {cap} (probability {p})"),
+        (_, None, _) => match s.p10_at.or(s.earliest_at).or(s.saturation_at) {
             Some(e) => format!("may reach {cap} from {}; probability {p}", day(e)),
             None => format!("may reach {cap}; probability {p}"),
         },
-        (Status::Clear, _) => format!("stays clear of {cap} (probability {p})"),
-    }
+    };
+    format!("{}: {said}", s.status)
 }
 
 #[cfg(test)]
@@ -368,18 +388,45 @@ mod tests {
     #[test]
     fn monthly_saturation_label_reads_in_months() {
         let at = Utc.with_ymd_and_hms(2008, 12, 1, 0, 0, 0).unwrap();
-        let label = saturation_label(&row(Status::Crossing, None), DatePrecision::Month);
-        assert_eq!(label, "may reach 500k; probability 97 %");
-        let mut r = row(Status::Crossing, Some(at));
+        let label = saturation_label(&row(Status::Possible, None), DatePrecision::Month);
+        assert_eq!(label, "possible: may reach 500k; probability 97 %");
+        let mut r = row(Status::Possible, Some(at));
         r.saturation_at = None;
         r.p50_at = None;
         let label = saturation_label(&r, DatePrecision::Month);
-        assert_eq!(label, "may reach 500k from Dec 2008; probability 97 %");
+        assert_eq!(
+            label,
+            "possible: may reach 500k from Dec 2008; probability 97 %"
+        );
+        r.status = Status::Crossing;
         r.p50_at = Some(at + TimeDelta::days(62));
+        r.saturation_at = r.p50_at;
         let label = saturation_label(&r, DatePrecision::Month);
         assert_eq!(
             label,
-            "reaches 500k around Feb 2009 (10 % by Dec 2008); probability 97 %"
+            "crossing: reaches 500k around Feb 2009 (10 % by Dec 2008); probability 97 %"
+        );
+    }
+
+    #[test]
+    fn the_caption_says_what_the_row_says() {
+        let at = Utc.with_ymd_and_hms(2008, 12, 1, 0, 0, 0).unwrap();
+        // The median exists but the point forecast never reaches capacity: the
+        // caption must not say the line reaches it.
+        let mut r = row(Status::Crossing, Some(at));
+        r.saturation_at = None;
+        r.p50_at = Some(at);
+        let label = saturation_label(&r, DatePrecision::Month);
+        assert!(
+            label.starts_with("crossing: half the futures reach 500k by Dec 2008"),
+            "{label}"
+        );
+        let mut r = row(Status::Saturated, None);
+        r.last_value = 6e5;
+        let label = saturation_label(&r, DatePrecision::Month);
+        assert_eq!(
+            label,
+            "saturated: already above capacity 500k (last value 600k)"
         );
     }
 }
