@@ -4,13 +4,14 @@ use std::process::ExitCode;
 
 use clap::Args;
 
+use headroom::evaluate::CapacityRule;
 use headroom::pipeline::{choose_series, forecast, saturation};
 use headroom::plot::ForecastChart;
 use headroom::saturation::Direction;
 use headroom::units::Span;
 use headroom::Error;
 
-use super::args::{parse_capacity_arg, parse_direction, parse_horizon, InputArgs, ModelArgs};
+use super::args::{parse_capacity_rule, parse_direction, parse_horizon, InputArgs, ModelArgs};
 use super::{prepare_all, read, settings, Tally};
 
 #[derive(Args)]
@@ -20,9 +21,10 @@ pub struct PlotArgs {
     /// How far ahead: steps (48) or a duration (2d).
     #[arg(long, value_parser = parse_horizon)]
     pub horizon: Span,
-    /// Capacity line to draw, with the saturation date marked.
-    #[arg(long, value_parser = parse_capacity_arg, allow_hyphen_values = true)]
-    pub capacity: Option<f64>,
+    /// Capacity line to draw, with the saturation date marked: as `saturation
+    /// --capacity` takes it (500G, 16GiB, 0.9x, 80%).
+    #[arg(long, value_parser = parse_capacity_rule, allow_hyphen_values = true)]
+    pub capacity: Option<CapacityRule>,
     /// up: the metric rises to a ceiling; down: it falls to a floor.
     #[arg(long, default_value = "up", value_parser = parse_direction)]
     pub direction: Direction,
@@ -60,7 +62,8 @@ pub fn run(a: PlotArgs) -> Result<ExitCode, Error> {
     };
     let settings = settings(&a.model, Some(a.horizon));
     let (f, row) = match a.capacity {
-        Some(c) => {
+        Some(rule) => {
+            let c = rule.resolve(p.series.name(), p.series.values(), a.direction)?;
             let (f, row) = saturation(p, &settings, c, a.direction)?;
             (f, Some(row))
         }

@@ -90,10 +90,16 @@ fn write_openmetrics(
 
 pub fn run(a: SaturationArgs) -> Result<ExitCode, Error> {
     let mut tally = Tally::default();
-    let capacities = match (&a.limit.capacities, a.limit.capacity) {
-        (Some(path), _) => Capacities::PerSeries(read_capacities(path)?),
-        (None, Some(c)) => Capacities::One(c),
+    let table = match (&a.limit.capacities, a.limit.capacity) {
+        (Some(path), _) => Some(Capacities::PerSeries(read_capacities(path)?)),
+        (None, Some(_)) => None,
         (None, None) => return Err(Error::invalid("--capacity or --capacities is required")),
+    };
+    // `0.9x` and `80%` depend on each series' own history.
+    let capacity_of = |s: &headroom::RegularSeries| match (&table, a.limit.capacity) {
+        (Some(table), _) => table.of(s.name()),
+        (None, Some(rule)) => rule.resolve(s.name(), s.values(), a.direction),
+        (None, None) => Err(Error::invalid("--capacity or --capacities is required")),
     };
     let settings = ForecastSettings {
         paths: a.paths.max(1),
@@ -103,7 +109,7 @@ pub fn run(a: SaturationArgs) -> Result<ExitCode, Error> {
     let answer = |raw: &Series| {
         let (notes, prepared) = prepare_one(raw, &a.input, &a.model.seasons);
         let result = prepared.and_then(|p| {
-            let c = capacities.of(p.series.name())?;
+            let c = capacity_of(&p.series)?;
             let questions = questions(&p.series, a.by, a.need_until, a.risk)?;
             let (_, row) = saturation_with(&p, &settings, c, a.direction, &questions)?;
             Ok((row, raw.labels().clone(), questions.by))
