@@ -241,3 +241,37 @@ fn saturation_flags_need_a_capacity() {
     ]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn short_histories_are_reported_once_not_per_series() {
+    // Four hosts of 90 days: 7-day horizons a week apart fit 12 origins, not 20.
+    let o = headroom(&[
+        "backtest",
+        "--input",
+        SAMPLE,
+        "--horizon",
+        "7d",
+        "--capacity",
+        "1.05x",
+        "--windows",
+        "20",
+        "--model",
+        "linear_trend",
+        "--paths",
+        "100",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert_eq!(err.matches("origins asked for fit").count(), 1, "{err}");
+    let line = err
+        .lines()
+        .find(|l| l.contains("origins asked for fit"))
+        .unwrap();
+    for host in ["cache-01", "db-01", "log-01", "web-01"] {
+        assert!(line.contains(host), "{line}");
+    }
+    assert!(
+        line.contains("of the 20 origins asked") && line.contains("4 series"),
+        "{line}"
+    );
+}

@@ -256,15 +256,8 @@ fn run_saturation(
             Err(e) => tally.fail(p.series.name(), &e),
         }
     }
-    for b in &rows {
-        if b.cases.len() < a.windows {
-            eprintln!(
-                "headroom: series {}: {} of the {} origins asked for fit in its history",
-                b.series,
-                b.cases.len(),
-                a.windows
-            );
-        }
+    if let Some(line) = short_histories(&rows, a.windows) {
+        eprintln!("headroom: {line}");
     }
     tally.ok = rows.len();
     let mut overall: Vec<(ModelChoice, SaturationScores)> = Vec::new();
@@ -303,6 +296,50 @@ fn run_saturation(
         }
     }
     Ok(tally.exit_code())
+}
+
+/// One line for every series whose history holds fewer origins than `asked`
+/// (each series once, whatever the number of models), or `None`: printed once,
+/// not once per series, so a fleet of short series does not bury the summary.
+fn short_histories(rows: &[SaturationBacktest], asked: usize) -> Option<String> {
+    let mut short: Vec<(&str, usize)> = rows
+        .iter()
+        .filter(|b| b.cases.len() < asked)
+        .map(|b| (b.series.as_str(), b.cases.len()))
+        .collect();
+    short.sort_unstable();
+    short.dedup_by_key(|s| s.0);
+    let first = short.first()?.1;
+    const LISTED: usize = 8;
+    let names = |with_count: bool| {
+        let mut listed: Vec<String> = short
+            .iter()
+            .take(LISTED)
+            .map(|(name, n)| match with_count {
+                true => format!("{name} ({n})"),
+                false => name.to_string(),
+            })
+            .collect();
+        if short.len() > LISTED {
+            listed.push(format!("and {} more", short.len() - LISTED));
+        }
+        listed.join(", ")
+    };
+    let series = match short.len() {
+        1 => "series".to_string(),
+        n => format!("{n} series"),
+    };
+    Some(if short.iter().all(|s| s.1 == first) {
+        format!(
+            "{first} of the {asked} origins asked for fit in the history of {series}: {}",
+            names(false)
+        )
+    } else {
+        format!(
+            "fewer of the {asked} origins asked for fit in the history of {series}: {}",
+            names(true)
+        )
+    })
 }
 
 /// One line a person reads: how good the probability and the dates were.
