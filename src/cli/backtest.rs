@@ -336,7 +336,7 @@ fn short_histories(rows: &[SaturationBacktest], asked: usize) -> Option<String> 
         )
     } else {
         format!(
-            "fewer of the {asked} origins asked for fit in the history of {series}: {}",
+            "only some of the {asked} origins asked for fit in the history of {series} (those that do): {}",
             names(true)
         )
     })

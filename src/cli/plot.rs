@@ -6,10 +6,13 @@ use clap::Args;
 
 use headroom::evaluate::CapacityRule;
 use headroom::pipeline::{choose_series, forecast, saturation};
-use headroom::plot::ForecastChart;
+use std::io::Read;
+
+use headroom::ingest::{detect, resolve_layout, Format, ReadOptions};
+use headroom::plot::{value_column_name, ForecastChart};
 use headroom::saturation::Direction;
 use headroom::units::Span;
-use headroom::Error;
+use headroom::{Error, Series};
 
 use super::args::{parse_capacity_rule, parse_direction, parse_horizon, InputArgs, ModelArgs};
 use super::{prepare_all, read, settings, Tally};
@@ -70,9 +73,89 @@ pub fn run(a: PlotArgs) -> Result<ExitCode, Error> {
         None => (forecast(p, &settings)?, None),
     };
     let mut chart = ForecastChart::new(&p.series, &f);
+    if let Some(name) = value_name(&a.input, &one) {
+        chart = chart.value_name(name);
+    }
     if let Some(row) = &row {
         chart = chart.saturation(row);
     }
     chart.render_png(&a.output)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the values of `series` are called in the input: a Prometheus series'
+/// metric name, or the CSV value column that holds it (`mem_free_mb`), from the
+/// file's header read with the same layout rules as the reader. `None` (the axis
+/// says `value`) for standard input or a header that cannot be read.
+fn value_name(input: &InputArgs, series: &Series) -> Option<String> {
+    if let Some(metric) = series.labels().get("__name__") {
+        return Some(metric.clone());
+    }
+    let path = input.input.as_deref().filter(|p| *p != "-")?;
+    if input.live.prometheus.is_some() {
+        return None;
+    }
+    let mut head = Vec::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(1 << 16)
+        .read_to_end(&mut head)
+        .ok()?;
+    let text = String::from_utf8_lossy(&head);
+    let wide = match input.format.unwrap_or_else(|| detect(&text)) {
+        Format::Long => None,
+        Format::Wide => Some(true),
+        _ => return None,
+    };
+    let line = text
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .find(|l| !l.trim().is_empty())?;
+    // The separator the line uses most, as the reader's dialect detection picks.
+    let separator = [b',', b';', b'\t', b'|']
+        .into_iter()
+        .max_by_key(|&c| line.bytes().filter(|&b| b == c).count())?;
+    let header = split_header(line, separator as char);
+    let options = ReadOptions {
+        format: input.format,
+        time_column: input.time_column.clone(),
+        series_column: input.series_column.clone(),
+        value_columns: input.value_column.clone(),
+        statistic: input.statistic.clone(),
+    };
+    let layout = resolve_layout(path, "", &header, &options, wide).ok()?;
+    value_column_name(&layout, &header, series.name())
+}
+
+/// The fields of a CSV header line, double quotes removed (`""` is a quote).
+fn split_header(line: &str, separator: char) -> Vec<String> {
+    let (mut fields, mut field, mut quoted) = (Vec::new(), String::new(), false);
+    let mut chars = line.trim_end_matches(['\r', '\n']).chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            c if c == separator && !quoted => fields.push(std::mem::take(&mut field)),
+            c => field.push(c),
+        }
+    }
+    fields.push(field);
+    fields.into_iter().map(|f| f.trim().to_string()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_header;
+
+    #[test]
+    fn header_fields() {
+        assert_eq!(split_header("a,b,c\r\n", ','), ["a", "b", "c"]);
+        assert_eq!(
+            split_header("\"time\";\"free \"\"MB\"\"\";x", ';'),
+            ["time", "free \"MB\"", "x"]
+        );
+    }
 }

@@ -17,6 +17,7 @@ use super::{
 };
 use crate::error::Result;
 use crate::forecast::Forecast;
+use crate::ingest::Layout;
 use crate::saturation::{Saturation, Status};
 use crate::series::RegularSeries;
 use crate::units::si;
@@ -57,6 +58,7 @@ pub struct ForecastChart<'a> {
     history_steps: Option<usize>,
     size: (u32, u32),
     unit: Option<String>,
+    value_name: Option<String>,
 }
 
 impl<'a> ForecastChart<'a> {
@@ -71,6 +73,7 @@ impl<'a> ForecastChart<'a> {
             history_steps: None,
             size: (1280, 720),
             unit: None,
+            value_name: None,
         }
     }
 
@@ -104,6 +107,22 @@ impl<'a> ForecastChart<'a> {
     pub fn unit(mut self, unit: impl Into<String>) -> Self {
         self.unit = Some(unit.into());
         self
+    }
+
+    /// Name of the value axis: what the values are, as the input's value column
+    /// calls them (`mem_free_mb`); default `value`.
+    pub fn value_name(mut self, name: impl Into<String>) -> Self {
+        self.value_name = Some(name.into());
+        self
+    }
+
+    /// The value axis' title: the value name, then the unit in brackets.
+    fn value_axis(&self) -> String {
+        let name = self.value_name.as_deref().unwrap_or("value");
+        match &self.unit {
+            Some(u) => format!("{name} ({u})"),
+            None => name.to_string(),
+        }
     }
 
     /// Render the chart to a PNG file.
@@ -176,10 +195,7 @@ impl<'a> ForecastChart<'a> {
             .x_label_area_size(48)
             .y_label_area_size(Y_LABELS)
             .build_cartesian_2d((t0..t1).with_key_points(axis.ticks().to_vec()), y0..y1)?;
-        let value_axis = match &self.unit {
-            Some(u) => format!("value ({u})"),
-            None => "value".to_string(),
-        };
+        let value_axis = self.value_axis();
         chart
             .configure_mesh()
             .y_labels(8)
@@ -316,6 +332,29 @@ impl<'a> ForecastChart<'a> {
     }
 }
 
+/// The name of the value column that holds `series` in a CSV of this `header` read
+/// with this `layout`: the one value column of a long file, the column of a wide
+/// file whose series it is, or the column after the `/` of a long file with
+/// several (`host-1/mem_free_mb`); `None` when the series is not found there.
+pub fn value_column_name(layout: &Layout, header: &[String], series: &str) -> Option<String> {
+    let column = |m: usize| {
+        header
+            .get(*layout.values.get(m)?)
+            .map(|h| h.trim().to_string())
+    };
+    match (layout.series, layout.values.len()) {
+        (Some(_), 1) => column(0),
+        (Some(_), n) => (0..n).find_map(|m| {
+            let name = column(m)?;
+            series.ends_with(&format!("/{name}")).then_some(name)
+        }),
+        (None, _) => {
+            let m = layout.fixed_names.iter().position(|n| n == series)?;
+            column(m)
+        }
+    }
+}
+
 /// The sentence next to the saturation marker, its dates written to `precision`:
 /// the row's status first, then what it rests on, so the caption never says
 /// "reaches" over a forecast line that does not.
@@ -406,6 +445,55 @@ mod tests {
             label,
             "crossing: reaches 500k around Feb 2009 (10 % by Dec 2008); probability 97 %"
         );
+    }
+
+    #[test]
+    fn the_value_axis_is_named_after_the_value_column() {
+        use crate::ingest::{resolve_layout, ReadOptions};
+        let header = |names: &[&str]| names.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let o = ReadOptions::default();
+        let long = header(&["series", "timestamp", "mem_free_mb"]);
+        let layout = resolve_layout("f", "f", &long, &o, None).unwrap();
+        assert_eq!(
+            value_column_name(&layout, &long, "host-1").as_deref(),
+            Some("mem_free_mb")
+        );
+        let several = header(&["host", "timestamp", "mem_free_mb", "swap_mb"]);
+        let o2 = ReadOptions {
+            series_column: Some("host".into()),
+            ..Default::default()
+        };
+        let layout = resolve_layout("f", "f", &several, &o2, None).unwrap();
+        assert_eq!(
+            value_column_name(&layout, &several, "a/swap_mb").as_deref(),
+            Some("swap_mb")
+        );
+        let wide = header(&["timestamp", "cpu_pct", "mem_pct"]);
+        let layout = resolve_layout("f", "f", &wide, &o, None).unwrap();
+        assert_eq!(
+            value_column_name(&layout, &wide, "mem_pct").as_deref(),
+            Some("mem_pct")
+        );
+        assert_eq!(value_column_name(&layout, &wide, "other"), None);
+        // On the chart: the name, with the unit when one is given.
+        let s = RegularSeries::new(
+            "s",
+            Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap(),
+            crate::series::Step::seconds(3600),
+            vec![1.0, 2.0],
+        )
+        .unwrap();
+        let f = Forecast {
+            series: "s".into(),
+            model: "naive".into(),
+            timestamps: vec![Utc.with_ymd_and_hms(2024, 1, 1, 2, 0, 0).unwrap()],
+            point: vec![2.0],
+            intervals: Vec::new(),
+        };
+        assert_eq!(ForecastChart::new(&s, &f).value_axis(), "value");
+        let named = ForecastChart::new(&s, &f).value_name("mem_free_mb");
+        assert_eq!(named.value_axis(), "mem_free_mb");
+        assert_eq!(named.unit("MB").value_axis(), "mem_free_mb (MB)");
     }
 
     #[test]
