@@ -148,6 +148,33 @@ pub struct Saturation {
     /// The capacity that keeps the probability of reaching it before the date asked
     /// for under the risk asked for (`--need-until`, `--risk`).
     pub capacity_needed: Option<f64>,
+    /// How the same answer scored on the series' own history (`--self-check`).
+    #[serde(default)]
+    pub self_check: Option<SelfCheck>,
+}
+
+/// The saturation answer scored on the series' own history: a few origins before
+/// the end, each assessed as the row was (same capacity, horizon and model) and
+/// compared with what followed.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SelfCheck {
+    /// Origins scored.
+    pub origins: usize,
+    /// Of these, the ones after which the series reached capacity.
+    pub crossings: usize,
+    /// Brier score of their probabilities.
+    pub brier: f64,
+    /// Brier skill against climatology, the base rate smoothed to
+    /// `(crossings + 1/2) / (origins + 1)` so that it is defined when every origin
+    /// had the same outcome: below 0, a constant would have done better.
+    pub skill: f64,
+}
+
+impl SelfCheck {
+    /// Whether the probability did at least as well as climatology on the history.
+    pub fn trusted(&self) -> bool {
+        self.skill >= 0.0
+    }
 }
 
 impl Saturation {
@@ -441,6 +468,7 @@ fn crossing_dates(
         p90_at: None,
         probability_by: None,
         capacity_needed: None,
+        self_check: None,
     })
 }
 
@@ -529,6 +557,13 @@ pub fn describe(row: &Saturation) -> String {
         text += &format!(
             "; {} needed to stay under the risk asked",
             crate::units::si(c)
+        );
+    }
+    if let Some(check) = row.self_check.filter(|c| !c.trusted()) {
+        text += &format!(
+            "; trust this probability little: on its own history it did worse than \
+             climatology (skill {:.2} on {} origins)",
+            check.skill, check.origins
         );
     }
     text + "."
@@ -754,6 +789,7 @@ mod tests {
             p90_at: None,
             probability_by: None,
             capacity_needed: None,
+            self_check: None,
         };
         let mut rows = vec![
             row("c", None, Status::Clear),

@@ -746,3 +746,90 @@ fn capacities_as_people_write_them() {
     let o = headroom(&["saturation", "--input", s(&input), "--capacity", "12xB"]);
     assert_eq!(code(&o), 2, "{}", stderr(&o));
 }
+
+/// 90 days of an hourly daily cycle around 100 (amplitude 20) with noise (sd
+/// about 3), never trending: `series,timestamp,value`.
+fn cycle_csv(name: &str) -> String {
+    let mut state = 12345u64;
+    let mut noise = || {
+        // Sum of four uniforms: roughly normal, deterministic.
+        (0..4)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+            })
+            .sum::<f64>()
+            * 5.2
+    };
+    let mut csv = String::from("series,timestamp,value\n");
+    for h in 0..24 * 90 {
+        let v = 100.0 + 20.0 * (std::f64::consts::TAU * h as f64 / 24.0).sin() + noise();
+        csv += &format!("{name},{},{v:.2}\n", 1_704_067_200 + h * 3600);
+    }
+    csv
+}
+
+#[test]
+fn self_check_says_when_a_probability_is_not_to_be_trusted() {
+    // A capacity just above every peak of a flat cycle: the paths say it is
+    // nearly certain to be reached within 30 days, and on the series' own
+    // history the same answer was wrong: trust low, said on stderr.
+    let input = scratch("cycle.csv", &cycle_csv("demand"));
+    let peak = cycle_csv("demand")
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(',').next().unwrap().parse::<f64>().unwrap())
+        .fold(f64::NEG_INFINITY, f64::max);
+    let capacity = format!("{}", (peak + 3.0).round());
+    let args = [
+        "saturation",
+        "--input",
+        s(&input),
+        "--capacity",
+        &capacity,
+        "--horizon",
+        "30d",
+    ];
+    let o = headroom(&[&args[..], &["--self-check"]].concat());
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    let header: Vec<&str> = out.lines().next().unwrap().split(',').collect();
+    assert_eq!(&header[13..], ["trust", "trust_skill"]);
+    let row: Vec<&str> = out.lines().nth(1).unwrap().split(',').collect();
+    let probability: f64 = row[8].parse().unwrap();
+    let skill: f64 = row[14].parse().unwrap();
+    assert_eq!(row[13], "low", "{row:?}");
+    assert!(skill < 0.0, "{row:?}");
+    assert!(probability > 0.5, "the overconfident answer: {row:?}");
+    assert!(
+        stderr(&o).contains("series demand: trust this probability little"),
+        "{}",
+        stderr(&o)
+    );
+    // Without the flag: the contract's columns only.
+    let o = headroom(&args);
+    assert!(!stdout(&o).lines().next().unwrap().contains("trust"));
+    // A steady climb to capacity is what its history showed: trusted.
+    let climb = scratch("climb.csv", &hourly_csv(&["climb"], 24 * 60));
+    let o = headroom(&[
+        "saturation",
+        "--input",
+        s(&climb),
+        "--capacity",
+        "900",
+        "--horizon",
+        "30d",
+        "--self-check",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let row: Vec<String> = stdout(&o)
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .map(String::from)
+        .collect();
+    assert_eq!(row[13], "ok", "{row:?}");
+}

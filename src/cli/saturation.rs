@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
+use headroom::evaluate::saturation::self_check;
 use headroom::ingest::read_capacities;
 use headroom::output::{write_file_atomically, write_saturations, OutputFormat, SaturationMetrics};
 use headroom::pipeline::{
@@ -52,6 +53,12 @@ pub struct SaturationArgs {
     /// Seed of the simulation.
     #[arg(long, default_value_t = 0x5eed)]
     pub seed: u64,
+    /// Also score the answer on each series' own history (2 origins a horizon
+    /// apart before the end, same capacity, horizon and model, 100 paths): columns
+    /// trust (ok, or low when its Brier skill is negative) and trust_skill, and a
+    /// line on standard error for each series whose history says not to trust it.
+    #[arg(long)]
+    pub self_check: bool,
     /// Draw the fleet to this PNG: one row per series, the 10th to 90th
     /// percentile of its crossing date, the median marked.
     #[arg(long)]
@@ -111,7 +118,14 @@ pub fn run(a: SaturationArgs) -> Result<ExitCode, Error> {
         let result = prepared.and_then(|p| {
             let c = capacity_of(&p.series)?;
             let questions = questions(&p.series, a.by, a.need_until, a.risk)?;
-            let (_, row) = saturation_with(&p, &settings, c, a.direction, &questions)?;
+            let (f, mut row) = saturation_with(&p, &settings, c, a.direction, &questions)?;
+            if a.self_check {
+                // A self-check that cannot be done leaves the row unscored, never
+                // fails the answer.
+                row.self_check = self_check(&p, c, a.direction, f.horizon(), &f.model, &settings)
+                    .ok()
+                    .flatten();
+            }
             Ok((row, raw.labels().clone(), questions.by))
         });
         Answer { notes, result }
@@ -134,6 +148,13 @@ pub fn run(a: SaturationArgs) -> Result<ExitCode, Error> {
     // futures); where they disagree, say why rather than leave the reader to
     // guess which is right.
     for row in &rows {
+        if let Some(check) = row.self_check.filter(|c| !c.trusted()) {
+            eprintln!(
+                "headroom: series {}: trust this probability little: on {} origins of its own \
+                 history it scored Brier {:.3}, skill {:.2} against climatology",
+                row.series, check.origins, check.brier, check.skill
+            );
+        }
         if let Some(why) = row.date_disagreement() {
             eprintln!(
                 "headroom: series {}: saturation_at is outside p10_at-p90_at: {why}",

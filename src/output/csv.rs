@@ -241,10 +241,12 @@ pub fn write_decompositions(
 /// Write the saturation table in the order given (use
 /// [`rank`](crate::saturation::rank) first): the contract's columns, then
 /// `p10_at,p50_at,p90_at,time_left`, then `probability_by` and `capacity_needed`
-/// when any row answers them.
+/// when any row answers them, then `trust,trust_skill` when any row was
+/// self-checked (`ok` or `low`, the Brier skill on its own history).
 pub fn write_saturations(w: &mut dyn Write, rows: &[Saturation]) -> Result<()> {
     let by = rows.iter().any(|r| r.probability_by.is_some());
     let needed = rows.iter().any(|r| r.capacity_needed.is_some());
+    let checked = rows.iter().any(|r| r.self_check.is_some());
     let mut header = String::from(
         "series,capacity,status,last_timestamp,last_value,saturation_at,earliest_at,latest_at,probability,p10_at,p50_at,p90_at,time_left",
     );
@@ -253,6 +255,9 @@ pub fn write_saturations(w: &mut dyn Write, rows: &[Saturation]) -> Result<()> {
     }
     if needed {
         header += ",capacity_needed";
+    }
+    if checked {
+        header += ",trust,trust_skill";
     }
     writeln!(w, "{header}").map_err(io_error)?;
     for r in rows {
@@ -276,6 +281,11 @@ pub fn write_saturations(w: &mut dyn Write, rows: &[Saturation]) -> Result<()> {
         }
         if needed {
             row.push(r.capacity_needed.map(number).unwrap_or_default());
+        }
+        if checked {
+            let trust = r.self_check.map(|c| if c.trusted() { "ok" } else { "low" });
+            row.push(trust.unwrap_or_default().to_string());
+            row.push(r.self_check.map(|c| number(c.skill)).unwrap_or_default());
         }
         write_row(w, &row)?;
     }

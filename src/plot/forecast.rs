@@ -421,6 +421,7 @@ mod tests {
             p90_at: None,
             probability_by: None,
             capacity_needed: None,
+            self_check: None,
         }
     }
 
