@@ -537,7 +537,14 @@ pub fn describe(row: &Saturation) -> String {
                 ),
                 _ => String::new(),
             };
-            format!("reaches {cap} around {}{range}", day(median))
+            match row.saturation_at {
+                Some(_) => format!("reaches {cap} around {}{range}", day(median)),
+                // The forecast line itself stays short: say what does reach it.
+                None => format!(
+                    "half the simulated futures reach {cap} by {}{range}; the point forecast does not within the horizon",
+                    day(median)
+                ),
+            }
         }
         (Status::Crossing | Status::Possible, None) if row.probability > 0.0 => chance(),
         (Status::Possible, None) => match row.earliest_at.or(row.saturation_at) {
