@@ -69,7 +69,9 @@ impl Rng {
     }
 }
 
-fn generate(series: usize, out: &str) {
+/// Write the sample of `series` series to `out` (`-`: standard output); the
+/// status-invariant test includes this file to draw the same sample.
+pub fn generate(series: usize, out: &str) {
     let started = Instant::now();
     let sink: Box<dyn Write> = if out == "-" {
         Box::new(std::io::stdout().lock())

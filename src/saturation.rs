@@ -60,16 +60,48 @@ impl FromStr for Direction {
     }
 }
 
-/// The state of a series with respect to its capacity.
+/// The state of a series with respect to its capacity: one meaning each, read
+/// from the numbers of the row (the contract's definitions), most urgent first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
-    /// The last observed value is already at or past capacity.
+    /// The last observed value is already at or past capacity (`time_left` 0).
     Saturated,
-    /// Some forecast quantity reaches capacity within the horizon.
+    /// At least half the simulated futures reach capacity within the horizon
+    /// (`probability` >= 0.5), so the median crossing date `p50_at` exists.
     Crossing,
-    /// Nothing reaches capacity within the horizon.
+    /// Fewer than half do but some do (0 < `probability` < 0.5), or the widest
+    /// interval reaches capacity.
+    Possible,
+    /// Neither: no simulated future and no interval bound reaches capacity.
     Clear,
+}
+
+impl Status {
+    /// Every status, most urgent first (the order of [`rank`]).
+    pub const ALL: [Status; 4] = [
+        Status::Saturated,
+        Status::Crossing,
+        Status::Possible,
+        Status::Clear,
+    ];
+
+    /// The status of `row` from its numbers: the last value against capacity,
+    /// then `crossing` when `median_exists` (the median crossing date exists, which
+    /// with sample paths is exactly `probability >= 0.5`), then `possible` when
+    /// the probability is positive or a forecast bound reaches capacity.
+    fn of(row: &Saturation, direction: Direction, median_exists: bool) -> Status {
+        if direction.reaches(row.last_value, row.capacity) {
+            Status::Saturated
+        } else if median_exists {
+            Status::Crossing
+        } else if row.probability > 0.0 || row.earliest_at.is_some() || row.saturation_at.is_some()
+        {
+            Status::Possible
+        } else {
+            Status::Clear
+        }
+    }
 }
 
 impl fmt::Display for Status {
@@ -77,6 +109,7 @@ impl fmt::Display for Status {
         f.write_str(match self {
             Status::Saturated => "saturated",
             Status::Crossing => "crossing",
+            Status::Possible => "possible",
             Status::Clear => "clear",
         })
     }
@@ -89,7 +122,7 @@ pub struct Saturation {
     pub series: String,
     /// The capacity, in the data's unit.
     pub capacity: f64,
-    /// Saturated, crossing or clear.
+    /// Saturated, crossing, possible or clear.
     pub status: Status,
     /// Timestamp of the last observation.
     pub last_timestamp: DateTime<Utc>,
@@ -115,12 +148,76 @@ pub struct Saturation {
     /// The capacity that keeps the probability of reaching it before the date asked
     /// for under the risk asked for (`--need-until`, `--risk`).
     pub capacity_needed: Option<f64>,
+    /// How the same answer scored on the series' own history (`--self-check`).
+    #[serde(default)]
+    pub self_check: Option<SelfCheck>,
+}
+
+/// The saturation answer scored on the series' own history: a few origins before
+/// the end, each assessed as the row was (same capacity, horizon and model) and
+/// compared with what followed.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SelfCheck {
+    /// Origins scored.
+    pub origins: usize,
+    /// Of these, the ones after which the series reached capacity.
+    pub crossings: usize,
+    /// Brier score of their probabilities.
+    pub brier: f64,
+    /// Brier skill against climatology, the base rate smoothed to
+    /// `(crossings + 1/2) / (origins + 1)` so that it is defined when every origin
+    /// had the same outcome: below 0, a constant would have done better.
+    pub skill: f64,
+}
+
+impl SelfCheck {
+    /// Whether the probability did at least as well as climatology on the history.
+    pub fn trusted(&self) -> bool {
+        self.skill >= 0.0
+    }
 }
 
 impl Saturation {
-    /// The median time left before capacity is reached, from the last observation.
+    /// The median time left before capacity is reached, from the last observation:
+    /// zero for a saturated series (it is there now), else until `p50_at`.
     pub fn time_left(&self) -> Option<chrono::TimeDelta> {
+        if self.status == Status::Saturated {
+            return Some(chrono::TimeDelta::zero());
+        }
         self.p50_at.map(|t| t - self.last_timestamp)
+    }
+
+    /// Why the point forecast's crossing `saturation_at` is not inside the
+    /// simulated crossings' `[p10_at, p90_at]`, where the median exists: `None`
+    /// when it is (or there is no median to compare with).
+    pub fn date_disagreement(&self) -> Option<String> {
+        if self.status == Status::Saturated {
+            return None;
+        }
+        let median = self.p50_at?;
+        let day = |t: DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+        match (self.saturation_at, self.p10_at, self.p90_at) {
+            (None, _, _) => Some(format!(
+                "the point forecast stays short of capacity within the horizon, while {:.0} % of the \
+                 simulated futures reach it (median {}): they swing about the forecast and touch it \
+                 on the way",
+                100.0 * self.probability,
+                day(median)
+            )),
+            (Some(at), Some(p10), _) if at < p10 => Some(format!(
+                "the point forecast reaches capacity at {}, before 90 % of the simulated futures \
+                 (p10 {})",
+                day(at),
+                day(p10)
+            )),
+            (Some(at), _, Some(p90)) if at > p90 => Some(format!(
+                "the point forecast reaches capacity at {}, after 90 % of the simulated futures \
+                 (p90 {}): they swing about the forecast and touch capacity before it does",
+                day(at),
+                day(p90)
+            )),
+            _ => None,
+        }
     }
 }
 
@@ -251,9 +348,7 @@ pub fn assess_paths(
     row.p10_at = at(crossing.quantile(0.1));
     row.p50_at = at(crossing.quantile(0.5));
     row.p90_at = at(crossing.quantile(0.9));
-    if row.status == Status::Clear && row.probability > 0.0 {
-        row.status = Status::Crossing;
-    }
+    row.status = Status::of(&row, direction, row.p50_at.is_some());
     let steps_until = |date: DateTime<Utc>| forecast.timestamps.partition_point(|&t| t <= date);
     if let Some(by) = questions.by {
         row.probability_by = Some(match steps_until(by) {
@@ -323,11 +418,14 @@ pub fn assess(
 ) -> Result<Saturation> {
     let mut row = crossing_dates(forecast, last_timestamp, last_value, capacity, direction)?;
     row.probability = normal_probability(forecast, capacity, direction);
+    // Without paths there are no percentiles: the probability alone says crossing.
+    row.status = Status::of(&row, direction, row.probability >= 0.5);
     Ok(row)
 }
 
-/// The status and the dates the forecast and its widest interval reach capacity;
-/// the probability is left at 0 for the caller to estimate.
+/// The dates the forecast and its widest interval reach capacity; the
+/// probability is left at 0 and the status provisional, for the caller to
+/// estimate and classify.
 fn crossing_dates(
     forecast: &Forecast,
     last_timestamp: DateTime<Utc>,
@@ -355,17 +453,10 @@ fn crossing_dates(
         },
         None => (saturation_at, saturation_at),
     };
-    let status = if reaches(last_value) {
-        Status::Saturated
-    } else if saturation_at.is_some() || earliest_at.is_some() {
-        Status::Crossing
-    } else {
-        Status::Clear
-    };
     Ok(Saturation {
         series: forecast.series.clone(),
         capacity,
-        status,
+        status: Status::Clear,
         last_timestamp,
         last_value,
         saturation_at,
@@ -377,6 +468,7 @@ fn crossing_dates(
         p90_at: None,
         probability_by: None,
         capacity_needed: None,
+        self_check: None,
     })
 }
 
@@ -406,20 +498,35 @@ fn normal_probability(forecast: &Forecast, capacity: f64, direction: Direction) 
         .fold(0.0, f64::max)
 }
 
-/// One sentence a person reads: when, how sure, and the answers to the questions.
+/// One sentence a person reads, saying what the row says: its status first, then
+/// when, how sure, and the answers to the questions.
 ///
-/// `db-03 reaches 500G around 14 Mar 2025 09:00 (80 % between 9 Mar 2025 02:00
-/// and 22 Mar 2025 17:00); 62 % chance by 1 Mar 2025 00:00.`
+/// `db-03 (crossing): reaches 500G around 14 Mar 2025 09:00 (80 % between 9 Mar
+/// 2025 02:00 and 22 Mar 2025 17:00); 62 % chance by the date asked.`
 pub fn describe(row: &Saturation) -> String {
     let day = |t: DateTime<Utc>| t.format("%-d %b %Y %H:%M").to_string();
     let cap = crate::units::si(row.capacity);
     let percent = |p: f64| format!("{:.0} %", 100.0 * p);
-    let mut text = match (row.status, row.p50_at) {
-        (Status::Saturated, _) => format!(
-            "{} is already at {cap} (last value {})",
-            row.series,
-            crate::units::si(row.last_value)
-        ),
+    let chance = || {
+        format!(
+            "a {} chance of reaching {cap} within the horizon",
+            percent(row.probability)
+        )
+    };
+    let said = match (row.status, row.p50_at) {
+        (Status::Saturated, _) => {
+            // Saturated means reached in the row's direction: the last value is
+            // at capacity or beyond it on the capacity side.
+            let side = match row.last_value.total_cmp(&row.capacity) {
+                Ordering::Equal => "at",
+                Ordering::Greater => "above",
+                Ordering::Less => "below",
+            };
+            format!(
+                "last value {}, already {side} the capacity {cap}",
+                crate::units::si(row.last_value)
+            )
+        }
         (_, Some(median)) => {
             let range = match (row.p10_at, row.p90_at) {
                 (Some(a), Some(b)) => format!(" (80 % between {} and {})", day(a), day(b)),
@@ -430,15 +537,26 @@ pub fn describe(row: &Saturation) -> String {
                 ),
                 _ => String::new(),
             };
-            format!("{} reaches {cap} around {}{range}", row.series, day(median))
+            match row.saturation_at {
+                Some(_) => format!("reaches {cap} around {}{range}", day(median)),
+                // The forecast line itself stays short: say what does reach it.
+                None => format!(
+                    "half the simulated futures reach {cap} by {}{range}; the point forecast does not within the horizon",
+                    day(median)
+                ),
+            }
         }
-        (_, None) if row.probability > 0.0 => format!(
-            "{} has a {} chance of reaching {cap} within the horizon",
-            row.series,
-            percent(row.probability)
-        ),
-        _ => format!("{} stays clear of {cap} within the horizon", row.series),
+        (Status::Crossing | Status::Possible, None) if row.probability > 0.0 => chance(),
+        (Status::Possible, None) => match row.earliest_at.or(row.saturation_at) {
+            Some(t) => format!(
+                "no simulated future reaches {cap} within the horizon, but the widest band does from {}",
+                day(t)
+            ),
+            None => chance(),
+        },
+        _ => format!("stays clear of {cap} within the horizon"),
     };
+    let mut text = format!("{} ({}): {said}", row.series, row.status);
     if let Some(p) = row.probability_by {
         text += &format!("; {} chance by the date asked", percent(p));
     }
@@ -448,12 +566,21 @@ pub fn describe(row: &Saturation) -> String {
             crate::units::si(c)
         );
     }
+    if let Some(check) = row.self_check.filter(|c| !c.trusted()) {
+        text += &format!(
+            "; trust this probability little: on its own history it did worse than \
+             climatology (skill {:.2} on {} origins)",
+            check.skill, check.origins
+        );
+    }
     text + "."
 }
 
-/// Order a fleet most urgent first: by `saturation_at` (rows without one last),
-/// then `earliest_at`, then saturated before crossing before clear, then the higher
-/// probability, then the name.
+/// Order a fleet most urgent first: saturated, crossing, possible, clear; within a
+/// status by `saturation_at` (rows without one last), then `earliest_at`, then the
+/// higher probability, then the name. The status comes first so that a series
+/// already full, or one most futures fill, is never listed below one that only
+/// might fill earlier.
 pub fn rank(rows: &mut [Saturation]) {
     fn by_time(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Ordering {
         match (a, b) {
@@ -464,9 +591,10 @@ pub fn rank(rows: &mut [Saturation]) {
         }
     }
     rows.sort_by(|a, b| {
-        by_time(a.saturation_at, b.saturation_at)
+        a.status
+            .cmp(&b.status)
+            .then_with(|| by_time(a.saturation_at, b.saturation_at))
             .then_with(|| by_time(a.earliest_at, b.earliest_at))
-            .then_with(|| a.status.cmp(&b.status))
             .then_with(|| b.probability.total_cmp(&a.probability))
             .then_with(|| a.series.cmp(&b.series))
     });
@@ -521,9 +649,12 @@ mod tests {
         assert_eq!(s.latest_at, hour(9));
         let s = assess(&f, t0, 10.0, 20.0, Direction::Down).unwrap();
         assert_eq!(s.status, Status::Saturated);
+        // A tiny but positive normal tail is still a chance: possible, not clear.
         let s = assess(&f, t0, 100.0, -50.0, Direction::Down).unwrap();
-        assert_eq!(s.status, Status::Clear);
-        assert!(s.probability < 1e-6);
+        assert_eq!(s.status, Status::Possible);
+        assert!(s.probability > 0.0 && s.probability < 1e-6);
+        let s = assess(&f, t0, 100.0, -5000.0, Direction::Down).unwrap();
+        assert_eq!((s.status, s.probability), (Status::Clear, 0.0));
         assert!(assess(&f, t0, 100.0, f64::NAN, Direction::Down).is_err());
     }
 
@@ -665,15 +796,176 @@ mod tests {
             p90_at: None,
             probability_by: None,
             capacity_needed: None,
+            self_check: None,
         };
         let mut rows = vec![
             row("c", None, Status::Clear),
+            row("p", hour(1), Status::Possible),
             row("b", hour(9), Status::Crossing),
             row("s", None, Status::Saturated),
             row("a", hour(3), Status::Crossing),
         ];
         rank(&mut rows);
         let names: Vec<&str> = rows.iter().map(|r| r.series.as_str()).collect();
-        assert_eq!(names, ["a", "b", "s", "c"]);
+        // A saturated series first, a possible one after every crossing one even
+        // though its point forecast reaches capacity earlier.
+        assert_eq!(names, ["s", "a", "b", "p", "c"]);
+    }
+
+    /// Paths that all sit at `value` for `horizon` steps, except the first
+    /// `jumpers` which reach `peak` at step `at`.
+    fn flat_paths(
+        n: usize,
+        horizon: usize,
+        value: f64,
+        jumpers: usize,
+        peak: f64,
+        at: usize,
+    ) -> SamplePaths {
+        let t0 = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+        let mut paths = ndarray::Array2::from_elem((n, horizon), value);
+        for i in 0..jumpers {
+            paths[[i, at]] = peak;
+        }
+        SamplePaths {
+            series: "s".into(),
+            model: "m".into(),
+            timestamps: (1..=horizon as i64)
+                .map(|h| t0 + TimeDelta::hours(h))
+                .collect(),
+            paths,
+        }
+    }
+
+    #[test]
+    fn status_follows_probability_not_any_forecast_quantity() {
+        let t0 = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+        let f = forecast(vec![10.0; 10], 1.0);
+        let q = Questions::default();
+        let status = |paths: &SamplePaths, last: f64| {
+            assess_paths(&f, paths, t0, last, 20.0, Direction::Up, &q).unwrap()
+        };
+        // 15 of 100 futures reach capacity: possible, no median, no time left.
+        let row = status(&flat_paths(100, 10, 10.0, 15, 25.0, 4), 10.0);
+        assert_eq!((row.status, row.probability), (Status::Possible, 0.15));
+        assert!(row.p50_at.is_none() && row.time_left().is_none());
+        // Half of them: crossing, with a median.
+        let row = status(&flat_paths(100, 10, 10.0, 50, 25.0, 4), 10.0);
+        assert_eq!(row.status, Status::Crossing);
+        assert_eq!(row.p50_at, hour(5));
+        // None, and no band reaching: clear.
+        let row = status(&flat_paths(100, 10, 10.0, 0, 25.0, 4), 10.0);
+        assert_eq!(row.status, Status::Clear);
+        // No future reaches it but the widest band does: possible.
+        let wide = forecast(vec![10.0; 10], 15.0);
+        let row = assess_paths(
+            &wide,
+            &flat_paths(100, 10, 10.0, 0, 0.0, 0),
+            t0,
+            10.0,
+            20.0,
+            Direction::Up,
+            &q,
+        )
+        .unwrap();
+        assert_eq!((row.status, row.probability), (Status::Possible, 0.0));
+        assert!(
+            describe(&row).contains("the widest band does"),
+            "{}",
+            describe(&row)
+        );
+        // Already past capacity: saturated, nothing left.
+        let row = status(&flat_paths(100, 10, 10.0, 0, 25.0, 4), 136.0);
+        assert_eq!(row.status, Status::Saturated);
+        assert_eq!(row.time_left(), Some(TimeDelta::zero()));
+    }
+
+    #[test]
+    fn the_sentence_says_what_the_row_says() {
+        let t0 = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+        let f = forecast(vec![10.0; 10], 1.0);
+        let q = Questions::default();
+        let paths = flat_paths(100, 10, 10.0, 0, 0.0, 0);
+        let row = assess_paths(&f, &paths, t0, 136e9, 17.2e9, Direction::Up, &q).unwrap();
+        let text = describe(&row);
+        assert!(text.starts_with("s (saturated): "), "{text}");
+        assert!(
+            text.contains("last value 136G, already above the capacity 17.2G"),
+            "{text}"
+        );
+        assert!(!text.contains("is already at 17.2G"), "{text}");
+        let row = assess_paths(&f, &paths, t0, 5.0, 8.0, Direction::Down, &q).unwrap();
+        assert!(
+            describe(&row).contains("already below the capacity 8"),
+            "{}",
+            describe(&row)
+        );
+        let row = assess_paths(
+            &f,
+            &flat_paths(100, 10, 10.0, 15, 25.0, 4),
+            t0,
+            10.0,
+            20.0,
+            Direction::Up,
+            &q,
+        )
+        .unwrap();
+        assert_eq!(
+            describe(&row),
+            "s (possible): a 15 % chance of reaching 20 within the horizon."
+        );
+    }
+
+    #[test]
+    fn a_point_date_outside_the_simulated_crossings_is_explained() {
+        let t0 = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+        // The point never reaches 20 but 60 % of the futures do.
+        let f = forecast(vec![10.0; 10], 1.0);
+        let q = Questions::default();
+        let row = assess_paths(
+            &f,
+            &flat_paths(100, 10, 10.0, 60, 25.0, 4),
+            t0,
+            10.0,
+            20.0,
+            Direction::Up,
+            &q,
+        )
+        .unwrap();
+        assert_eq!(row.status, Status::Crossing);
+        assert!(row
+            .date_disagreement()
+            .unwrap()
+            .contains("stays short of capacity"));
+        // The point reaches it at step 9, after every future that does (step 4).
+        let mut late = vec![10.0; 10];
+        late[8] = 20.0;
+        let f = forecast(late, 1.0);
+        let row = assess_paths(
+            &f,
+            &flat_paths(100, 10, 10.0, 100, 25.0, 4),
+            t0,
+            10.0,
+            20.0,
+            Direction::Up,
+            &q,
+        )
+        .unwrap();
+        assert!(row.date_disagreement().unwrap().contains("after 90 %"));
+        // At step 5 it agrees with them.
+        let mut on_time = vec![10.0; 10];
+        on_time[4] = 20.0;
+        let f = forecast(on_time, 1.0);
+        let row = assess_paths(
+            &f,
+            &flat_paths(100, 10, 10.0, 100, 25.0, 4),
+            t0,
+            10.0,
+            20.0,
+            Direction::Up,
+            &q,
+        )
+        .unwrap();
+        assert_eq!(row.date_disagreement(), None);
     }
 }

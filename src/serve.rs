@@ -64,6 +64,11 @@ use crate::saturation::{Deadline, Direction, Questions, Saturation};
 use crate::units::{parse_capacity, Span};
 use crate::RegulariseOptions;
 
+/// How long [`Exporter::run`] waits, once stopped, for evaluations to reach
+/// their next series (a Prometheus query in flight is bounded by its timeout, so
+/// past this the exporter returns without it).
+pub const STOP_WAIT: Duration = Duration::from_secs(10);
+
 /// Where the exporter listens unless told otherwise: loopback only.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:9847";
 
@@ -301,14 +306,20 @@ impl Rule {
     }
 
     /// Read, prepare and assess every series: the rows with their labels, and
-    /// the series that failed.
-    fn evaluate(&self, prometheus: &Prometheus) -> Result<Evaluation> {
+    /// the series that failed; `None` when `keep_going` turned false part-way
+    /// (the exporter is stopping), so no half-done rule is served.
+    fn evaluate(
+        &self,
+        prometheus: &Prometheus,
+        keep_going: &(dyn Fn() -> bool + Sync),
+    ) -> Result<Option<Evaluation>> {
         let read = prometheus.query_range(&self.query)?;
         let mut failed: Vec<(String, Error)> = read.failed;
-        let prepared = for_each_series(&read.series, |s| {
+        let Some(prepared) = each_until(&read.series, keep_going, |s| {
             prepare(s, &RegulariseOptions::default(), &self.seasons)
-        });
-        let mut rows = Vec::new();
+        }) else {
+            return Ok(None);
+        };
         let mut ready = Vec::new();
         for (s, p) in read.series.iter().zip(prepared) {
             match p {
@@ -316,7 +327,27 @@ impl Rule {
                 Err(e) => failed.push((s.name().to_string(), e)),
             }
         }
-        let assessed = for_each_series(&ready, |(_, p)| {
+        let Some(assessed) = self.assess(&ready, keep_going) else {
+            return Ok(None);
+        };
+        let mut rows = Vec::new();
+        for ((labels, p), row) in ready.into_iter().zip(assessed) {
+            match row {
+                Ok(row) => rows.push((labels, row)),
+                Err(e) => failed.push((p.series.name().to_string(), e)),
+            }
+        }
+        Ok(Some(Evaluation { rows, failed }))
+    }
+
+    /// Assess each prepared series, checking `keep_going` before each one: `None`
+    /// as soon as it is false, whatever is left.
+    fn assess(
+        &self,
+        ready: &[(Labels, crate::pipeline::Prepared)],
+        keep_going: &(dyn Fn() -> bool + Sync),
+    ) -> Option<Vec<Result<Saturation>>> {
+        each_until(ready, keep_going, |(_, p)| {
             let s = &p.series;
             let questions = Questions {
                 by: self
@@ -327,15 +358,27 @@ impl Rule {
             };
             let capacity = self.capacity_of(s.name())?;
             saturation_with(p, &self.settings, capacity, self.direction, &questions).map(|(_, r)| r)
-        });
-        for ((labels, p), row) in ready.into_iter().zip(assessed) {
-            match row {
-                Ok(row) => rows.push((labels, row)),
-                Err(e) => failed.push((p.series.name().to_string(), e)),
-            }
-        }
-        Ok(Evaluation { rows, failed })
+        })
     }
+}
+
+/// [`for_each_series`] that checks `keep_going` before each item, so a stop is
+/// honoured within one series' time rather than a whole rule's: `None` when it
+/// turned false (the items not started are skipped).
+fn each_until<T: Sync, U: Send>(
+    items: &[T],
+    keep_going: &(dyn Fn() -> bool + Sync),
+    work: impl Fn(&T) -> Result<U> + Sync + Send,
+) -> Option<Vec<Result<U>>> {
+    let stopped = AtomicBool::new(false);
+    let results = for_each_series(items, |item| {
+        if stopped.load(Ordering::Relaxed) || !keep_going() {
+            stopped.store(true, Ordering::Relaxed);
+            return Err(Error::invalid("stopped"));
+        }
+        work(item)
+    });
+    (!stopped.load(Ordering::Relaxed)).then_some(results)
 }
 
 /// Saturation rows with the labels they are served under.
@@ -368,17 +411,20 @@ struct Shared {
 }
 
 impl Shared {
-    fn evaluate(&self, index: usize) {
+    /// Evaluate rule `index` and record the outcome, unless `stop` is set on the
+    /// way: then the evaluation ends at the next series and nothing is recorded.
+    fn evaluate(&self, index: usize, stop: &AtomicBool) {
         let rule = &self.rules[index];
         let started = Instant::now();
-        let outcome = rule.evaluate(&self.prometheus);
+        let outcome = rule.evaluate(&self.prometheus, &|| !stop.load(Ordering::Relaxed));
         let elapsed = started.elapsed();
         let mut states = lock(&self.states);
         let state = &mut states[index];
         state.running = false;
         state.duration = Some(elapsed);
         match outcome {
-            Ok(evaluation) => {
+            Ok(None) => {}
+            Ok(Some(evaluation)) => {
                 for (series, e) in &evaluation.failed {
                     eprintln!("headroom serve: rule '{}': series {series}: {e}", rule.name);
                 }
@@ -590,21 +636,30 @@ impl Exporter {
 
     /// Evaluate the rules on their schedules and answer HTTP requests until
     /// `stop` is set (a SIGTERM handler sets it); then stop accepting
-    /// connections and return. An evaluation still running is abandoned.
+    /// connections and return. An evaluation still running sees the flag before
+    /// its next series and ends there without recording anything; `run` waits
+    /// for that (up to [`STOP_WAIT`], for a Prometheus query that hangs).
     pub fn run(self, stop: Arc<AtomicBool>) -> Result<()> {
         let (jobs, queue) = mpsc::channel::<usize>();
         let queue = Arc::new(Mutex::new(queue));
+        let (ended, workers_done) = mpsc::channel::<()>();
         for _ in 0..self.concurrency {
             let queue = Arc::clone(&queue);
             let shared = Arc::clone(&self.shared);
-            thread::spawn(move || loop {
-                let job = lock(&queue).recv();
-                match job {
-                    Ok(index) => shared.evaluate(index),
-                    Err(_) => break,
+            let stop = Arc::clone(&stop);
+            let ended = ended.clone();
+            thread::spawn(move || {
+                loop {
+                    let job = lock(&queue).recv();
+                    match job {
+                        Ok(index) if !stop.load(Ordering::Relaxed) => shared.evaluate(index, &stop),
+                        _ => break,
+                    }
                 }
+                let _ = ended.send(());
             });
         }
+        drop(ended);
         let scheduler = {
             let shared = Arc::clone(&self.shared);
             let stop = Arc::clone(&stop);
@@ -617,7 +672,16 @@ impl Exporter {
                 Err(e) => eprintln!("headroom serve: {e}"),
             }
         }
+        // The scheduler ends within its tick and drops the job queue's sender,
+        // so idle workers end too; busy ones end at their next series.
         let _ = scheduler.join();
+        let deadline = Instant::now() + STOP_WAIT;
+        for _ in 0..self.concurrency {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if workers_done.recv_timeout(left).is_err() {
+                break;
+            }
+        }
         Ok(())
     }
 
@@ -778,5 +842,52 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("interval"), "{err}");
+    }
+
+    #[test]
+    fn a_stop_ends_an_evaluation_at_the_next_series() {
+        use crate::series::Series;
+        use chrono::TimeZone;
+        use std::sync::atomic::AtomicUsize;
+        let config = ServeConfig::from_yaml(
+            "c.yml",
+            "prometheus: {url: 'http://127.0.0.1:9'}\nrules: [{name: a, query: q, capacity: 500, horizon: 24, model: drift, paths: 50}]\n",
+        )
+        .unwrap();
+        let rule = Rule::from_config(&config.rules[0]).unwrap();
+        let t0 = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+        let ready: Vec<(Labels, crate::pipeline::Prepared)> = (0..64)
+            .map(|i| {
+                let times = (0..100).map(|h| t0 + chrono::TimeDelta::hours(h)).collect();
+                let values = (0..100).map(|h| (i + h) as f64).collect();
+                let s = Series::new(format!("s{i}"), times, values).unwrap();
+                let p = prepare(&s, &RegulariseOptions::default(), &[]).unwrap();
+                (Vec::new(), p)
+            })
+            .collect();
+        // Nothing stops: every series is assessed.
+        let all = rule.assess(&ready, &|| true).unwrap();
+        assert_eq!(all.len(), 64);
+        assert!(all.iter().all(Result::is_ok));
+        // Stopped before it starts: no series is assessed.
+        let started = AtomicUsize::new(0);
+        let never = rule.assess(&ready, &|| {
+            started.fetch_add(1, Ordering::SeqCst);
+            false
+        });
+        assert!(never.is_none());
+        // Stopped after three series: each worker thread may be inside one more,
+        // and nothing after that starts, however loaded the machine is (the
+        // bound counts series, not seconds).
+        let asked = AtomicUsize::new(0);
+        let part = rule.assess(&ready, &|| asked.fetch_add(1, Ordering::SeqCst) < 3);
+        assert!(part.is_none());
+        let threads = rayon::current_num_threads();
+        let checks = asked.load(Ordering::SeqCst);
+        assert!(
+            checks <= 3 + 2 * threads,
+            "{checks} checks for {threads} threads"
+        );
+        assert!(checks < 64);
     }
 }

@@ -93,38 +93,46 @@ impl Span {
 }
 
 /// Parse a capacity: a number with an optional SI suffix `k M G T P` (powers of
-/// 1000) or binary suffix `Ki Mi Gi Ti Pi` (powers of 1024).
+/// 1000) or binary suffix `Ki Mi Gi Ti Pi` (powers of 1024), either followed by an
+/// optional `B` for bytes as disk and memory sizes are written (`16GB`, `16GiB`).
 ///
 /// ```
 /// use headroom::units::parse_capacity;
 /// assert_eq!(parse_capacity("500G").unwrap(), 500e9);
 /// assert_eq!(parse_capacity("2Ti").unwrap(), 2.0 * 1024f64.powi(4));
+/// assert_eq!(parse_capacity("16GB").unwrap(), 16e9);
+/// assert_eq!(parse_capacity("16GiB").unwrap(), 16.0 * 1024f64.powi(3));
 /// assert_eq!(parse_capacity("-1.5e3").unwrap(), -1500.0);
 /// assert!(parse_capacity("lots").is_err());
 /// ```
 pub fn parse_capacity(text: &str) -> Result<f64> {
     let t = text.trim();
-    let suffixes: [(&str, f64); 10] = [
+    let suffixes: [(&str, f64); 11] = [
         ("Ki", 1024.0),
         ("Mi", 1024f64.powi(2)),
         ("Gi", 1024f64.powi(3)),
         ("Ti", 1024f64.powi(4)),
         ("Pi", 1024f64.powi(5)),
         ("k", 1e3),
+        ("K", 1e3),
         ("M", 1e6),
         ("G", 1e9),
         ("T", 1e12),
         ("P", 1e15),
     ];
+    // `B` only after a prefix: `16GB`, not `16B` (which would read as 16 with a
+    // unit the rest of headroom never names).
+    let prefixed = t.strip_suffix('B').unwrap_or(t);
     let (number, factor) = suffixes
         .iter()
-        .find_map(|&(suffix, factor)| t.strip_suffix(suffix).map(|n| (n, factor)))
-        .unwrap_or((t, 1.0));
+        .find_map(|&(suffix, factor)| prefixed.strip_suffix(suffix).map(|n| (n, factor)))
+        .or_else(|| (prefixed.len() == t.len()).then_some((t, 1.0)))
+        .unwrap_or(("", f64::NAN));
     match number.trim().parse::<f64>() {
-        Ok(x) if x.is_finite() => Ok(x * factor),
+        Ok(x) if x.is_finite() && factor.is_finite() => Ok(x * factor),
         _ => Err(Error::invalid(format!(
             "cannot read capacity '{text}': expected a number with an optional suffix \
-             k, M, G, T, Ki, Mi, Gi or Ti (such as 500G)"
+             k, M, G, T, Ki, Mi, Gi or Ti, and an optional B after it (such as 500G, 16GB, 16GiB)"
         ))),
     }
 }
@@ -225,7 +233,13 @@ mod tests {
         assert_eq!(parse_capacity("80").unwrap(), 80.0);
         assert_eq!(parse_capacity("1.5k").unwrap(), 1500.0);
         assert_eq!(parse_capacity("1Ki").unwrap(), 1024.0);
-        for bad in ["", "G", "12GB", "inf", "NaN"] {
+        // Sizes as disk and memory are labelled.
+        assert_eq!(parse_capacity("16GB").unwrap(), 16e9);
+        assert_eq!(parse_capacity("16GiB").unwrap(), 16.0 * 1024f64.powi(3));
+        assert_eq!(parse_capacity("512MiB").unwrap(), 512.0 * 1024f64.powi(2));
+        assert_eq!(parse_capacity("2 TB").unwrap(), 2e12);
+        assert_eq!(parse_capacity("4KB").unwrap(), 4000.0);
+        for bad in ["", "G", "GB", "12B", "12GBB", "12xB", "inf", "NaN", "80%"] {
             assert!(parse_capacity(bad).is_err(), "{bad}");
         }
     }

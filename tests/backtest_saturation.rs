@@ -64,11 +64,19 @@ fn scores_the_sample_fleet_with_tables_and_chart() {
     let out = text(&o.stdout);
     assert_eq!(
         out.lines().next().unwrap(),
-        "series,model,origins,scored,crossings,brier,brier_skill,auc,hit_rate,false_alarm_rate,p10_p90_coverage,band_coverage,date_mae_steps,mean_probability"
+        "series,model,origins,scored,crossings,brier,brier_skill,auc,hit_rate,false_alarm_rate,p10_p90_coverage,band_coverage,date_mae_steps,mean_probability,date_mae_hours"
     );
     // Four hosts and the pooled row.
     assert_eq!(out.lines().count(), 6, "{out}");
     let all = row(&out, "(all),auto,");
+    // The date error in time as well as in steps: hourly data, so the same number.
+    for line in out.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        match (f[12].parse::<f64>(), f[14].parse::<f64>()) {
+            (Ok(steps), Ok(hours)) => assert!((steps - hours).abs() < 1e-9, "{line}"),
+            _ => assert_eq!((f[12], f[14]), ("", ""), "{line}"),
+        }
+    }
     assert_eq!(all[2], "16");
     let brier: f64 = all[5].parse().unwrap();
     assert!((0.0..=1.0).contains(&brier), "{all:?}");
@@ -232,4 +240,38 @@ fn saturation_flags_need_a_capacity() {
         "1.1y",
     ]);
     assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn short_histories_are_reported_once_not_per_series() {
+    // Four hosts of 90 days: 7-day horizons a week apart fit 12 origins, not 20.
+    let o = headroom(&[
+        "backtest",
+        "--input",
+        SAMPLE,
+        "--horizon",
+        "7d",
+        "--capacity",
+        "1.05x",
+        "--windows",
+        "20",
+        "--model",
+        "linear_trend",
+        "--paths",
+        "100",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert_eq!(err.matches("origins asked for fit").count(), 1, "{err}");
+    let line = err
+        .lines()
+        .find(|l| l.contains("origins asked for fit"))
+        .unwrap();
+    for host in ["cache-01", "db-01", "log-01", "web-01"] {
+        assert!(line.contains(host), "{line}");
+    }
+    assert!(
+        line.contains("of the 20 origins asked") && line.contains("4 series"),
+        "{line}"
+    );
 }

@@ -181,6 +181,7 @@ fn reliability_chart_of_known_probabilities() {
                 earliest: None,
                 latest: None,
                 horizon: 10,
+                step_seconds: 3600.0,
             });
         }
     }
@@ -191,4 +192,40 @@ fn reliability_chart_of_known_probabilities() {
         .unwrap();
     check_png(&bytes, Some((960, 900)), 6, "reliability.png");
     assert!(ReliabilityChart::new().render_png_bytes().is_err());
+}
+
+#[test]
+fn the_value_axis_is_named_after_the_value_column() {
+    // The same free memory under two headers: only the value axis' title, at the
+    // left edge, may differ between the two charts, and it must.
+    let rows: String = (0..200)
+        .map(|h| format!("host-1,{},{}\n", 1_704_067_200 + h * 3600, 8000 - 5 * h))
+        .collect();
+    let chart = |column: &str| {
+        let csv = out(&format!("{column}.csv"));
+        std::fs::write(&csv, format!("series,timestamp,{column}\n{rows}")).unwrap();
+        let png = out(&format!("axis-{column}.png"));
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_headroom"))
+            .args(["plot", "--input", csv.to_str().unwrap(), "--horizon", "2d"])
+            .args(["--model", "linear_trend", "--output", png.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        pixels(&std::fs::read(&png).unwrap())
+    };
+    let (named, width, _) = chart("mem_free_mb");
+    let (plain, _, _) = chart("value");
+    let columns: Vec<u32> = named
+        .chunks(3)
+        .zip(plain.chunks(3))
+        .enumerate()
+        .filter(|(_, (a, b))| a != b)
+        .map(|(i, _)| i as u32 % width)
+        .collect();
+    assert!(!columns.is_empty(), "the axis says `value` for mem_free_mb");
+    assert!(
+        columns.iter().all(|&x| x < 60),
+        "{:?}",
+        columns.iter().max()
+    );
 }

@@ -636,3 +636,200 @@ fn saturation_bad_questions() {
     ]);
     assert!(stdout(&o).contains("flat,40,saturated,"), "{}", stdout(&o));
 }
+
+/// `saturation` on `csv` with a linear trend (quick), the rows by series name.
+fn saturation_rows(csv: &Path, extra: &[&str]) -> (i32, Vec<Vec<String>>, String) {
+    let o = headroom(
+        &[
+            &[
+                "saturation",
+                "--input",
+                s(csv),
+                "--model",
+                "linear_trend",
+                "--horizon",
+                "2d",
+            ],
+            extra,
+        ]
+        .concat(),
+    );
+    let rows = stdout(&o)
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(String::from).collect())
+        .collect();
+    (code(&o), rows, stderr(&o))
+}
+
+#[test]
+fn capacities_as_people_write_them() {
+    let input = scratch("units.csv", &hourly_csv(&["a"], 100));
+    // Bytes as disks and memory are labelled.
+    for (text, value) in [
+        ("16GB", "16000000000"),
+        ("16GiB", "17179869184"),
+        ("512MiB", "536870912"),
+    ] {
+        let (status, rows, err) = saturation_rows(&input, &["--capacity", text]);
+        assert_eq!(status, 0, "{text}: {err}");
+        assert_eq!(rows[0][1], value, "{text}");
+    }
+    // 0.9x: a multiple of the history's peak (of its trough going down), as
+    // backtest --capacity reads it. The series' last value, its peak, is past it.
+    let peak = (0..100)
+        .map(|h| {
+            100.0 + h as f64 * 0.5 + 10.0 * ((h % 24) as f64 / 24.0 * std::f64::consts::TAU).sin()
+        })
+        .fold(f64::NEG_INFINITY, f64::max);
+    let (status, rows, err) = saturation_rows(&input, &["--capacity", "1.2x"]);
+    assert_eq!(status, 0, "{err}");
+    let capacity: f64 = rows[0][1].parse().unwrap();
+    assert!((capacity - 1.2 * peak).abs() < 1e-6, "{:?}", rows[0]);
+    let (_, rows, _) = saturation_rows(&input, &["--capacity", "0.9x"]);
+    assert_eq!(rows[0][2], "saturated", "{:?}", rows[0]);
+    assert_eq!(rows[0][12], "0", "{:?}", rows[0]);
+    let (_, rows, _) = saturation_rows(&input, &["--capacity", "0.5x", "--direction", "down"]);
+    let trough: f64 = rows[0][1].parse().unwrap();
+    assert!(trough > 40.0 && trough < 50.0, "{:?}", rows[0]);
+    // 80% of a percent metric: 80 on values within 0-100, 0.8 within 0-1.
+    let percent = |scale: f64| {
+        let mut csv = String::from("series,timestamp,value\n");
+        for h in 0..100 {
+            let v = (20.0 + 0.5 * h as f64) * scale;
+            csv += &format!("cpu,{},{v}\n", 1_704_067_200 + h * 3600);
+        }
+        csv
+    };
+    let (status, rows, err) = saturation_rows(
+        &scratch("cpu100.csv", &percent(1.0)),
+        &["--capacity", "80%"],
+    );
+    assert_eq!((status, rows[0][1].as_str()), (0, "80"), "{err}");
+    let (status, rows, err) =
+        saturation_rows(&scratch("cpu1.csv", &percent(0.01)), &["--capacity", "80%"]);
+    assert_eq!((status, rows[0][1].as_str()), (0, "0.8"), "{err}");
+    // On bytes a percentage means nothing: the series fails, named, with its range.
+    let o = headroom(&[
+        "saturation",
+        "--input",
+        SAMPLE,
+        "--capacity",
+        "80%",
+        "--model",
+        "naive",
+        "--horizon",
+        "2",
+    ]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("series db-01: a capacity of 80% needs a percent metric"),
+        "{}",
+        stderr(&o)
+    );
+    // The chart takes the same forms.
+    let png = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("units.png");
+    let o = headroom(&[
+        "plot",
+        "--input",
+        s(&input),
+        "--horizon",
+        "2d",
+        "--capacity",
+        "1.1x",
+        "--model",
+        "linear_trend",
+        "--output",
+        s(&png),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = headroom(&["saturation", "--input", s(&input), "--capacity", "12xB"]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+}
+
+/// 90 days of an hourly daily cycle around 100 (amplitude 20) with noise (sd
+/// about 3), never trending: `series,timestamp,value`.
+fn cycle_csv(name: &str) -> String {
+    let mut state = 12345u64;
+    let mut noise = || {
+        // Sum of four uniforms: roughly normal, deterministic.
+        (0..4)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+            })
+            .sum::<f64>()
+            * 5.2
+    };
+    let mut csv = String::from("series,timestamp,value\n");
+    for h in 0..24 * 90 {
+        let v = 100.0 + 20.0 * (std::f64::consts::TAU * h as f64 / 24.0).sin() + noise();
+        csv += &format!("{name},{},{v:.2}\n", 1_704_067_200 + h * 3600);
+    }
+    csv
+}
+
+#[test]
+fn self_check_says_when_a_probability_is_not_to_be_trusted() {
+    // A capacity just above every peak of a flat cycle: the paths say it is
+    // nearly certain to be reached within 30 days, and on the series' own
+    // history the same answer was wrong: trust low, said on stderr.
+    let input = scratch("cycle.csv", &cycle_csv("demand"));
+    let peak = cycle_csv("demand")
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(',').next().unwrap().parse::<f64>().unwrap())
+        .fold(f64::NEG_INFINITY, f64::max);
+    let capacity = format!("{}", (peak + 3.0).round());
+    let args = [
+        "saturation",
+        "--input",
+        s(&input),
+        "--capacity",
+        &capacity,
+        "--horizon",
+        "30d",
+    ];
+    let o = headroom(&[&args[..], &["--self-check"]].concat());
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    let header: Vec<&str> = out.lines().next().unwrap().split(',').collect();
+    assert_eq!(&header[13..], ["trust", "trust_skill"]);
+    let row: Vec<&str> = out.lines().nth(1).unwrap().split(',').collect();
+    let probability: f64 = row[8].parse().unwrap();
+    let skill: f64 = row[14].parse().unwrap();
+    assert_eq!(row[13], "low", "{row:?}");
+    assert!(skill < 0.0, "{row:?}");
+    assert!(probability > 0.5, "the overconfident answer: {row:?}");
+    assert!(
+        stderr(&o).contains("series demand: trust this probability little"),
+        "{}",
+        stderr(&o)
+    );
+    // Without the flag: the contract's columns only.
+    let o = headroom(&args);
+    assert!(!stdout(&o).lines().next().unwrap().contains("trust"));
+    // A steady climb to capacity is what its history showed: trusted.
+    let climb = scratch("climb.csv", &hourly_csv(&["climb"], 24 * 60));
+    let o = headroom(&[
+        "saturation",
+        "--input",
+        s(&climb),
+        "--capacity",
+        "900",
+        "--horizon",
+        "30d",
+        "--self-check",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let row: Vec<String> = stdout(&o)
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .map(String::from)
+        .collect();
+    assert_eq!(row[13], "ok", "{row:?}");
+}

@@ -173,21 +173,22 @@ def saturation(
 
 
 def _urgency(result: SparkFrame) -> List[Any]:
-    """The order of ``headroom.saturation.rank`` as Spark sort keys: by
-    saturation_at, then earliest_at (empty ones last), then saturated, crossing,
-    clear, then the higher probability, then the name (a test holds the two to
-    the same order)."""
+    """The order of ``headroom.saturation.rank`` as Spark sort keys: saturated,
+    crossing, possible, clear; within a status by saturation_at, then
+    earliest_at (empty ones last), then the higher probability, then the name
+    (a test holds the two to the same order)."""
     from pyspark.sql import functions as F
 
     status = (
         F.when(F.col("status") == "saturated", 0)
         .when(F.col("status") == "crossing", 1)
-        .otherwise(2)
+        .when(F.col("status") == "possible", 2)
+        .otherwise(3)
     )
     return [
+        status.asc(),
         F.col("saturation_at").asc_nulls_last(),
         F.col("earliest_at").asc_nulls_last(),
-        status.asc(),
         F.col("probability").desc(),
         F.col("series").asc(),
     ]

@@ -2,11 +2,12 @@
 
 use clap::Args;
 
+use headroom::evaluate::CapacityRule;
 use headroom::forecast::{IntervalMethod, ModelChoice};
 use headroom::ingest::{Duplicates, Format};
 use headroom::resample::Aggregation;
 use headroom::saturation::{Deadline, Direction};
-use headroom::units::{self, parse_capacity, Span};
+use headroom::units::{self, Span};
 use headroom::{GapPolicy, Step};
 
 #[derive(Args)]
@@ -128,9 +129,12 @@ pub struct StlArgs {
 #[derive(Args)]
 #[group(id = "limit", required = true, multiple = false, args = ["capacity", "capacities"])]
 pub struct CapacityArgs {
-    /// Capacity in the data's unit; suffixes k M G T and Ki Mi Gi Ti accepted (500G).
-    #[arg(long, value_parser = parse_capacity_arg, allow_hyphen_values = true)]
-    pub capacity: Option<f64>,
+    /// Capacity in the data's unit, suffixes k M G T and Ki Mi Gi Ti with an
+    /// optional B accepted (500G, 16GiB); or 0.9x, a multiple of the history's
+    /// extreme (its peak, or with --direction down its trough); or 80%, a share of a
+    /// percent metric (80 for values within 0-100, 0.8 within 0-1).
+    #[arg(long, value_parser = parse_capacity_rule, allow_hyphen_values = true)]
+    pub capacity: Option<CapacityRule>,
     /// CSV `series,capacity` giving each series its own capacity.
     #[arg(long)]
     pub capacities: Option<String>,
@@ -172,8 +176,10 @@ pub fn parse_direction(s: &str) -> Result<Direction, String> {
     s.parse::<Direction>().map_err(|e| e.to_string())
 }
 
-pub fn parse_capacity_arg(s: &str) -> Result<f64, String> {
-    parse_capacity(s).map_err(|e| e.to_string())
+/// `500G`, `16GiB`, `0.9x` (of the history's extreme) or `80%` (of a percent
+/// metric): the rule `backtest --capacity` reads, for every command.
+pub fn parse_capacity_rule(s: &str) -> Result<CapacityRule, String> {
+    s.parse::<CapacityRule>().map_err(|e| e.to_string())
 }
 
 pub fn parse_step(s: &str) -> Result<Step, String> {

@@ -21,12 +21,12 @@ use headroom::pipeline::{
 };
 use headroom::plot::ReliabilityChart;
 use headroom::saturation::Direction;
-use headroom::units::{parse_capacity, Span};
+use headroom::units::Span;
 use headroom::Error;
 
 use super::args::{
-    parse_direction, parse_horizon, parse_intervals, parse_level, parse_model, parse_span,
-    InputArgs, OutputArg,
+    parse_capacity_rule, parse_direction, parse_horizon, parse_intervals, parse_level, parse_model,
+    parse_span, InputArgs, OutputArg,
 };
 use super::{finish, open_output, prepare_all, read, Progress, Tally};
 
@@ -55,8 +55,9 @@ pub struct BacktestArgs {
     #[arg(long, value_parser = parse_span)]
     pub every: Option<Span>,
     /// Score the saturation answer against this capacity instead of the forecast:
-    /// a number in the data's unit (500G), or a multiple of the extreme of the
-    /// history before each origin (1.1x: 10 % above the peak so far).
+    /// a number in the data's unit (500G, 16GiB), a multiple of the extreme of the
+    /// history before each origin (1.1x: 10 % above the peak so far), or a share
+    /// of a percent metric (80%).
     #[arg(long, value_parser = parse_capacity_rule, allow_hyphen_values = true, conflicts_with = "capacities")]
     pub capacity: Option<CapacityRule>,
     /// Score the saturation answer against each series' capacity in this CSV
@@ -89,21 +90,6 @@ pub struct BacktestArgs {
     pub plot: Option<String>,
     #[command(flatten)]
     pub output: OutputArg,
-}
-
-/// `500G` or `-3`: a capacity; `1.1x`: a multiple of the extreme so far.
-fn parse_capacity_rule(s: &str) -> Result<CapacityRule, String> {
-    match s.trim().strip_suffix(['x', 'X']) {
-        Some(factor) => match factor.trim().parse::<f64>() {
-            Ok(f) if f.is_finite() => Ok(CapacityRule::PeakFactor(f)),
-            _ => Err(format!(
-                "cannot read '{s}' as a multiple of the peak so far (such as 1.1x)"
-            )),
-        },
-        None => parse_capacity(s)
-            .map(CapacityRule::Fixed)
-            .map_err(|e| e.to_string()),
-    }
 }
 
 pub fn run(a: BacktestArgs) -> Result<ExitCode, Error> {
@@ -218,7 +204,16 @@ fn run_saturation(
     let progress = Progress::new(prepared.len());
     let results = for_each_series(prepared, |p| {
         let horizon = a.horizon.steps_ceil(p.series.step());
-        let rule = rule_of(p.series.name())?;
+        // A percentage takes its scale from the whole series, not each origin's
+        // history, and a series that is not a percentage is an error.
+        let rule = match rule_of(p.series.name())? {
+            percent @ CapacityRule::Percent(_) => CapacityRule::Fixed(percent.resolve(
+                p.series.name(),
+                p.series.values(),
+                a.direction,
+            )?),
+            rule => rule,
+        };
         let scored = models
             .iter()
             .map(|&model| {
@@ -261,15 +256,8 @@ fn run_saturation(
             Err(e) => tally.fail(p.series.name(), &e),
         }
     }
-    for b in &rows {
-        if b.cases.len() < a.windows {
-            eprintln!(
-                "headroom: series {}: {} of the {} origins asked for fit in its history",
-                b.series,
-                b.cases.len(),
-                a.windows
-            );
-        }
+    if let Some(line) = short_histories(&rows, a.windows) {
+        eprintln!("headroom: {line}");
     }
     tally.ok = rows.len();
     let mut overall: Vec<(ModelChoice, SaturationScores)> = Vec::new();
@@ -310,6 +298,50 @@ fn run_saturation(
     Ok(tally.exit_code())
 }
 
+/// One line for every series whose history holds fewer origins than `asked`
+/// (each series once, whatever the number of models), or `None`: printed once,
+/// not once per series, so a fleet of short series does not bury the summary.
+fn short_histories(rows: &[SaturationBacktest], asked: usize) -> Option<String> {
+    let mut short: Vec<(&str, usize)> = rows
+        .iter()
+        .filter(|b| b.cases.len() < asked)
+        .map(|b| (b.series.as_str(), b.cases.len()))
+        .collect();
+    short.sort_unstable();
+    short.dedup_by_key(|s| s.0);
+    let first = short.first()?.1;
+    const LISTED: usize = 8;
+    let names = |with_count: bool| {
+        let mut listed: Vec<String> = short
+            .iter()
+            .take(LISTED)
+            .map(|(name, n)| match with_count {
+                true => format!("{name} ({n})"),
+                false => name.to_string(),
+            })
+            .collect();
+        if short.len() > LISTED {
+            listed.push(format!("and {} more", short.len() - LISTED));
+        }
+        listed.join(", ")
+    };
+    let series = match short.len() {
+        1 => "series".to_string(),
+        n => format!("{n} series"),
+    };
+    Some(if short.iter().all(|s| s.1 == first) {
+        format!(
+            "{first} of the {asked} origins asked for fit in the history of {series}: {}",
+            names(false)
+        )
+    } else {
+        format!(
+            "only some of the {asked} origins asked for fit in the history of {series} (those that do): {}",
+            names(true)
+        )
+    })
+}
+
 /// One line a person reads: how good the probability and the dates were.
 fn summary(s: &SaturationScores, series: usize) -> String {
     let percent = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{:.1} %", 100.0 * v));
@@ -343,21 +375,4 @@ fn reliability_lines(s: &SaturationScores) -> String {
         );
     }
     text
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn capacity_rules_from_flags() {
-        assert_eq!(parse_capacity_rule("500G"), Ok(CapacityRule::Fixed(500e9)));
-        assert_eq!(parse_capacity_rule("-3"), Ok(CapacityRule::Fixed(-3.0)));
-        assert_eq!(
-            parse_capacity_rule("1.1x"),
-            Ok(CapacityRule::PeakFactor(1.1))
-        );
-        assert!(parse_capacity_rule("ax").is_err());
-        assert!(parse_capacity_rule("lots").is_err());
-    }
 }

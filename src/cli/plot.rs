@@ -4,13 +4,17 @@ use std::process::ExitCode;
 
 use clap::Args;
 
+use headroom::evaluate::CapacityRule;
 use headroom::pipeline::{choose_series, forecast, saturation};
-use headroom::plot::ForecastChart;
+use std::io::Read;
+
+use headroom::ingest::{detect, resolve_layout, Format, ReadOptions};
+use headroom::plot::{value_column_name, ForecastChart};
 use headroom::saturation::Direction;
 use headroom::units::Span;
-use headroom::Error;
+use headroom::{Error, Series};
 
-use super::args::{parse_capacity_arg, parse_direction, parse_horizon, InputArgs, ModelArgs};
+use super::args::{parse_capacity_rule, parse_direction, parse_horizon, InputArgs, ModelArgs};
 use super::{prepare_all, read, settings, Tally};
 
 #[derive(Args)]
@@ -20,9 +24,10 @@ pub struct PlotArgs {
     /// How far ahead: steps (48) or a duration (2d).
     #[arg(long, value_parser = parse_horizon)]
     pub horizon: Span,
-    /// Capacity line to draw, with the saturation date marked.
-    #[arg(long, value_parser = parse_capacity_arg, allow_hyphen_values = true)]
-    pub capacity: Option<f64>,
+    /// Capacity line to draw, with the saturation date marked: as `saturation
+    /// --capacity` takes it (500G, 16GiB, 0.9x, 80%).
+    #[arg(long, value_parser = parse_capacity_rule, allow_hyphen_values = true)]
+    pub capacity: Option<CapacityRule>,
     /// up: the metric rises to a ceiling; down: it falls to a floor.
     #[arg(long, default_value = "up", value_parser = parse_direction)]
     pub direction: Direction,
@@ -60,16 +65,97 @@ pub fn run(a: PlotArgs) -> Result<ExitCode, Error> {
     };
     let settings = settings(&a.model, Some(a.horizon));
     let (f, row) = match a.capacity {
-        Some(c) => {
+        Some(rule) => {
+            let c = rule.resolve(p.series.name(), p.series.values(), a.direction)?;
             let (f, row) = saturation(p, &settings, c, a.direction)?;
             (f, Some(row))
         }
         None => (forecast(p, &settings)?, None),
     };
     let mut chart = ForecastChart::new(&p.series, &f);
+    if let Some(name) = value_name(&a.input, &one) {
+        chart = chart.value_name(name);
+    }
     if let Some(row) = &row {
         chart = chart.saturation(row);
     }
     chart.render_png(&a.output)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the values of `series` are called in the input: a Prometheus series'
+/// metric name, or the CSV value column that holds it (`mem_free_mb`), from the
+/// file's header read with the same layout rules as the reader. `None` (the axis
+/// says `value`) for standard input or a header that cannot be read.
+fn value_name(input: &InputArgs, series: &Series) -> Option<String> {
+    if let Some(metric) = series.labels().get("__name__") {
+        return Some(metric.clone());
+    }
+    let path = input.input.as_deref().filter(|p| *p != "-")?;
+    if input.live.prometheus.is_some() {
+        return None;
+    }
+    let mut head = Vec::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(1 << 16)
+        .read_to_end(&mut head)
+        .ok()?;
+    let text = String::from_utf8_lossy(&head);
+    let wide = match input.format.unwrap_or_else(|| detect(&text)) {
+        Format::Long => None,
+        Format::Wide => Some(true),
+        _ => return None,
+    };
+    let line = text
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .find(|l| !l.trim().is_empty())?;
+    // The separator the line uses most, as the reader's dialect detection picks.
+    let separator = [b',', b';', b'\t', b'|']
+        .into_iter()
+        .max_by_key(|&c| line.bytes().filter(|&b| b == c).count())?;
+    let header = split_header(line, separator as char);
+    let options = ReadOptions {
+        format: input.format,
+        time_column: input.time_column.clone(),
+        series_column: input.series_column.clone(),
+        value_columns: input.value_column.clone(),
+        statistic: input.statistic.clone(),
+    };
+    let layout = resolve_layout(path, "", &header, &options, wide).ok()?;
+    value_column_name(&layout, &header, series.name())
+}
+
+/// The fields of a CSV header line, double quotes removed (`""` is a quote).
+fn split_header(line: &str, separator: char) -> Vec<String> {
+    let (mut fields, mut field, mut quoted) = (Vec::new(), String::new(), false);
+    let mut chars = line.trim_end_matches(['\r', '\n']).chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            c if c == separator && !quoted => fields.push(std::mem::take(&mut field)),
+            c => field.push(c),
+        }
+    }
+    fields.push(field);
+    fields.into_iter().map(|f| f.trim().to_string()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_header;
+
+    #[test]
+    fn header_fields() {
+        assert_eq!(split_header("a,b,c\r\n", ','), ["a", "b", "c"]);
+        assert_eq!(
+            split_header("\"time\";\"free \"\"MB\"\"\";x", ';'),
+            ["time", "free \"MB\"", "x"]
+        );
+    }
 }

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
+use headroom::evaluate::saturation::self_check;
 use headroom::ingest::read_capacities;
 use headroom::output::{write_file_atomically, write_saturations, OutputFormat, SaturationMetrics};
 use headroom::pipeline::{
@@ -52,6 +53,12 @@ pub struct SaturationArgs {
     /// Seed of the simulation.
     #[arg(long, default_value_t = 0x5eed)]
     pub seed: u64,
+    /// Also score the answer on each series' own history (2 origins a horizon
+    /// apart before the end, same capacity, horizon and model, 100 paths): columns
+    /// trust (ok, or low when its Brier skill is negative) and trust_skill, and a
+    /// line on standard error for each series whose history says not to trust it.
+    #[arg(long)]
+    pub self_check: bool,
     /// Draw the fleet to this PNG: one row per series, the 10th to 90th
     /// percentile of its crossing date, the median marked.
     #[arg(long)]
@@ -88,30 +95,18 @@ fn write_openmetrics(
     }
 }
 
-impl SaturationArgs {
-    /// The review date drawn on the fleet chart: an absolute --by date, or the
-    /// span after the earliest last observation.
-    fn by_date(
-        &self,
-        rows: &[headroom::saturation::Saturation],
-    ) -> Option<chrono::DateTime<chrono::Utc>> {
-        match self.by? {
-            Deadline::At(t) => Some(t),
-            Deadline::After(Span::Seconds(s)) => {
-                let first = rows.iter().map(|r| r.last_timestamp).min()?;
-                Some(first + chrono::TimeDelta::milliseconds((s * 1000.0) as i64))
-            }
-            Deadline::After(Span::Steps(_)) => None,
-        }
-    }
-}
-
 pub fn run(a: SaturationArgs) -> Result<ExitCode, Error> {
     let mut tally = Tally::default();
-    let capacities = match (&a.limit.capacities, a.limit.capacity) {
-        (Some(path), _) => Capacities::PerSeries(read_capacities(path)?),
-        (None, Some(c)) => Capacities::One(c),
+    let table = match (&a.limit.capacities, a.limit.capacity) {
+        (Some(path), _) => Some(Capacities::PerSeries(read_capacities(path)?)),
+        (None, Some(_)) => None,
         (None, None) => return Err(Error::invalid("--capacity or --capacities is required")),
+    };
+    // `0.9x` and `80%` depend on each series' own history.
+    let capacity_of = |s: &headroom::RegularSeries| match (&table, a.limit.capacity) {
+        (Some(table), _) => table.of(s.name()),
+        (None, Some(rule)) => rule.resolve(s.name(), s.values(), a.direction),
+        (None, None) => Err(Error::invalid("--capacity or --capacities is required")),
     };
     let settings = ForecastSettings {
         paths: a.paths.max(1),
@@ -121,10 +116,17 @@ pub fn run(a: SaturationArgs) -> Result<ExitCode, Error> {
     let answer = |raw: &Series| {
         let (notes, prepared) = prepare_one(raw, &a.input, &a.model.seasons);
         let result = prepared.and_then(|p| {
-            let c = capacities.of(p.series.name())?;
+            let c = capacity_of(&p.series)?;
             let questions = questions(&p.series, a.by, a.need_until, a.risk)?;
-            let (_, row) = saturation_with(&p, &settings, c, a.direction, &questions)?;
-            Ok((row, raw.labels().clone()))
+            let (f, mut row) = saturation_with(&p, &settings, c, a.direction, &questions)?;
+            if a.self_check {
+                // A self-check that cannot be done leaves the row unscored, never
+                // fails the answer.
+                row.self_check = self_check(&p, c, a.direction, f.horizon(), &f.model, &settings)
+                    .ok()
+                    .flatten();
+            }
+            Ok((row, raw.labels().clone(), questions.by))
         });
         Answer { notes, result }
     };
@@ -132,12 +134,34 @@ pub fn run(a: SaturationArgs) -> Result<ExitCode, Error> {
     // series' labels for OpenMetrics.
     let mut rows = Vec::new();
     let mut labels = HashMap::new();
-    stream(&a.input, &mut tally, answer, |(row, l)| {
+    // Each series' own --by date (a span counts from its own last observation),
+    // for the fleet chart's review marks.
+    let mut by_dates = HashMap::new();
+    stream(&a.input, &mut tally, answer, |(row, l, by)| {
         labels.insert(row.series.clone(), l);
+        by_dates.insert(row.series.clone(), by);
         rows.push(row);
         Ok(())
     })?;
     rank(&mut rows);
+    // The row's dates come from two sources (the point forecast and the simulated
+    // futures); where they disagree, say why rather than leave the reader to
+    // guess which is right.
+    for row in &rows {
+        if let Some(check) = row.self_check.filter(|c| !c.trusted()) {
+            eprintln!(
+                "headroom: series {}: trust this probability little: on {} origins of its own \
+                 history it scored Brier {:.3}, skill {:.2} against climatology",
+                row.series, check.origins, check.brier, check.skill
+            );
+        }
+        if let Some(why) = row.date_disagreement() {
+            eprintln!(
+                "headroom: series {}: saturation_at is outside p10_at-p90_at: {why}",
+                row.series
+            );
+        }
+    }
     let path = a.output.output.as_deref();
     if a.output_format == OutputFormat::OpenMetrics {
         write_openmetrics(path, &labels, &rows)?;
@@ -147,9 +171,8 @@ pub fn run(a: SaturationArgs) -> Result<ExitCode, Error> {
         finish(out, path)?;
     }
     if let Some(png) = &a.plot {
-        FleetChart::new(&rows)
-            .review(a.by_date(&rows))
-            .render_png(png)?;
+        let reviews = rows.iter().map(|r| by_dates[&r.series]).collect();
+        FleetChart::new(&rows).reviews(reviews).render_png(png)?;
     }
     if std::io::stdout().is_terminal() {
         if path.is_none() || path == Some("-") {

@@ -177,6 +177,33 @@ pub enum CapacityRule {
     /// exactly when its future goes beyond its past extreme. It looks at the
     /// future, so it serves evaluation only.
     TowardsFuturePeak(f64),
+    /// This percentage of a percent metric (`--capacity 80%`): 80 in the data's
+    /// unit when its values lie within 0 to 100, 0.8 when they lie within 0 to 1.
+    Percent(f64),
+}
+
+impl std::str::FromStr for CapacityRule {
+    type Err = Error;
+
+    /// `500G`, `16GiB` or `-3`: a capacity in the data's unit
+    /// ([`parse_capacity`](crate::units::parse_capacity)); `1.1x`: a multiple of
+    /// the history's extreme; `80%`: a share of a percent metric.
+    fn from_str(s: &str) -> Result<Self> {
+        let t = s.trim();
+        let factor = |text: &str, what: &str| match text.trim().parse::<f64>() {
+            Ok(f) if f.is_finite() => Ok(f),
+            _ => Err(Error::invalid(format!("cannot read '{s}' as {what}"))),
+        };
+        if let Some(f) = t.strip_suffix(['x', 'X']) {
+            return factor(f, "a multiple of the peak so far (such as 1.1x)")
+                .map(CapacityRule::PeakFactor);
+        }
+        if let Some(p) = t.strip_suffix('%') {
+            return factor(p, "a percentage of a percent metric (such as 80%)")
+                .map(CapacityRule::Percent);
+        }
+        crate::units::parse_capacity(t).map(CapacityRule::Fixed)
+    }
 }
 
 impl CapacityRule {
@@ -190,6 +217,12 @@ impl CapacityRule {
         match *self {
             CapacityRule::Fixed(c) => c,
             CapacityRule::PeakFactor(factor) => factor * extreme(history),
+            // Checked by `resolve` on the whole series first; here the scale
+            // follows the history alone.
+            CapacityRule::Percent(p) => match percent_scale(history) {
+                Some(scale) => p * scale,
+                None => p,
+            },
             CapacityRule::TowardsFuturePeak(share) => {
                 let past = extreme(history);
                 let gap = share * (extreme(future) - past).abs();
@@ -199,6 +232,69 @@ impl CapacityRule {
                 }
             }
         }
+    }
+}
+
+impl CapacityRule {
+    /// The capacity of a series with this `history`, for a rule that does not look
+    /// at the future (the `saturation` command's): an error naming `series` for
+    /// `80%` on values that are not a percentage, or for a rule that needs the
+    /// future.
+    pub fn resolve(&self, series: &str, history: &[f64], direction: Direction) -> Result<f64> {
+        match *self {
+            CapacityRule::Percent(p) => match percent_scale(history) {
+                Some(scale) => Ok(p * scale),
+                None => {
+                    let (lo, hi) = finite_range(history);
+                    Err(Error::series(
+                        series,
+                        format!(
+                            "a capacity of {p}% needs a percent metric (values within 0 to 100, \
+                             or 0 to 1), but its values run from {} to {}: give the capacity \
+                             in the data's unit",
+                            crate::units::si(lo),
+                            crate::units::si(hi)
+                        ),
+                    ))
+                }
+            },
+            CapacityRule::TowardsFuturePeak(_) => Err(Error::invalid(
+                "a capacity set from the future serves evaluation only",
+            )),
+            rule => {
+                let c = rule.at(history, &[], direction);
+                if c.is_finite() {
+                    Ok(c)
+                } else {
+                    Err(Error::series(series, "no finite value to take the peak of"))
+                }
+            }
+        }
+    }
+}
+
+/// The smallest and largest finite values.
+fn finite_range(values: &[f64]) -> (f64, f64) {
+    values
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        })
+}
+
+/// The factor from a percentage to the data's unit: 0.01 for values within 0 to
+/// 1 (a ratio), 1 for values within 0 to 100, `None` for anything else.
+fn percent_scale(values: &[f64]) -> Option<f64> {
+    let (lo, hi) = finite_range(values);
+    if !(lo.is_finite() && lo >= 0.0) {
+        None
+    } else if hi <= 1.0 {
+        Some(0.01)
+    } else if hi <= 100.0 {
+        Some(1.0)
+    } else {
+        None
     }
 }
 
@@ -402,6 +498,7 @@ fn saturation_case(
         earliest: step(row.earliest_at),
         latest: step(row.latest_at),
         horizon: h,
+        step_seconds: s.step().nominal_seconds(),
     };
     Ok(SaturationCase {
         origin,
@@ -471,6 +568,7 @@ mod tests {
         assert_eq!(at(CapacityRule::Fixed(7.0), Direction::Up), 7.0);
         assert_eq!(at(CapacityRule::PeakFactor(1.1), Direction::Up), 1.1 * 5.0);
         assert_eq!(at(CapacityRule::PeakFactor(0.5), Direction::Down), 0.5);
+        assert_eq!(at(CapacityRule::Percent(80.0), Direction::Up), 80.0);
         // M4: halfway from the past peak 5 to the future peak 9.
         assert_eq!(at(CapacityRule::TowardsFuturePeak(0.5), Direction::Up), 7.0);
         // A future that stays below: half its distance above the past peak.
@@ -481,6 +579,52 @@ mod tests {
             at(CapacityRule::TowardsFuturePeak(0.5), Direction::Down),
             0.5
         );
+    }
+
+    #[test]
+    fn capacity_rules_from_text() {
+        let rule = |s: &str| s.parse::<CapacityRule>();
+        assert_eq!(rule("500G").unwrap(), CapacityRule::Fixed(500e9));
+        assert_eq!(
+            rule("16GiB").unwrap(),
+            CapacityRule::Fixed(16.0 * 1024f64.powi(3))
+        );
+        assert_eq!(rule("-3").unwrap(), CapacityRule::Fixed(-3.0));
+        assert_eq!(rule("0.9x").unwrap(), CapacityRule::PeakFactor(0.9));
+        assert_eq!(rule("80%").unwrap(), CapacityRule::Percent(80.0));
+        for bad in ["ax", "lots", "%", "x", "80%%"] {
+            assert!(rule(bad).is_err(), "{bad}");
+        }
+        // 80% is 80 on a 0-100 metric, 0.8 on a 0-1 one, an error on bytes.
+        let percent = CapacityRule::Percent(80.0);
+        let up = Direction::Up;
+        assert_eq!(
+            percent.resolve("cpu", &[3.0, 55.0, 97.5], up).unwrap(),
+            80.0
+        );
+        assert!((percent.resolve("cpu", &[0.03, 0.55], up).unwrap() - 0.8).abs() < 1e-12);
+        let e = percent
+            .resolve("disk", &[1.2e9, 136e9], up)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("disk") && e.contains("136G") && e.contains("80%"),
+            "{e}"
+        );
+        assert!(percent.resolve("x", &[-5.0, 50.0], up).is_err());
+        // 0.9x: of the peak (up) or the trough (down) of the history.
+        let history = [4.0, 10.0, f64::NAN, 6.0];
+        assert_eq!(
+            CapacityRule::PeakFactor(0.9)
+                .resolve("s", &history, up)
+                .unwrap(),
+            9.0
+        );
+        let down = CapacityRule::PeakFactor(0.5).resolve("s", &history, Direction::Down);
+        assert_eq!(down.unwrap(), 2.0);
+        assert!(CapacityRule::TowardsFuturePeak(0.5)
+            .resolve("s", &history, up)
+            .is_err());
     }
 
     fn climb(n: usize) -> Prepared {

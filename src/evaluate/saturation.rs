@@ -42,6 +42,10 @@ pub struct SaturationOutcome {
     pub latest: Option<usize>,
     /// Steps assessed after the origin.
     pub horizon: usize,
+    /// The series' step in seconds (nominal for calendar months), to give date
+    /// errors in time as well as in steps.
+    #[serde(default)]
+    pub step_seconds: f64,
 }
 
 impl SaturationOutcome {
@@ -245,6 +249,10 @@ pub struct SaturationScores {
     /// missed crossing counted as the step after the horizon (as the M4 baselines
     /// count it).
     pub date_mae: Option<f64>,
+    /// The same error in seconds, each crossing's steps times its series' step
+    /// (so series of different steps pool in one unit).
+    #[serde(default)]
+    pub date_mae_seconds: Option<f64>,
     /// Mean predicted probability.
     pub mean_probability: f64,
     /// The reliability table.
@@ -268,13 +276,12 @@ impl SaturationScores {
             .iter()
             .filter(|o| !o.crossed() && o.point.is_some())
             .count();
-        let date_error: f64 = crossed
-            .iter()
-            .map(|o| {
-                let actual = o.actual.unwrap_or(o.horizon) as f64;
-                (o.point.unwrap_or(o.horizon) as f64 - actual).abs()
-            })
-            .sum();
+        let steps_off = |o: &SaturationOutcome| {
+            let actual = o.actual.unwrap_or(o.horizon) as f64;
+            (o.point.unwrap_or(o.horizon) as f64 - actual).abs()
+        };
+        let date_error: f64 = crossed.iter().map(|o| steps_off(o)).sum();
+        let date_seconds: f64 = crossed.iter().map(|o| steps_off(o) * o.step_seconds).sum();
         Ok(SaturationScores {
             cases: n,
             crossings,
@@ -287,10 +294,78 @@ impl SaturationScores {
             p10_p90_coverage: share(count(&|o| o.inside_p10_p90() == Some(true)), crossings),
             band_coverage: share(count(&|o| o.inside_band() == Some(true)), crossings),
             date_mae: (crossings > 0).then(|| date_error / crossings as f64),
+            date_mae_seconds: (crossings > 0).then(|| date_seconds / crossings as f64),
             mean_probability: p.iter().sum::<f64>() / n as f64,
             reliability: reliability(&p, &y, bins)?,
         })
     }
+}
+
+/// Origins a self-check scores: few, so that it costs a fraction of the answer.
+pub const SELF_CHECK_ORIGINS: usize = 2;
+
+/// Sample paths per self-check origin: a Brier score over a couple of origins
+/// does not need the answer's resolution.
+pub const SELF_CHECK_PATHS: usize = 100;
+
+/// Score the saturation answer on the series' own history, cheaply: up to
+/// [`SELF_CHECK_ORIGINS`] origins a horizon apart at the end of the history, each
+/// assessed against the same `capacity` over the same `horizon` (steps) with the
+/// model the answer used (`model`, as the forecast names it; `settings.model`
+/// when that name is not a model choice), [`SELF_CHECK_PATHS`] paths, and the
+/// periods found on the whole series (not detected again at each origin).
+/// `None` when the history is too short for one origin.
+pub fn self_check(
+    prepared: &crate::pipeline::Prepared,
+    capacity: f64,
+    direction: crate::saturation::Direction,
+    horizon: usize,
+    model: &str,
+    settings: &crate::pipeline::ForecastSettings,
+) -> Result<Option<crate::saturation::SelfCheck>> {
+    use super::backtest::{backtest_saturation, CapacityRule, SaturationBacktestSettings};
+    // `stl_linear(24+168)` is `stl_linear` on the series' periods.
+    let family = model.split('(').next().unwrap_or(model);
+    let choice = family.parse().unwrap_or(settings.model);
+    let fixed = crate::pipeline::Prepared {
+        detected: false,
+        ..prepared.clone()
+    };
+    let check = SaturationBacktestSettings {
+        horizon,
+        windows: SELF_CHECK_ORIGINS,
+        spacing: None,
+        direction,
+        forecast: crate::pipeline::ForecastSettings {
+            model: choice,
+            paths: settings.paths.min(SELF_CHECK_PATHS),
+            horizon: None,
+            ..settings.clone()
+        },
+        bins: 1,
+    };
+    let backtest = match backtest_saturation(&fixed, CapacityRule::Fixed(capacity), &check) {
+        Ok(b) => b,
+        // Too short for an origin, or at capacity at every one: nothing to say.
+        Err(Error::Series { .. }) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let outcomes: Vec<&SaturationOutcome> = backtest.outcomes().collect();
+    let n = outcomes.len();
+    let crossings = outcomes.iter().filter(|o| o.crossed()).count();
+    let rate = (crossings as f64 + 0.5) / (n as f64 + 1.0);
+    let reference = outcomes
+        .iter()
+        .map(|o| (rate - f64::from(u8::from(o.crossed()))).powi(2))
+        .sum::<f64>()
+        / n as f64;
+    let brier = backtest.scores.brier;
+    Ok(Some(crate::saturation::SelfCheck {
+        origins: n,
+        crossings,
+        brier,
+        skill: 1.0 - brier / reference,
+    }))
 }
 
 #[cfg(test)]
@@ -308,6 +383,7 @@ mod tests {
             earliest: None,
             latest: None,
             horizon: 10,
+            step_seconds: 3600.0,
         }
     }
 
@@ -459,6 +535,7 @@ mod tests {
             earliest,
             latest,
             horizon: 10,
+            step_seconds: 1800.0,
         };
         let outcomes = [
             // Crossed at 4: point at 5, inside p10-p90 and band.
@@ -480,6 +557,8 @@ mod tests {
         assert_eq!(s.band_coverage, Some(2.0 / 3.0));
         // |5 - 4| + |10 - 7| + |1 - 0|
         assert_eq!(s.date_mae, Some(5.0 / 3.0));
+        // Half-hour steps: the same error in seconds.
+        assert_eq!(s.date_mae_seconds, Some(5.0 / 3.0 * 1800.0));
         let brier = (0.01 + 0.36 + 0.16 + 0.49 + 0.01) / 5.0;
         assert!((s.brier - brier).abs() < 1e-15);
         let skill = 1.0 - brier / (0.6 * 0.4);

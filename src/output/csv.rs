@@ -241,10 +241,12 @@ pub fn write_decompositions(
 /// Write the saturation table in the order given (use
 /// [`rank`](crate::saturation::rank) first): the contract's columns, then
 /// `p10_at,p50_at,p90_at,time_left`, then `probability_by` and `capacity_needed`
-/// when any row answers them.
+/// when any row answers them, then `trust,trust_skill` when any row was
+/// self-checked (`ok` or `low`, the Brier skill on its own history).
 pub fn write_saturations(w: &mut dyn Write, rows: &[Saturation]) -> Result<()> {
     let by = rows.iter().any(|r| r.probability_by.is_some());
     let needed = rows.iter().any(|r| r.capacity_needed.is_some());
+    let checked = rows.iter().any(|r| r.self_check.is_some());
     let mut header = String::from(
         "series,capacity,status,last_timestamp,last_value,saturation_at,earliest_at,latest_at,probability,p10_at,p50_at,p90_at,time_left",
     );
@@ -253,6 +255,9 @@ pub fn write_saturations(w: &mut dyn Write, rows: &[Saturation]) -> Result<()> {
     }
     if needed {
         header += ",capacity_needed";
+    }
+    if checked {
+        header += ",trust,trust_skill";
     }
     writeln!(w, "{header}").map_err(io_error)?;
     for r in rows {
@@ -277,16 +282,24 @@ pub fn write_saturations(w: &mut dyn Write, rows: &[Saturation]) -> Result<()> {
         if needed {
             row.push(r.capacity_needed.map(number).unwrap_or_default());
         }
+        if checked {
+            let trust = r.self_check.map(|c| if c.trusted() { "ok" } else { "low" });
+            row.push(trust.unwrap_or_default().to_string());
+            row.push(r.self_check.map(|c| number(c.skill)).unwrap_or_default());
+        }
         write_row(w, &row)?;
     }
     Ok(())
 }
 
 /// Time left in whole days from two days on, whole hours from an hour on, whole
-/// minutes below: `14d`, `36h`, `45m`.
+/// minutes below: `14d`, `36h`, `45m`; `0` when none is left (a saturated
+/// series is at capacity now).
 pub fn format_time_left(left: chrono::TimeDelta) -> String {
     let minutes = left.num_minutes().max(0);
-    if minutes >= 48 * 60 {
+    if left <= chrono::TimeDelta::zero() {
+        "0".to_string()
+    } else if minutes >= 48 * 60 {
         format!("{}d", (minutes as f64 / 1440.0).round() as i64)
     } else if minutes >= 60 {
         format!("{}h", (minutes as f64 / 60.0).round() as i64)
@@ -350,7 +363,9 @@ pub fn write_backtests(
 /// Write saturation backtest scores, one row per series and model, then one row
 /// per model pooling every origin of every series, named [`OVERALL`]:
 /// `series,model,origins,scored,crossings,brier,brier_skill,auc,hit_rate,
-/// false_alarm_rate,p10_p90_coverage,band_coverage,date_mae_steps,mean_probability`.
+/// false_alarm_rate,p10_p90_coverage,band_coverage,date_mae_steps,mean_probability,
+/// date_mae_hours` (the last the date error in hours, so series of different
+/// steps compare and pool).
 /// Shares are 0 to 1; a score that is undefined (AUC with one outcome only, hit
 /// rate without crossings) is empty.
 pub fn write_saturation_backtests(
@@ -361,7 +376,7 @@ pub fn write_saturation_backtests(
     use crate::evaluate::SaturationScores;
     writeln!(
         w,
-        "series,model,origins,scored,crossings,brier,brier_skill,auc,hit_rate,false_alarm_rate,p10_p90_coverage,band_coverage,date_mae_steps,mean_probability"
+        "series,model,origins,scored,crossings,brier,brier_skill,auc,hit_rate,false_alarm_rate,p10_p90_coverage,band_coverage,date_mae_steps,mean_probability,date_mae_hours"
     )
     .map_err(io_error)?;
     let opt = |v: Option<f64>| v.map(number).unwrap_or_default();
@@ -381,6 +396,7 @@ pub fn write_saturation_backtests(
             opt(s.band_coverage),
             opt(s.date_mae),
             number(s.mean_probability),
+            opt(s.date_mae_seconds.map(|x| x / 3600.0)),
         ]
     };
     for b in rows {

@@ -9,11 +9,11 @@
 //! | metric | value |
 //! |---|---|
 //! | `headroom_saturation_probability` | probability (0 to 1) of reaching capacity within the horizon |
-//! | `headroom_saturation_time_left_seconds{percentile="10"\|"50"\|"90"}` | seconds from the last observation until that percentage of simulated futures has reached capacity (the CSV's `p10_at`, `p50_at`, `p90_at`); absent when fewer do within the horizon. The label is not `quantile`, which belongs to summaries |
+//! | `headroom_saturation_time_left_seconds{percentile="10"\|"50"\|"90"}` | seconds from the last observation until that percentage of simulated futures has reached capacity (the CSV's `p10_at`, `p50_at`, `p90_at`); absent when fewer do within the horizon; 0 for a saturated series, which is at capacity now (the CSV's `time_left` 0). The label is not `quantile`, which belongs to summaries |
 //! | `headroom_saturation_capacity` | the capacity, in the data's unit |
 //! | `headroom_saturation_last_value` | the last observed value |
 //! | `headroom_saturation_last_timestamp_seconds` | Unix time of the last observation |
-//! | `headroom_saturation_status{status="saturated"\|"crossing"\|"clear"}` | 1 for the series' status, 0 for the others |
+//! | `headroom_saturation_status{status="saturated"\|"crossing"\|"possible"\|"clear"}` | 1 for the series' status, 0 for the others (the CSV's `status`: saturated, the last value at or past capacity; crossing, probability >= 0.5; possible, some futures or the widest band reach it; clear, none does) |
 //! | `headroom_saturation_probability_by` | with `--by`: probability of reaching capacity by that date |
 //! | `headroom_saturation_capacity_needed` | with `--need-until`: the capacity that keeps the risk under `--risk` |
 //!
@@ -31,7 +31,7 @@ use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::{Registry, Unit};
 
 use crate::error::{Error, Result};
-use crate::saturation::Saturation;
+use crate::saturation::{Saturation, Status};
 
 /// The content type of OpenMetrics text, for HTTP replies.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -125,7 +125,10 @@ impl SaturationMetrics {
             [("10", r.p10_at), ("50", r.p50_at), ("90", r.p90_at)]
                 .into_iter()
                 .map(move |(q, at)| {
-                    let left = at.map(|t| (t - r.last_timestamp).num_milliseconds() as f64 / 1e3);
+                    let left = match r.status {
+                        Status::Saturated => Some(0.0),
+                        _ => at.map(|t| (t - r.last_timestamp).num_milliseconds() as f64 / 1e3),
+                    };
                     (with(labels, "percentile", q), left)
                 })
         });
@@ -162,17 +165,16 @@ impl SaturationMetrics {
         )?;
         let states = rows.iter().flat_map(|(labels, r)| {
             let current = r.status.to_string();
-            ["saturated", "crossing", "clear"]
-                .into_iter()
-                .map(move |s| {
-                    let value = if s == current { 1.0 } else { 0.0 };
-                    (with(labels, "status", s), Some(value))
-                })
+            Status::ALL.into_iter().map(move |s| {
+                let s = s.to_string();
+                let value = if s == current { 1.0 } else { 0.0 };
+                (with(labels, "status", &s), Some(value))
+            })
         });
         gauge(
             encoder,
             "headroom_saturation_status",
-            "1 for the series' status (saturated: at or past capacity now; crossing: reaches it within the horizon; clear), 0 for the others.",
+            "1 for the series' status (saturated: at or past capacity now; crossing: at least half the simulated futures reach it within the horizon; possible: fewer do, or the widest band does; clear: none), 0 for the others.",
             None,
             states,
         )?;
@@ -307,6 +309,7 @@ mod tests {
             p90_at: None,
             probability_by: None,
             capacity_needed: None,
+            self_check: None,
         }
     }
 
@@ -339,6 +342,31 @@ mod tests {
         );
         assert!(!text.contains("probability_by"));
         assert_eq!(text, metrics.to_text());
+    }
+
+    #[test]
+    fn four_statuses_and_no_time_left_when_saturated() {
+        let mut full = row("full", Status::Saturated, Some(3));
+        full.last_value = 6e11;
+        let rows = [full, row("maybe", Status::Possible, None)];
+        let text = SaturationMetrics::from_rows(&rows, |_| None).to_text();
+        for status in ["saturated", "crossing", "possible", "clear"] {
+            assert!(
+                text.contains(&format!("{{series=\"maybe\",status=\"{status}\"}}")),
+                "{text}"
+            );
+        }
+        assert!(
+            text.contains("headroom_saturation_status{series=\"maybe\",status=\"possible\"} 1.0\n")
+        );
+        for q in ["10", "50", "90"] {
+            assert!(
+                text.contains(&format!(
+                    "headroom_saturation_time_left_seconds{{series=\"full\",percentile=\"{q}\"}} 0.0\n"
+                )),
+                "{text}"
+            );
+        }
     }
 
     #[test]

@@ -41,18 +41,51 @@ type Chart<'a, 'b> = ChartContext<
 pub struct FleetChart<'a> {
     rows: &'a [Saturation],
     review: Option<DateTime<Utc>>,
+    row_reviews: Vec<Option<DateTime<Utc>>>,
 }
 
 impl<'a> FleetChart<'a> {
     /// A chart of these rows.
     pub fn new(rows: &'a [Saturation]) -> Self {
-        FleetChart { rows, review: None }
+        FleetChart {
+            rows,
+            review: None,
+            row_reviews: Vec::new(),
+        }
     }
 
     /// Draw this capacity-review date as a vertical line.
     pub fn review(mut self, date: Option<DateTime<Utc>>) -> Self {
         self.review = date;
         self
+    }
+
+    /// Each row's own review date, in the order of the rows (`--by 2d` is two
+    /// days after each series' own last observation, as its `probability_by`):
+    /// one vertical line when they are all the same date, else a mark on each
+    /// row at its date.
+    pub fn reviews(mut self, dates: Vec<Option<DateTime<Utc>>>) -> Self {
+        let mut distinct: Vec<DateTime<Utc>> = dates.iter().flatten().copied().collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        match distinct.as_slice() {
+            [one] if dates.iter().all(Option::is_some) => {
+                self.review = Some(*one);
+                self.row_reviews.clear();
+            }
+            [] => self.row_reviews.clear(),
+            _ => self.row_reviews = dates,
+        }
+        self
+    }
+
+    /// The review marks drawn on single rows: (row index, date).
+    fn row_marks(&self) -> impl Iterator<Item = (usize, DateTime<Utc>)> + '_ {
+        self.row_reviews
+            .iter()
+            .take(self.rows.len())
+            .enumerate()
+            .filter_map(|(i, d)| d.map(|d| (i, d)))
     }
 
     /// Render to a PNG file, 1280 pixels wide and 36 per series tall.
@@ -78,6 +111,7 @@ impl<'a> FleetChart<'a> {
             times.extend([r.p10_at, r.p50_at, r.p90_at].into_iter().flatten());
         }
         times.extend(self.review);
+        times.extend(self.row_marks().map(|(_, d)| d));
         let lo = times.iter().min().copied().unwrap_or_default();
         let hi = times.iter().max().copied().unwrap_or(lo);
         let pad = ((hi - lo) / 12).max(chrono::TimeDelta::hours(1));
@@ -154,6 +188,15 @@ impl<'a> FleetChart<'a> {
             let x = fit_beside(root, &chart, &text, &font, x + 6, x - 6);
             root.draw(&Text::new(text, (x, y + 2), font))?;
         }
+        for (i, review) in self.row_marks() {
+            let y = n as f64 - i as f64 - 0.5;
+            chart.draw_series(DashedLineSeries::new(
+                [(review, y - 0.45), (review, y + 0.45)],
+                4,
+                3,
+                CAPACITY_COLOR.stroke_width(2),
+            ))?;
+        }
         Ok(())
     }
 
@@ -166,11 +209,7 @@ impl<'a> FleetChart<'a> {
         t1: DateTime<Utc>,
         precision: DatePrecision,
     ) -> DrawResult {
-        let color = match r.status {
-            Status::Saturated => CAPACITY_COLOR,
-            _ if r.p50_at.is_some() => RGBColor(230, 85, 13),
-            _ => RGBColor(120, 120, 120),
-        };
+        let color = status_color(r.status);
         chart.draw_series(std::iter::once(Circle::new(
             (r.last_timestamp, y),
             3,
@@ -189,14 +228,7 @@ impl<'a> FleetChart<'a> {
                 color.stroke_width(4),
             )))?;
         }
-        let note = match (r.status, r.p50_at) {
-            (Status::Saturated, _) => "already at capacity".to_string(),
-            (_, Some(m)) => format!("{} · {:.0} %", precision.format(m), 100.0 * r.probability),
-            _ if r.probability > 0.0 => {
-                format!("{:.0} % within the horizon", 100.0 * r.probability)
-            }
-            _ => "clear".to_string(),
-        };
+        let note = row_note(r, precision);
         // After the bar if it fits, else before it; the last observation when
         // there is no bar.
         let (after, before) = match r.p10_at {
@@ -213,6 +245,29 @@ impl<'a> FleetChart<'a> {
             font.pos(Pos::new(HPos::Left, VPos::Center)),
         ))?;
         Ok(())
+    }
+}
+
+/// The colour of a row: red for saturated, orange for crossing, amber for
+/// possible, grey for clear.
+fn status_color(status: Status) -> RGBColor {
+    match status {
+        Status::Saturated => CAPACITY_COLOR,
+        Status::Crossing => RGBColor(230, 85, 13),
+        Status::Possible => RGBColor(204, 153, 0),
+        Status::Clear => RGBColor(120, 120, 120),
+    }
+}
+
+/// The note beside a row: its status as the CSV writes it, then the median date
+/// and probability it rests on.
+fn row_note(r: &Saturation, precision: DatePrecision) -> String {
+    let percent = 100.0 * r.probability;
+    match (r.status, r.p50_at) {
+        (Status::Saturated, _) => "saturated · already at capacity".to_string(),
+        (status, Some(m)) => format!("{status} · {} · {percent:.0} %", precision.format(m)),
+        (Status::Clear, None) => "clear".to_string(),
+        (status, None) => format!("{status} · {percent:.0} % within the horizon"),
     }
 }
 
@@ -236,5 +291,80 @@ fn fit_beside(
         before - width
     } else {
         (right - width - 4).max(left)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeDelta, TimeZone};
+
+    fn row(name: &str, last: DateTime<Utc>, status: Status) -> Saturation {
+        Saturation {
+            series: name.into(),
+            capacity: 1000.0,
+            status,
+            last_timestamp: last,
+            last_value: 500.0,
+            saturation_at: None,
+            earliest_at: None,
+            latest_at: None,
+            probability: 0.25,
+            p10_at: None,
+            p50_at: None,
+            p90_at: None,
+            probability_by: None,
+            capacity_needed: None,
+            self_check: None,
+        }
+    }
+
+    #[test]
+    fn review_dates_follow_each_row() {
+        let t = Utc.with_ymd_and_hms(2026, 9, 4, 0, 0, 0).unwrap();
+        let two_days = TimeDelta::days(2);
+        let rows = [
+            row("a", t, Status::Possible),
+            row("b", t - two_days, Status::Clear),
+        ];
+        // Shared date: one line, no row marks.
+        let chart = FleetChart::new(&rows).reviews(vec![Some(t + two_days); 2]);
+        assert_eq!(chart.review, Some(t + two_days));
+        assert_eq!(chart.row_marks().count(), 0);
+        // b stopped two days earlier: its review is at a's last observation, a's
+        // two days later; each row gets its own mark, never one line at the
+        // earliest.
+        let chart = FleetChart::new(&rows).reviews(vec![Some(t + two_days), Some(t)]);
+        assert_eq!(chart.review, None);
+        let marks: Vec<_> = chart.row_marks().collect();
+        assert_eq!(marks, [(0, t + two_days), (1, t)]);
+        assert!(chart.time_range().1 > t + two_days);
+        assert!(chart.render_png_bytes().is_ok());
+    }
+
+    #[test]
+    fn notes_name_the_status() {
+        let t = Utc.with_ymd_and_hms(2026, 9, 4, 0, 0, 0).unwrap();
+        let mut r = row("a", t, Status::Possible);
+        assert_eq!(
+            row_note(&r, DatePrecision::Day),
+            "possible · 25 % within the horizon"
+        );
+        r.status = Status::Crossing;
+        r.probability = 0.75;
+        r.p50_at = Some(t + TimeDelta::days(3));
+        assert_eq!(
+            row_note(&r, DatePrecision::Day),
+            "crossing · 7 Sep 2026 · 75 %"
+        );
+        r.status = Status::Clear;
+        r.p50_at = None;
+        assert_eq!(row_note(&r, DatePrecision::Day), "clear");
+        r.status = Status::Saturated;
+        assert!(row_note(&r, DatePrecision::Day).starts_with("saturated"));
+        assert_ne!(
+            status_color(Status::Possible),
+            status_color(Status::Crossing)
+        );
     }
 }

@@ -17,6 +17,7 @@ use super::{
 };
 use crate::error::Result;
 use crate::forecast::Forecast;
+use crate::ingest::Layout;
 use crate::saturation::{Saturation, Status};
 use crate::series::RegularSeries;
 use crate::units::si;
@@ -57,6 +58,7 @@ pub struct ForecastChart<'a> {
     history_steps: Option<usize>,
     size: (u32, u32),
     unit: Option<String>,
+    value_name: Option<String>,
 }
 
 impl<'a> ForecastChart<'a> {
@@ -71,6 +73,7 @@ impl<'a> ForecastChart<'a> {
             history_steps: None,
             size: (1280, 720),
             unit: None,
+            value_name: None,
         }
     }
 
@@ -104,6 +107,22 @@ impl<'a> ForecastChart<'a> {
     pub fn unit(mut self, unit: impl Into<String>) -> Self {
         self.unit = Some(unit.into());
         self
+    }
+
+    /// Name of the value axis: what the values are, as the input's value column
+    /// calls them (`mem_free_mb`); default `value`.
+    pub fn value_name(mut self, name: impl Into<String>) -> Self {
+        self.value_name = Some(name.into());
+        self
+    }
+
+    /// The value axis' title: the value name, then the unit in brackets.
+    fn value_axis(&self) -> String {
+        let name = self.value_name.as_deref().unwrap_or("value");
+        match &self.unit {
+            Some(u) => format!("{name} ({u})"),
+            None => name.to_string(),
+        }
     }
 
     /// Render the chart to a PNG file.
@@ -176,10 +195,7 @@ impl<'a> ForecastChart<'a> {
             .x_label_area_size(48)
             .y_label_area_size(Y_LABELS)
             .build_cartesian_2d((t0..t1).with_key_points(axis.ticks().to_vec()), y0..y1)?;
-        let value_axis = match &self.unit {
-            Some(u) => format!("value ({u})"),
-            None => "value".to_string(),
-        };
+        let value_axis = self.value_axis();
         chart
             .configure_mesh()
             .y_labels(8)
@@ -316,28 +332,71 @@ impl<'a> ForecastChart<'a> {
     }
 }
 
-/// The sentence next to the saturation marker, its dates written to `precision`.
+/// The name of the value column that holds `series` in a CSV of this `header` read
+/// with this `layout`: the one value column of a long file, the column of a wide
+/// file whose series it is, or the column after the `/` of a long file with
+/// several (`host-1/mem_free_mb`); `None` when the series is not found there.
+pub fn value_column_name(layout: &Layout, header: &[String], series: &str) -> Option<String> {
+    let column = |m: usize| {
+        header
+            .get(*layout.values.get(m)?)
+            .map(|h| h.trim().to_string())
+    };
+    match (layout.series, layout.values.len()) {
+        (Some(_), 1) => column(0),
+        (Some(_), n) => (0..n).find_map(|m| {
+            let name = column(m)?;
+            series.ends_with(&format!("/{name}")).then_some(name)
+        }),
+        (None, _) => {
+            let m = layout.fixed_names.iter().position(|n| n == series)?;
+            column(m)
+        }
+    }
+}
+
+/// The sentence next to the saturation marker, its dates written to `precision`:
+/// the row's status first, then what it rests on, so the caption never says
+/// "reaches" over a forecast line that does not.
 pub(super) fn saturation_label(s: &Saturation, precision: DatePrecision) -> String {
     let day = |t: DateTime<Utc>| precision.format(t);
     let p = format!("{:.0} %", s.probability * 100.0);
     let cap = si(s.capacity);
-    match (s.status, s.p50_at.or(s.saturation_at)) {
-        (Status::Saturated, _) => format!("already at capacity {cap}"),
-        (_, Some(at)) => {
-            let range = match (s.p10_at, s.p90_at, s.earliest_at, s.latest_at) {
-                (Some(a), Some(b), _, _) => format!(" (80 %: {} – {})", day(a), day(b)),
-                (Some(a), None, _, _) => format!(" (10 % by {})", day(a)),
-                (None, _, Some(e), Some(l)) => format!(" (range {} – {})", day(e), day(l)),
-                _ => String::new(),
+    let range = match (s.p10_at, s.p90_at, s.earliest_at, s.latest_at) {
+        (Some(a), Some(b), _, _) => format!(" (80 %: {} – {})", day(a), day(b)),
+        (Some(a), None, _, _) => format!(" (10 % by {})", day(a)),
+        (None, _, Some(e), Some(l)) => format!(" (range {} – {})", day(e), day(l)),
+        _ => String::new(),
+    };
+    let said = match (s.status, s.p50_at, s.saturation_at) {
+        (Status::Saturated, _, _) => {
+            let side = match s.last_value.total_cmp(&s.capacity) {
+                std::cmp::Ordering::Equal => "at",
+                std::cmp::Ordering::Greater => "above",
+                std::cmp::Ordering::Less => "below",
             };
-            format!("reaches {cap} around {}{range}; probability {p}", day(at))
+            format!(
+                "already {side} capacity {cap} (last value {})",
+                si(s.last_value)
+            )
         }
-        (Status::Crossing, None) => match s.p10_at.or(s.earliest_at) {
+        (_, Some(median), Some(_)) => {
+            format!(
+                "reaches {cap} around {}{range}; probability {p}",
+                day(median)
+            )
+        }
+        (_, Some(median), None) => format!(
+            "half the futures reach {cap} by {}{range}; probability {p}",
+            day(median)
+        ),
+        (Status::Clear, None, _) => format!("stays clear of {cap} (probability {p})"),
+        (_, None, _) => match s.p10_at.or(s.earliest_at).or(s.saturation_at) {
             Some(e) => format!("may reach {cap} from {}; probability {p}", day(e)),
             None => format!("may reach {cap}; probability {p}"),
         },
-        (Status::Clear, _) => format!("stays clear of {cap} (probability {p})"),
-    }
+    };
+    format!("{}: {said}", s.status)
 }
 
 #[cfg(test)]
@@ -362,24 +421,101 @@ mod tests {
             p90_at: None,
             probability_by: None,
             capacity_needed: None,
+            self_check: None,
         }
     }
 
     #[test]
     fn monthly_saturation_label_reads_in_months() {
         let at = Utc.with_ymd_and_hms(2008, 12, 1, 0, 0, 0).unwrap();
-        let label = saturation_label(&row(Status::Crossing, None), DatePrecision::Month);
-        assert_eq!(label, "may reach 500k; probability 97 %");
-        let mut r = row(Status::Crossing, Some(at));
+        let label = saturation_label(&row(Status::Possible, None), DatePrecision::Month);
+        assert_eq!(label, "possible: may reach 500k; probability 97 %");
+        let mut r = row(Status::Possible, Some(at));
         r.saturation_at = None;
         r.p50_at = None;
         let label = saturation_label(&r, DatePrecision::Month);
-        assert_eq!(label, "may reach 500k from Dec 2008; probability 97 %");
+        assert_eq!(
+            label,
+            "possible: may reach 500k from Dec 2008; probability 97 %"
+        );
+        r.status = Status::Crossing;
         r.p50_at = Some(at + TimeDelta::days(62));
+        r.saturation_at = r.p50_at;
         let label = saturation_label(&r, DatePrecision::Month);
         assert_eq!(
             label,
-            "reaches 500k around Feb 2009 (10 % by Dec 2008); probability 97 %"
+            "crossing: reaches 500k around Feb 2009 (10 % by Dec 2008); probability 97 %"
+        );
+    }
+
+    #[test]
+    fn the_value_axis_is_named_after_the_value_column() {
+        use crate::ingest::{resolve_layout, ReadOptions};
+        let header = |names: &[&str]| names.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let o = ReadOptions::default();
+        let long = header(&["series", "timestamp", "mem_free_mb"]);
+        let layout = resolve_layout("f", "f", &long, &o, None).unwrap();
+        assert_eq!(
+            value_column_name(&layout, &long, "host-1").as_deref(),
+            Some("mem_free_mb")
+        );
+        let several = header(&["host", "timestamp", "mem_free_mb", "swap_mb"]);
+        let o2 = ReadOptions {
+            series_column: Some("host".into()),
+            ..Default::default()
+        };
+        let layout = resolve_layout("f", "f", &several, &o2, None).unwrap();
+        assert_eq!(
+            value_column_name(&layout, &several, "a/swap_mb").as_deref(),
+            Some("swap_mb")
+        );
+        let wide = header(&["timestamp", "cpu_pct", "mem_pct"]);
+        let layout = resolve_layout("f", "f", &wide, &o, None).unwrap();
+        assert_eq!(
+            value_column_name(&layout, &wide, "mem_pct").as_deref(),
+            Some("mem_pct")
+        );
+        assert_eq!(value_column_name(&layout, &wide, "other"), None);
+        // On the chart: the name, with the unit when one is given.
+        let s = RegularSeries::new(
+            "s",
+            Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap(),
+            crate::series::Step::seconds(3600),
+            vec![1.0, 2.0],
+        )
+        .unwrap();
+        let f = Forecast {
+            series: "s".into(),
+            model: "naive".into(),
+            timestamps: vec![Utc.with_ymd_and_hms(2024, 1, 1, 2, 0, 0).unwrap()],
+            point: vec![2.0],
+            intervals: Vec::new(),
+        };
+        assert_eq!(ForecastChart::new(&s, &f).value_axis(), "value");
+        let named = ForecastChart::new(&s, &f).value_name("mem_free_mb");
+        assert_eq!(named.value_axis(), "mem_free_mb");
+        assert_eq!(named.unit("MB").value_axis(), "mem_free_mb (MB)");
+    }
+
+    #[test]
+    fn the_caption_says_what_the_row_says() {
+        let at = Utc.with_ymd_and_hms(2008, 12, 1, 0, 0, 0).unwrap();
+        // The median exists but the point forecast never reaches capacity: the
+        // caption must not say the line reaches it.
+        let mut r = row(Status::Crossing, Some(at));
+        r.saturation_at = None;
+        r.p50_at = Some(at);
+        let label = saturation_label(&r, DatePrecision::Month);
+        assert!(
+            label.starts_with("crossing: half the futures reach 500k by Dec 2008"),
+            "{label}"
+        );
+        let mut r = row(Status::Saturated, None);
+        r.last_value = 6e5;
+        let label = saturation_label(&r, DatePrecision::Month);
+        assert_eq!(
+            label,
+            "saturated: already above capacity 500k (last value 600k)"
         );
     }
 }

@@ -23,7 +23,7 @@ use plotters::style::{register_font, FontStyle};
 use crate::error::{Error, Result};
 
 pub use fleet::FleetChart;
-pub use forecast::ForecastChart;
+pub use forecast::{value_column_name, ForecastChart};
 pub use reliability::ReliabilityChart;
 
 const HISTORY_COLOR: RGBColor = RGBColor(55, 55, 55);
