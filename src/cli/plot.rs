@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use headroom::pipeline::{choose_series, forecast, saturation};
+use headroom::pipeline::{choose_series, forecast, saturation_scenario};
 use headroom::plot::ForecastChart;
 use headroom::saturation::Direction;
 use headroom::units::Span;
@@ -29,6 +29,8 @@ pub struct PlotArgs {
     /// The series to draw (default: the first in the file).
     #[arg(long)]
     pub series: Option<String>,
+    #[command(flatten)]
+    pub scenario: super::args::ScenarioArgs,
     #[command(flatten)]
     pub model: ModelArgs,
     /// The PNG file to write.
@@ -59,12 +61,23 @@ pub fn run(a: PlotArgs) -> Result<ExitCode, Error> {
         return Ok(ExitCode::from(1));
     };
     let settings = settings(&a.model, Some(a.horizon));
+    let scenarios = a.scenario.scenarios();
+    if let Err(e) = super::report::check_scenarios(&prepared, &scenarios, a.direction) {
+        eprintln!("headroom: {e}");
+        return Ok(ExitCode::from(2));
+    }
     let (f, row) = match a.capacity {
         Some(c) => {
-            let (f, row) = saturation(p, &settings, c, a.direction)?;
+            let q = Default::default();
+            let (f, row) = saturation_scenario(p, &settings, c, a.direction, &q, &scenarios)?;
             (f, Some(row))
         }
-        None => (forecast(p, &settings)?, None),
+        None => {
+            let mut f = forecast(p, &settings)?;
+            let s = &p.series;
+            scenarios.apply_forecast(&mut f, s.last_timestamp(), s.last_value());
+            (f, None)
+        }
     };
     let mut chart = ForecastChart::new(&p.series, &f);
     if let Some(row) = &row {

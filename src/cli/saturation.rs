@@ -7,9 +7,11 @@ use std::process::ExitCode;
 use clap::Args;
 
 use headroom::ingest::read_capacities;
-use headroom::output::{write_file_atomically, write_saturations, OutputFormat, SaturationMetrics};
+use headroom::output::{
+    write_file_atomically, write_saturations_scenario, OutputFormat, SaturationMetrics,
+};
 use headroom::pipeline::{
-    questions, saturation_with, Capacities, ForecastSettings, DEFAULT_PATHS, DEFAULT_RISK,
+    questions, saturation_scenario, Capacities, ForecastSettings, DEFAULT_PATHS, DEFAULT_RISK,
 };
 use headroom::plot::FleetChart;
 use headroom::saturation::{describe, rank, Deadline, Direction};
@@ -56,6 +58,8 @@ pub struct SaturationArgs {
     /// percentile of its crossing date, the median marked.
     #[arg(long)]
     pub plot: Option<String>,
+    #[command(flatten)]
+    pub scenario: super::args::ScenarioArgs,
     #[command(flatten)]
     pub model: ModelArgs,
     #[command(flatten)]
@@ -118,12 +122,23 @@ pub fn run(a: SaturationArgs) -> Result<ExitCode, Error> {
         seed: a.seed,
         ..settings(&a.model, a.horizon)
     };
+    let (scenarios, wrong) = (a.scenario.scenarios(), std::sync::Mutex::new(None));
     let answer = |raw: &Series| {
         let (notes, prepared) = prepare_one(raw, &a.input, &a.model.seasons);
         let result = prepared.and_then(|p| {
             let c = capacities.of(p.series.name())?;
             let questions = questions(&p.series, a.by, a.need_until, a.risk)?;
-            let (_, row) = saturation_with(&p, &settings, c, a.direction, &questions)?;
+            let s = &p.series;
+            if let Err(e) =
+                scenarios.check(s.name(), s.last_timestamp(), s.last_value(), a.direction)
+            {
+                if let Ok(mut first) = wrong.lock() {
+                    first.get_or_insert(e);
+                }
+                return Err(Error::invalid("not answered: --scenario does not fit it"));
+            }
+            let (_, row) =
+                saturation_scenario(&p, &settings, c, a.direction, &questions, &scenarios)?;
             Ok((row, raw.labels().clone()))
         });
         Answer { notes, result }
@@ -137,13 +152,17 @@ pub fn run(a: SaturationArgs) -> Result<ExitCode, Error> {
         rows.push(row);
         Ok(())
     })?;
+    if let Some(e) = wrong.into_inner().ok().flatten() {
+        eprintln!("headroom: {e}");
+        return Ok(ExitCode::from(2));
+    }
     rank(&mut rows);
     let path = a.output.output.as_deref();
     if a.output_format == OutputFormat::OpenMetrics {
         write_openmetrics(path, &labels, &rows)?;
     } else {
         let mut out = open_output(path)?;
-        write_saturations(&mut out, &rows)?;
+        write_saturations_scenario(&mut out, &rows, scenarios.label().as_deref())?;
         finish(out, path)?;
     }
     if let Some(png) = &a.plot {

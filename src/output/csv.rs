@@ -243,6 +243,16 @@ pub fn write_decompositions(
 /// `p10_at,p50_at,p90_at,time_left`, then `probability_by` and `capacity_needed`
 /// when any row answers them.
 pub fn write_saturations(w: &mut dyn Write, rows: &[Saturation]) -> Result<()> {
+    write_saturations_scenario(w, rows, None)
+}
+
+/// [`write_saturations`] with a last column `scenario` naming the what-if every
+/// row answers ([`crate::scenario::Scenarios::label`]), when there is one.
+pub fn write_saturations_scenario(
+    w: &mut dyn Write,
+    rows: &[Saturation],
+    scenario: Option<&str>,
+) -> Result<()> {
     let by = rows.iter().any(|r| r.probability_by.is_some());
     let needed = rows.iter().any(|r| r.capacity_needed.is_some());
     let mut header = String::from(
@@ -253,6 +263,9 @@ pub fn write_saturations(w: &mut dyn Write, rows: &[Saturation]) -> Result<()> {
     }
     if needed {
         header += ",capacity_needed";
+    }
+    if scenario.is_some() {
+        header += ",scenario";
     }
     writeln!(w, "{header}").map_err(io_error)?;
     for r in rows {
@@ -276,6 +289,9 @@ pub fn write_saturations(w: &mut dyn Write, rows: &[Saturation]) -> Result<()> {
         }
         if needed {
             row.push(r.capacity_needed.map(number).unwrap_or_default());
+        }
+        if let Some(label) = scenario {
+            row.push(field(label));
         }
         write_row(w, &row)?;
     }
