@@ -28,7 +28,9 @@ use headroom::pipeline::{
     DEFAULT_PATHS,
 };
 use headroom::plot::ForecastChart;
+use headroom::report::{build, ReportOptions};
 use headroom::saturation::{rank, Deadline, Direction, Questions};
+use headroom::scenario::Scenarios;
 use headroom::units::{parse_capacity, parse_horizon, parse_level, parse_risk, Span};
 use headroom::{Error, GapPolicy, Series};
 use pyo3::create_exception;
@@ -484,6 +486,86 @@ fn plot(
     Ok((PyBytes::new(py, &png).unbind(), log.failed, log.notes))
 }
 
+/// The capacity report's HTML (`headroom report`), the series that failed and
+/// the notes.
+type Page = (String, Vec<(String, String)>, Vec<String>);
+
+/// The capacity report as one self-contained HTML page.
+#[pyfunction]
+#[pyo3(signature = (batch, capacity, capacities_table, capacities_path, direction, horizon, by, need_until, risk, paths, seed, seasons, levels, model, intervals, scenarios, charts, trust_windows, title))]
+#[allow(clippy::too_many_arguments)]
+fn report(
+    py: Python<'_>,
+    batch: &Batch,
+    capacity: Option<String>,
+    capacities_table: Option<std::collections::HashMap<String, String>>,
+    capacities_path: Option<String>,
+    direction: &str,
+    horizon: Option<&str>,
+    by: Option<&str>,
+    need_until: Option<&str>,
+    risk: &str,
+    paths: usize,
+    seed: u64,
+    seasons: Vec<String>,
+    levels: Option<Vec<String>>,
+    model: &str,
+    intervals: &str,
+    scenarios: Vec<String>,
+    charts: usize,
+    trust_windows: usize,
+    title: String,
+) -> PyResult<Page> {
+    let read = || -> Result<_, Error> {
+        let mut options = ReportOptions::new(
+            capacities(capacity, capacities_table, capacities_path)?,
+            horizon.map(parse_horizon).transpose()?,
+        );
+        let model_options = ModelOptions::read(&seasons, levels, model, intervals)?;
+        options.settings = ForecastSettings {
+            paths: paths.max(1),
+            seed,
+            ..model_options.settings(options.horizon)
+        };
+        options.direction = direction.parse()?;
+        options.by = by.map(str::parse::<Deadline>).transpose()?;
+        options.need_until = need_until.map(str::parse::<Deadline>).transpose()?;
+        options.risk = parse_risk(risk)?;
+        options.scenarios = Scenarios(
+            scenarios
+                .iter()
+                .map(|t| t.parse())
+                .collect::<Result<_, Error>>()?,
+        );
+        options.charts = charts;
+        options.trust_windows = trust_windows;
+        options.title = title;
+        options.source = FRAME.to_string();
+        Ok((options, model_options.seasons))
+    };
+    let (options, seasons) = read().map_err(to_py)?;
+    let mut log = Log::of(batch);
+    let html = py.detach(|| {
+        let prepared = prepare_all(&batch.series, batch, &seasons, &mut log);
+        for p in &prepared {
+            let s = &p.series;
+            options.scenarios.check(
+                s.name(),
+                s.last_timestamp(),
+                s.last_value(),
+                options.direction,
+            )?;
+        }
+        let page = guarded("(report)", || {
+            let built = build(&prepared, log.failed.clone(), &options);
+            Ok((built.to_html()?, built.failures))
+        })?;
+        log.failed = page.1;
+        Ok::<_, Error>(page.0)
+    });
+    Ok((html.map_err(to_py)?, log.failed, log.notes))
+}
+
 /// The columns of a command's result, `[(name, kind)]`, as an empty result has
 /// them (the Spark schema): `forecast` with its levels, `saturation`.
 #[pyfunction]
@@ -581,6 +663,7 @@ fn _headroom(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(saturation, m)?)?;
     m.add_function(wrap_pyfunction!(backtest, m)?)?;
     m.add_function(wrap_pyfunction!(plot, m)?)?;
+    m.add_function(wrap_pyfunction!(report, m)?)?;
     m.add_function(wrap_pyfunction!(defaults, m)?)?;
     m.add_function(wrap_pyfunction!(result_columns, m)?)?;
     m.add_function(wrap_pyfunction!(crate_seconds, m)?)?;

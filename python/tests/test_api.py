@@ -234,3 +234,26 @@ def test_same_answers_as_the_command_line(command, disks, tmp_path):
             np.testing.assert_array_equal(g.to_numpy(dtype=float), e.to_numpy(dtype=float), err_msg=column)
         else:
             assert g.fillna("").astype(str).tolist() == e.fillna("").astype(str).tolist(), column
+
+
+def test_report_is_one_html_page_shown_inline(disks):
+    page = quiet(headroom.report, disks, capacity=400, horizon="30d", seasons=24, trust_windows=0)
+    assert isinstance(page, str) and isinstance(page, headroom.Report)
+    assert page._repr_html_() == str(page)
+    assert page.startswith("<!DOCTYPE html>") and "<script" not in page
+    # s000 grows fastest and reaches 400 first; every chart is inside the page.
+    assert 'id="summary"' in page and "The first: s000 reaches 400" in page
+    assert page.count('src="data:image/png;base64,') >= 2
+    what_if = quiet(headroom.report, disks, capacity=400, horizon="30d", seasons=24, trust_windows=0,
+                    scenarios=["capacity 500 from 2024-03-23"])
+    assert "Under the scenario “capacity 500 from 2024-03-23”" in what_if
+
+
+def test_report_lists_failures_and_refuses_a_bad_scenario(disks):
+    with pytest.warns(headroom.SeriesWarning, match="no capacity for this series"):
+        page = headroom.report(disks, capacities={"s000": 400}, horizon="7d", seasons=24, trust_windows=0)
+    assert "Series that could not be answered" in page and "<td>s001</td>" in page
+    with pytest.raises(headroom.HeadroomError, match="--scenario 'x2 from 2024-01-01': the date"):
+        headroom.report(disks, capacity=400, horizon="7d", seasons=24, scenarios="x2 from 2024-01-01")
+    with pytest.raises(headroom.HeadroomError, match="--scenario 'twice from 2024-04-01'"):
+        headroom.report(disks, capacity=400, horizon="7d", seasons=24, scenarios=["twice from 2024-04-01"])
