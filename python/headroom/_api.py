@@ -303,6 +303,7 @@ def saturation(
     agg: str = "mean",
     rate: bool = False,
     errors: str = "warn",
+    scenarios: "str | Sequence[str] | None" = None,
 ) -> Frame:
     """When does each series reach its capacity, and how likely is it
     (``headroom saturation``); most urgent first.
@@ -318,14 +319,18 @@ def saturation(
     ceiling) or ``"down"`` (a floor). Without ``horizon`` it looks as far ahead as
     the history reaches back. ``by`` asks the probability of reaching capacity by
     a date or span; ``need_until`` the capacity needed until then at ``risk``.
-    Input and ``errors`` as in :func:`inspect`.
+    ``scenarios`` are what-ifs as ``--scenario`` takes them (``"x1.3 from
+    2025-05-01"``, ``"capacity 750G from 2025-06-01"``); with them a last column
+    ``scenario`` names the scenario every row answers. Input and ``errors`` as in
+    :func:`inspect`.
     """
     if capacity is not None and capacities is not None:
         raise HeadroomError("give capacity or capacities, not both")
     table, path = _capacities(capacities)
     if isinstance(paths, bool) or not isinstance(paths, int) or paths < 1:
         raise HeadroomError(f"paths must be a positive number of sample paths, got {paths!r}")
-    return _run(
+    scenarios = _scenarios(scenarios)
+    frame = _run(
         "saturation",
         df,
         _input(time_column, series_column, value_column, gaps, step, agg, rate),
@@ -344,7 +349,32 @@ def saturation(
         _levels(levels),
         model,
         intervals,
+        scenarios,
     )
+    return _with_scenario(frame, scenarios)
+
+
+def _scenarios(scenarios: "str | Sequence[str] | None") -> List[str]:
+    """What-ifs as a list of texts (one text is one scenario)."""
+    if scenarios is None:
+        return []
+    if isinstance(scenarios, str):
+        return [scenarios]
+    return [str(s) for s in scenarios]
+
+
+def _with_scenario(frame: Any, scenarios: List[str]) -> Any:
+    """The frame with a last column naming the scenario, as the CSV has it: the
+    scenarios as given (spaces collapsed), joined by ``; ``."""
+    if not scenarios:
+        return frame
+    label = "; ".join(" ".join(s.split()) for s in scenarios)
+    if hasattr(frame, "with_columns"):
+        import polars as pl
+
+        return frame.with_columns(pl.lit(label, dtype=pl.Utf8).alias("scenario"))
+    frame["scenario"] = [label] * len(frame)
+    return frame
 
 
 def backtest(
@@ -419,11 +449,13 @@ def plot(
     step: Optional[Span] = None,
     agg: str = "mean",
     rate: bool = False,
+    scenarios: "str | Sequence[str] | None" = None,
 ) -> PNG:
     """One series' forecast chart as :class:`PNG` bytes (``headroom plot``):
     history, forecast with its bands, and with ``capacity`` the capacity line and
     the saturation date. ``series`` picks the series (default: the first, with a
-    warning when there are several)."""
+    warning when there are several). ``scenarios`` draw a what-if, as in
+    :func:`saturation`."""
     batch, _ = _frames.read(df, **_input(time_column, series_column, value_column, gaps, step, agg, rate))
     png, failed, notes = _native.plot(
         batch,
@@ -437,6 +469,7 @@ def plot(
         intervals,
         width,
         height,
+        _scenarios(scenarios),
     )
     _frames.report(1, failed, notes, "warn")
     return PNG(png)
@@ -500,12 +533,7 @@ def report(
     for name, value in (("paths", paths), ("charts", charts), ("trust_windows", trust_windows)):
         if isinstance(value, bool) or not isinstance(value, int) or value < (1 if name == "paths" else 0):
             raise HeadroomError(f"{name} must be a whole number{' above 0' if name == 'paths' else ''}, got {value!r}")
-    if scenarios is None:
-        scenarios = []
-    elif isinstance(scenarios, str):
-        scenarios = [scenarios]
-    else:
-        scenarios = [str(s) for s in scenarios]
+    scenarios = _scenarios(scenarios)
     batch, _ = _frames.read(df, **_input(time_column, series_column, value_column, gaps, step, agg, rate))
     html, failed, notes = _native.report(
         batch,

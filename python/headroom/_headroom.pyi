@@ -61,6 +61,7 @@ def saturation(
     levels: Optional[List[str]],
     model: str,
     intervals: str,
+    scenarios: List[str] = ...,
 ) -> Outcome: ...
 def backtest(
     batch: Batch,
@@ -82,6 +83,7 @@ def plot(
     intervals: str,
     width: int,
     height: int,
+    scenarios: List[str] = ...,
 ) -> Tuple[bytes, Failed, List[str]]: ...
 def report(
     batch: Batch,

@@ -24,8 +24,8 @@ use headroom::ingest::read_capacities;
 use headroom::output::Inspection;
 use headroom::pipeline::{
     self, backtest_models, backtest_prepared, choose_series, decompose_prepared, for_each_series,
-    overall_scores, prepare, questions, saturation_with, Capacities, ForecastSettings, Prepared,
-    DEFAULT_PATHS,
+    overall_scores, prepare, questions, saturation_scenario, saturation_with, Capacities,
+    ForecastSettings, Prepared, DEFAULT_PATHS,
 };
 use headroom::plot::ForecastChart;
 use headroom::report::{build, ReportOptions};
@@ -297,9 +297,32 @@ fn capacities(
     }
 }
 
+/// What-if scenarios, read as `--scenario` reads them.
+fn read_scenarios(texts: &[String]) -> Result<Scenarios, Error> {
+    let list = texts
+        .iter()
+        .map(|t| t.parse())
+        .collect::<Result<_, Error>>()?;
+    Ok(Scenarios(list))
+}
+
+/// A scenario that does not fit a series (a date before its history ends, an
+/// upgrade its last value has reached) is a wrong option for the whole call.
+fn check_scenarios(
+    prepared: &[Prepared],
+    scenarios: &Scenarios,
+    direction: Direction,
+) -> Result<(), Error> {
+    for p in prepared {
+        let s = &p.series;
+        scenarios.check(s.name(), s.last_timestamp(), s.last_value(), direction)?;
+    }
+    Ok(())
+}
+
 /// The saturation table, most urgent first.
 #[pyfunction]
-#[pyo3(signature = (batch, capacity, capacities_table, capacities_path, direction, horizon, by, need_until, risk, paths, seed, seasons, levels, model, intervals))]
+#[pyo3(signature = (batch, capacity, capacities_table, capacities_path, direction, horizon, by, need_until, risk, paths, seed, seasons, levels, model, intervals, scenarios=Vec::new()))]
 #[allow(clippy::too_many_arguments)]
 fn saturation(
     py: Python<'_>,
@@ -318,7 +341,9 @@ fn saturation(
     levels: Option<Vec<String>>,
     model: &str,
     intervals: &str,
+    scenarios: Vec<String>,
 ) -> PyResult<Outcome> {
+    let scenarios = read_scenarios(&scenarios).map_err(to_py)?;
     let read = || -> Result<_, Error> {
         let limits = capacities(capacity, capacities_table, capacities_path)?;
         let direction: Direction = direction.parse()?;
@@ -338,11 +363,12 @@ fn saturation(
     let mut log = Log::of(batch);
     let columns = py.detach(|| {
         let prepared = prepare_all(&batch.series, batch, &options.seasons, &mut log);
+        check_scenarios(&prepared, &scenarios, direction)?;
         let results = for_each_series(&prepared, |p| {
             guarded(p.series.name(), || {
                 let c = limits.of(p.series.name())?;
                 let q: Questions = questions(&p.series, by, need_until, risk)?;
-                saturation_with(p, &settings, c, direction, &q).map(|(_, row)| row)
+                saturation_scenario(p, &settings, c, direction, &q, &scenarios).map(|(_, row)| row)
             })
         });
         let mut rows = log.keep(&prepared, |p| p.series.name(), results);
@@ -419,7 +445,7 @@ type Chart = (Py<PyBytes>, Vec<(String, String)>, Vec<String>);
 
 /// One series' forecast chart as PNG bytes, with the notes and failures.
 #[pyfunction]
-#[pyo3(signature = (batch, series, horizon, capacity, direction, seasons, levels, model, intervals, width, height))]
+#[pyo3(signature = (batch, series, horizon, capacity, direction, seasons, levels, model, intervals, width, height, scenarios=Vec::new()))]
 #[allow(clippy::too_many_arguments)]
 fn plot(
     py: Python<'_>,
@@ -434,7 +460,9 @@ fn plot(
     intervals: &str,
     width: u32,
     height: u32,
+    scenarios: Vec<String>,
 ) -> PyResult<Chart> {
+    let scenarios = read_scenarios(&scenarios).map_err(to_py)?;
     let read = || -> Result<_, Error> {
         let horizon = parse_horizon(horizon)?;
         let capacity = capacity.as_deref().map(parse_capacity).transpose()?;
@@ -467,13 +495,20 @@ fn plot(
             return Err(Error::invalid(message));
         };
         let settings = options.settings(Some(horizon));
+        check_scenarios(&prepared, &scenarios, direction)?;
         guarded(one.name(), || {
             let (f, row) = match capacity {
                 Some(c) => {
-                    let (f, row) = pipeline::saturation(p, &settings, c, direction)?;
+                    let q = Questions::default();
+                    let (f, row) = saturation_scenario(p, &settings, c, direction, &q, &scenarios)?;
                     (f, Some(row))
                 }
-                None => (pipeline::forecast(p, &settings)?, None),
+                None => {
+                    let mut f = pipeline::forecast(p, &settings)?;
+                    let s = &p.series;
+                    scenarios.apply_forecast(&mut f, s.last_timestamp(), s.last_value());
+                    (f, None)
+                }
             };
             let mut chart = ForecastChart::new(&p.series, &f).size(width, height);
             if let Some(row) = &row {
@@ -531,12 +566,7 @@ fn report(
         options.by = by.map(str::parse::<Deadline>).transpose()?;
         options.need_until = need_until.map(str::parse::<Deadline>).transpose()?;
         options.risk = parse_risk(risk)?;
-        options.scenarios = Scenarios(
-            scenarios
-                .iter()
-                .map(|t| t.parse())
-                .collect::<Result<_, Error>>()?,
-        );
+        options.scenarios = read_scenarios(&scenarios)?;
         options.charts = charts;
         options.trust_windows = trust_windows;
         options.title = title;
@@ -547,15 +577,7 @@ fn report(
     let mut log = Log::of(batch);
     let html = py.detach(|| {
         let prepared = prepare_all(&batch.series, batch, &seasons, &mut log);
-        for p in &prepared {
-            let s = &p.series;
-            options.scenarios.check(
-                s.name(),
-                s.last_timestamp(),
-                s.last_value(),
-                options.direction,
-            )?;
-        }
+        check_scenarios(&prepared, &options.scenarios, options.direction)?;
         let page = guarded("(report)", || {
             let built = build(&prepared, log.failed.clone(), &options);
             Ok((built.to_html()?, built.failures))

@@ -257,3 +257,19 @@ def test_report_lists_failures_and_refuses_a_bad_scenario(disks):
         headroom.report(disks, capacity=400, horizon="7d", seasons=24, scenarios="x2 from 2024-01-01")
     with pytest.raises(headroom.HeadroomError, match="--scenario 'twice from 2024-04-01'"):
         headroom.report(disks, capacity=400, horizon="7d", seasons=24, scenarios=["twice from 2024-04-01"])
+
+
+def test_saturation_and_plot_answer_a_scenario(disks):
+    plain = quiet(headroom.saturation, disks, capacity=400, horizon="30d", seasons=24, model="linear_trend")
+    launch = quiet(headroom.saturation, disks, capacity=400, horizon="30d", seasons=24, model="linear_trend",
+                   scenarios=["x1.1  from 2024-03-23"])
+    assert list(launch.columns) == list(plain.columns) + ["scenario"]
+    assert (launch["scenario"] == "x1.1 from 2024-03-23").all()
+    # Ten percent more from 23 March puts s000 (about 390 then) past 400 that day.
+    at = dict(zip(launch["series"], launch["saturation_at"]))
+    assert at["s000"] == pd.Timestamp("2024-03-23", tz="UTC")
+    assert dict(zip(plain["series"], plain["saturation_at"]))["s000"] > at["s000"]
+    assert quiet(headroom.plot, disks, horizon="7d", capacity=400, seasons=24,
+                 scenarios="capacity 500 from 2024-03-23").startswith(b"\x89PNG")
+    with pytest.raises(headroom.HeadroomError, match="--scenario 'capacity 350 from 2024-03-23'"):
+        headroom.saturation(disks, capacity=400, horizon="7d", seasons=24, scenarios="capacity 350 from 2024-03-23")
