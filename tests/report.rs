@@ -459,3 +459,41 @@ fn the_sample_report_renders_in_headless_chromium() {
     // Text, tables and three charts: far from blank, far from a solid fill.
     assert!(share > 0.03 && share < 0.6, "{share} of the pixels inked");
 }
+
+#[test]
+fn a_history_too_short_for_the_backtest_skips_it_with_the_reason() {
+    // Three days of hourly growth, a 30-day horizon: no origin has 30 days after it.
+    let mut csv = String::from("series,timestamp,value\n");
+    for h in 0..72 {
+        let t = start() + TimeDelta::hours(h);
+        csv += &format!(
+            "short,{},{}\n",
+            t.format("%Y-%m-%dT%H:%M:%SZ"),
+            100.0 + h as f64
+        );
+    }
+    let input = scratch("short.csv");
+    std::fs::write(&input, csv).unwrap();
+    let out = scratch("short.html");
+    let o = headroom(&[
+        "report",
+        "--input",
+        s(&input),
+        "--capacity",
+        "150",
+        "--horizon",
+        "30d",
+        "--model",
+        "linear_trend",
+        "--output",
+        s(&out),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        html.contains("<p>The backtest was skipped: series short: 72 points are too short for one backtest origin"),
+        "{}",
+        html.split("id=\"trust\"").nth(1).unwrap_or("")
+    );
+    assert!(html.contains("The series reaches capacity within the next 30 days"));
+}

@@ -8,7 +8,9 @@ use clap::Args;
 
 use headroom::ingest::read_capacities;
 use headroom::pipeline::{Capacities, Prepared, DEFAULT_PATHS, DEFAULT_RISK};
-use headroom::report::{build, ReportOptions, DEFAULT_CHARTS, DEFAULT_TRUST_WINDOWS};
+use headroom::report::{
+    build, ReportOptions, DEFAULT_CHARTS, DEFAULT_TRUST_SERIES, DEFAULT_TRUST_WINDOWS,
+};
 use headroom::saturation::{Deadline, Direction};
 use headroom::scenario::Scenarios;
 use headroom::units::Span;
@@ -57,6 +59,9 @@ pub struct ReportArgs {
     /// Backtest origins per series for "can you trust this" (0: no backtest).
     #[arg(long, default_value_t = DEFAULT_TRUST_WINDOWS)]
     pub trust_windows: usize,
+    /// At most this many series are backtested, evenly spread over the fleet.
+    #[arg(long, default_value_t = DEFAULT_TRUST_SERIES)]
+    pub trust_series: usize,
     /// The page's title.
     #[arg(long, default_value = "Capacity report")]
     pub title: String,
@@ -113,6 +118,7 @@ pub fn run(a: ReportArgs) -> Result<ExitCode, Error> {
         scenarios,
         charts: a.charts,
         trust_windows: a.trust_windows,
+        trust_series: a.trust_series,
     };
     let before = tally.failures.len();
     let report = build(&prepared, std::mem::take(&mut tally.failures), &options);

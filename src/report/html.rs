@@ -143,18 +143,18 @@ fn fmt_num(x: f64) -> String {
 
 /// The status as the contract names it: `possible` is a crossing with a
 /// probability under one half.
-fn status(row: &Saturation) -> &'static str {
-    match row.status {
-        Status::Saturated => "saturated",
-        Status::Clear => "clear",
-        Status::Crossing if row.probability >= 0.5 => "crossing",
-        Status::Crossing => "possible",
+fn status(row: &Saturation) -> String {
+    let name = row.status.to_string();
+    if name == "crossing" && row.probability < 0.5 {
+        "possible".into()
+    } else {
+        name
     }
 }
 
 /// Reaches capacity within the horizon: saturated, or more likely than not.
 fn reaches(row: &Saturation) -> bool {
-    row.status == Status::Saturated || (row.status == Status::Crossing && row.probability >= 0.5)
+    row.status == Status::Saturated || (row.status != Status::Clear && row.probability >= 0.5)
 }
 
 /// The sentence at the top of the page.
@@ -440,9 +440,14 @@ fn trust_section(report: &Report) -> Result<String> {
         } => (scores, *own_capacity, *series, skipped),
     };
     h += &format!(
-        "<p>The same answer was computed as of {} earlier dates in the history of {series} series \
+        "<p>The same answer was computed as of {} earlier dates in the history of {series}{} series \
          (each with the {} that followed kept back) and compared with what happened.{}</p>\n",
         scores.cases,
+        if series < report.series.len() {
+            format!(" (spread over the fleet) of the {}", report.series.len())
+        } else {
+            String::new()
+        },
         horizon_words(report.options.horizon),
         if report.options.scenarios.is_empty() {
             ""

@@ -43,6 +43,11 @@ pub const DEFAULT_CHARTS: usize = 12;
 /// Backtest origins asked for per series in the "can you trust this" section.
 pub const DEFAULT_TRUST_WINDOWS: usize = 3;
 
+/// Series backtested at most for that section: 3 origins on each of 100 series
+/// are 300 past answers, enough for Brier, AUC and a reliability table, while a
+/// fleet of thousands stays quick.
+pub const DEFAULT_TRUST_SERIES: usize = 100;
+
 /// What the report answers and how.
 #[derive(Clone, Debug)]
 pub struct ReportOptions {
@@ -70,6 +75,9 @@ pub struct ReportOptions {
     pub charts: usize,
     /// Backtest origins per series for the trust section (0: no backtest).
     pub trust_windows: usize,
+    /// At most this many series are backtested, evenly spread over the fleet
+    /// (the pooled scores need a few hundred origins, not every series).
+    pub trust_series: usize,
 }
 
 impl ReportOptions {
@@ -88,6 +96,7 @@ impl ReportOptions {
             scenarios: Scenarios::default(),
             charts: DEFAULT_CHARTS,
             trust_windows: DEFAULT_TRUST_WINDOWS,
+            trust_series: DEFAULT_TRUST_SERIES,
         }
     }
 }
@@ -241,29 +250,51 @@ fn trust(
     }
     // The past had no launch or upgrade: the backtest scores the forecast
     // without the scenarios, and the page says so.
-    let todo: Vec<&Prepared> = prepared
+    let names: std::collections::HashSet<&str> =
+        answered.iter().map(|a| a.row.series.as_str()).collect();
+    let answered: Vec<&Prepared> = prepared
         .iter()
-        .filter(|p| answered.iter().any(|a| a.row.series == p.series.name()))
+        .filter(|p| names.contains(p.series.name()))
         .collect();
-    let own = backtest(&todo, settings, options, None);
+    let todo = spread(&answered, options.trust_series);
+    // A history that never reached its capacity cannot have a past stretch that
+    // did: the own-capacity backtest would score one outcome only, so it is not run.
+    let reached = todo.iter().any(|p| {
+        let c = options.capacities.of(p.series.name()).unwrap_or(f64::NAN);
+        p.series
+            .values()
+            .iter()
+            .any(|&v| options.direction.reaches(v, c))
+    });
+    let own = reached.then(|| backtest(&todo, settings, options, None));
     match own {
-        Trust::Scored { ref scores, .. }
-            if scores.crossings == 0 || scores.crossings == scores.cases =>
+        Some(Trust::Scored { ref scores, .. })
+            if scores.crossings > 0 && scores.crossings < scores.cases =>
         {
-            // One outcome only: Brier and AUC say little. The halfway rule gives
-            // each origin a limit its future may or may not pass.
-            match backtest(
-                &todo,
-                settings,
-                options,
-                Some(CapacityRule::TowardsFuturePeak(0.5)),
-            ) {
-                halfway @ Trust::Scored { .. } => halfway,
-                Trust::Skipped(_) => own,
+            own.unwrap_or_else(|| Trust::Skipped("no series was answered".into()))
+        }
+        Some(Trust::Skipped(why)) => Trust::Skipped(why),
+        // One outcome only: Brier and AUC say little. The halfway rule gives
+        // each origin a limit its future may or may not pass.
+        _ => {
+            let halfway = Some(CapacityRule::TowardsFuturePeak(0.5));
+            match (backtest(&todo, settings, options, halfway), own) {
+                (scored @ Trust::Scored { .. }, _) => scored,
+                (_, Some(own)) => own,
+                (skipped, None) => skipped,
             }
         }
-        other => other,
     }
+}
+
+/// At most `k` of `items`, evenly spread over them in their order (all of them
+/// when there are no more than `k`).
+fn spread<'a, T>(items: &[&'a T], k: usize) -> Vec<&'a T> {
+    let n = items.len();
+    if n <= k {
+        return items.to_vec();
+    }
+    (0..k).map(|i| items[i * n / k]).collect()
 }
 
 /// The pooled saturation backtest of `todo`, against each series' capacity or
@@ -347,5 +378,20 @@ impl Report {
     /// horizon, and the first with its date range and probability.
     pub fn summary(&self) -> String {
         html::summary(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spread;
+
+    #[test]
+    fn spread_keeps_at_most_k_evenly_in_order() {
+        let items: Vec<usize> = (0..10).collect();
+        let refs: Vec<&usize> = items.iter().collect();
+        let picked: Vec<usize> = spread(&refs, 4).into_iter().copied().collect();
+        assert_eq!(picked, [0, 2, 5, 7]);
+        assert_eq!(spread(&refs, 20).len(), 10);
+        assert!(spread(&refs, 0).is_empty());
     }
 }
