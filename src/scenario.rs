@@ -336,6 +336,20 @@ impl Scenarios {
             .unwrap_or(capacity)
     }
 
+    /// The row as a chart with one capacity line draws it: with a planned change,
+    /// the capacity in force at the median crossing (or the point forecast's),
+    /// so that the line and the label name the limit actually reached.
+    pub fn drawn(&self, row: &Saturation) -> Saturation {
+        let at = row
+            .p50_at
+            .or(row.saturation_at)
+            .unwrap_or(row.last_timestamp);
+        Saturation {
+            capacity: self.capacity_at(row.capacity, at),
+            ..row.clone()
+        }
+    }
+
     /// Move each step's values by `capacity - c(t)`, so that reaching the
     /// changing capacity `c(t)` is reaching `capacity`.
     fn shift(&self, times: &[DateTime<Utc>], values: &mut [f64], capacity: f64) {
@@ -603,6 +617,12 @@ mod tests {
             .assess(&mut f, &mut p, t0(), 100.0, 160.0, Direction::Up, &q)
             .unwrap();
         assert_eq!(row.saturation_at, Some(at(60)));
+        // The chart draws the limit reached: the new one.
+        let (mut f, mut p) = line(100);
+        let row = sc
+            .assess(&mut f, &mut p, t0(), 100.0, 160.0, Direction::Up, &q)
+            .unwrap();
+        assert_eq!(sc.drawn(&row).capacity, 180.0);
         // An upgrade that never comes within the horizon changes nothing.
         let (mut f, mut p) = line(100);
         let row = scenarios(&["capacity 180 from 2026-01-01"])

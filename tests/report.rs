@@ -497,3 +497,32 @@ fn a_history_too_short_for_the_backtest_skips_it_with_the_reason() {
     );
     assert!(html.contains("The series reaches capacity within the next 30 days"));
 }
+
+#[test]
+fn under_a_planned_upgrade_the_report_names_the_limit_reached() {
+    let (path, o) = sample_report(
+        "upgrade.html",
+        &[
+            "--scenario",
+            "capacity 510G from 2025-04-15",
+            "--trust-windows",
+            "0",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let html = std::fs::read_to_string(&path).unwrap();
+    // log-01 passes 500G after 15 April, so it is the new limit it reaches.
+    assert!(
+        html.contains("The first: log-01 reaches 510G around"),
+        "{}",
+        html.split("id=\"summary\">")
+            .nth(1)
+            .unwrap_or("")
+            .split("</p>")
+            .next()
+            .unwrap()
+    );
+    assert!(html.contains("<figcaption>log-01 reaches 510G around"));
+    // The table keeps the capacity before the change.
+    assert!(html.contains("<td class=\"num\">500G</td>"));
+}

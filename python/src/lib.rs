@@ -510,6 +510,7 @@ fn plot(
                     (f, None)
                 }
             };
+            let row = row.map(|r| scenarios.drawn(&r));
             let mut chart = ForecastChart::new(&p.series, &f).size(width, height);
             if let Some(row) = &row {
                 chart = chart.saturation(row);

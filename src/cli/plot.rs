@@ -79,6 +79,7 @@ pub fn run(a: PlotArgs) -> Result<ExitCode, Error> {
             (f, None)
         }
     };
+    let row = row.map(|r| scenarios.drawn(&r));
     let mut chart = ForecastChart::new(&p.series, &f);
     if let Some(row) = &row {
         chart = chart.saturation(row);

@@ -192,7 +192,8 @@ pub(super) fn summary(report: &Report) -> String {
         }
     }
     if let Some(first) = reaching.first() {
-        text += &format!(". The first: {}.", first_sentence(&first.row));
+        let drawn = report.options.scenarios.drawn(&first.row);
+        text += &format!(". The first: {}.", first_sentence(&drawn));
     }
     if let Some(label) = report.options.scenarios.label() {
         text = format!("Under the scenario “{label}”: {text}");
@@ -217,7 +218,9 @@ fn first_sentence(row: &Saturation) -> String {
             day(a),
             day(b)
         ),
-        (Some(a), None) => format!(", one in ten by {}", day(a)),
+        (Some(a), None) if Some(a) != row.p50_at => {
+            format!(", one in ten of the simulated futures by {}", day(a))
+        }
         _ => String::new(),
     };
     format!(
@@ -233,8 +236,9 @@ fn series_charts(report: &Report) -> Vec<(String, Result<Vec<u8>>)> {
     risky
         .par_iter()
         .map(|s| {
+            let drawn = report.options.scenarios.drawn(&s.row);
             let png = ForecastChart::new(&s.history, &s.forecast)
-                .saturation(&s.row)
+                .saturation(&drawn)
                 .size(1280, 600)
                 .render_png_bytes();
             (s.row.series.clone(), png)
@@ -405,9 +409,10 @@ fn at_risk_section(report: &Report) -> String {
             }
         }
         if let Some(s) = report.series.iter().find(|s| s.row.series == name) {
+            let drawn = report.options.scenarios.drawn(&s.row);
             h += &format!(
                 "<figcaption>{}.</figcaption>",
-                escape(&first_sentence(&s.row))
+                escape(&first_sentence(&drawn))
             );
         }
         h += "</figure>\n";
