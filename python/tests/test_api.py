@@ -269,7 +269,7 @@ def test_saturation_and_plot_answer_a_scenario(disks):
     at = dict(zip(launch["series"], launch["saturation_at"]))
     assert at["s000"] == pd.Timestamp("2024-03-23", tz="UTC")
     assert dict(zip(plain["series"], plain["saturation_at"]))["s000"] > at["s000"]
-    assert quiet(headroom.plot, disks, horizon="7d", capacity=400, seasons=24,
+    assert quiet(headroom.plot, disks, horizon="7d", capacity=400, seasons=24, series="s000",
                  scenarios="capacity 500 from 2024-03-23").startswith(b"\x89PNG")
     with pytest.raises(headroom.HeadroomError, match="--scenario 'capacity 350 from 2024-03-23'"):
         headroom.saturation(disks, capacity=400, horizon="7d", seasons=24, scenarios="capacity 350 from 2024-03-23")
