@@ -36,6 +36,9 @@ enum Command {
     Saturation(cli::saturation::SaturationArgs),
     /// Draw one series' forecast, capacity and saturation date to a PNG.
     Plot(cli::plot::PlotArgs),
+    /// Write one self-contained HTML capacity report: summary, ranked table,
+    /// charts, backtest, what-if scenarios.
+    Report(cli::report::ReportArgs),
     /// Score models by rolling-origin backtests: sMAPE, MASE, MSIS, coverage.
     Backtest(cli::backtest::BacktestArgs),
     /// When does an SLO's error budget run out; or its Prometheus burn-rate alerts.
@@ -51,6 +54,7 @@ fn main() -> ExitCode {
         Command::Decompose(a) => cli::decompose::run(a),
         Command::Saturation(a) => cli::saturation::run(a),
         Command::Plot(a) => cli::plot::run(a),
+        Command::Report(a) => cli::report::run(a),
         Command::Backtest(a) => cli::backtest::run(a),
         Command::Budget(a) => cli::budget::run(a),
         Command::Serve(a) => cli::serve::run(a),

@@ -14,7 +14,8 @@ use crate::forecast::{fit_with_intervals, Forecast, IntervalMethod, ModelChoice}
 use chrono::{DateTime, Utc};
 
 use crate::forecast::FittedModel;
-use crate::saturation::{assess_paths, Deadline, Direction, Questions, Saturation};
+use crate::saturation::{Deadline, Direction, Questions, Saturation};
+use crate::scenario::Scenarios;
 use crate::series::{
     GapPolicy, RegularSeries, RegularisationReport, RegulariseOptions, Series, Step,
 };
@@ -167,6 +168,21 @@ pub fn saturation_with(
     direction: Direction,
     questions: &Questions,
 ) -> Result<(Forecast, Saturation)> {
+    let none = Scenarios::default();
+    saturation_scenario(prepared, settings, capacity, direction, questions, &none)
+}
+
+/// [`saturation_with`] under what-if `scenarios`, applied to the forecast and
+/// the sample paths before they are assessed ([`Scenarios::assess`]); the
+/// forecast returned is the scenario's.
+pub fn saturation_scenario(
+    prepared: &Prepared,
+    settings: &ForecastSettings,
+    capacity: f64,
+    direction: Direction,
+    questions: &Questions,
+    scenarios: &Scenarios,
+) -> Result<(Forecast, Saturation)> {
     let s = &prepared.series;
     let last = s.last_timestamp();
     let steps_to = |t: DateTime<Utc>| {
@@ -181,22 +197,16 @@ pub fn saturation_with(
         .unwrap_or(0);
     let (model, horizon) = fit(prepared, settings, reach)?;
     let in_series = |e: Error| e.in_series(s.name());
-    let f = model
+    let mut f = model
         .predict(horizon, &settings.levels)
         .map_err(in_series)?;
-    let paths = model
+    let mut paths = model
         .simulate(horizon, settings.paths, settings.seed)
         .map_err(in_series)?;
-    let row = assess_paths(
-        &f,
-        &paths,
-        last,
-        s.last_value(),
-        capacity,
-        direction,
-        questions,
-    )
-    .map_err(in_series)?;
+    let (v, q) = (s.last_value(), questions);
+    let row = scenarios
+        .assess(&mut f, &mut paths, last, v, capacity, direction, q)
+        .map_err(in_series)?;
     Ok((f, row))
 }
 

@@ -8,6 +8,7 @@ parallel)::
     fc = headroom.forecast(df, horizon="7d", seasons="1d")
     sat = headroom.saturation(df, capacity="500G", horizon="30d")
     headroom.plot(df, horizon="30d", capacity="500G", series="db-01")  # inline PNG
+    headroom.report(df, capacity="500G", horizon="30d")  # inline HTML page
 
 Input is the long layout (``series, timestamp, value``, or Nixtla's
 ``unique_id, ds, y``) or the wide one, read as the command line reads the same
@@ -24,7 +25,7 @@ Spark DataFrames.
 """
 
 from . import spark
-from ._api import PNG, backtest, decompose, forecast, inspect, plot, saturation
+from ._api import PNG, Report, backtest, decompose, forecast, inspect, plot, report, saturation
 from ._frames import HeadroomWarning, SeriesWarning
 from ._headroom import HeadroomError, __version__
 
@@ -32,6 +33,7 @@ __all__ = [
     "HeadroomError",
     "HeadroomWarning",
     "PNG",
+    "Report",
     "SeriesWarning",
     "__version__",
     "backtest",
@@ -39,6 +41,7 @@ __all__ = [
     "forecast",
     "inspect",
     "plot",
+    "report",
     "saturation",
     "spark",
 ]

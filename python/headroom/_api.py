@@ -303,6 +303,7 @@ def saturation(
     agg: str = "mean",
     rate: bool = False,
     errors: str = "warn",
+    scenarios: "str | Sequence[str] | None" = None,
 ) -> Frame:
     """When does each series reach its capacity, and how likely is it
     (``headroom saturation``); most urgent first.
@@ -318,14 +319,18 @@ def saturation(
     ceiling) or ``"down"`` (a floor). Without ``horizon`` it looks as far ahead as
     the history reaches back. ``by`` asks the probability of reaching capacity by
     a date or span; ``need_until`` the capacity needed until then at ``risk``.
-    Input and ``errors`` as in :func:`inspect`.
+    ``scenarios`` are what-ifs as ``--scenario`` takes them (``"x1.3 from
+    2025-05-01"``, ``"capacity 750G from 2025-06-01"``); with them a last column
+    ``scenario`` names the scenario every row answers. Input and ``errors`` as in
+    :func:`inspect`.
     """
     if capacity is not None and capacities is not None:
         raise HeadroomError("give capacity or capacities, not both")
     table, path = _capacities(capacities)
     if isinstance(paths, bool) or not isinstance(paths, int) or paths < 1:
         raise HeadroomError(f"paths must be a positive number of sample paths, got {paths!r}")
-    return _run(
+    scenarios = _scenarios(scenarios)
+    frame = _run(
         "saturation",
         df,
         _input(time_column, series_column, value_column, gaps, step, agg, rate),
@@ -344,7 +349,32 @@ def saturation(
         _levels(levels),
         model,
         intervals,
+        scenarios,
     )
+    return _with_scenario(frame, scenarios)
+
+
+def _scenarios(scenarios: "str | Sequence[str] | None") -> List[str]:
+    """What-ifs as a list of texts (one text is one scenario)."""
+    if scenarios is None:
+        return []
+    if isinstance(scenarios, str):
+        return [scenarios]
+    return [str(s) for s in scenarios]
+
+
+def _with_scenario(frame: Any, scenarios: List[str]) -> Any:
+    """The frame with a last column naming the scenario, as the CSV has it: the
+    scenarios as given (spaces collapsed), joined by ``; ``."""
+    if not scenarios:
+        return frame
+    label = "; ".join(" ".join(s.split()) for s in scenarios)
+    if hasattr(frame, "with_columns"):
+        import polars as pl
+
+        return frame.with_columns(pl.lit(label, dtype=pl.Utf8).alias("scenario"))
+    frame["scenario"] = [label] * len(frame)
+    return frame
 
 
 def backtest(
@@ -419,11 +449,13 @@ def plot(
     step: Optional[Span] = None,
     agg: str = "mean",
     rate: bool = False,
+    scenarios: "str | Sequence[str] | None" = None,
 ) -> PNG:
     """One series' forecast chart as :class:`PNG` bytes (``headroom plot``):
     history, forecast with its bands, and with ``capacity`` the capacity line and
     the saturation date. ``series`` picks the series (default: the first, with a
-    warning when there are several)."""
+    warning when there are several). ``scenarios`` draw a what-if, as in
+    :func:`saturation`."""
     batch, _ = _frames.read(df, **_input(time_column, series_column, value_column, gaps, step, agg, rate))
     png, failed, notes = _native.plot(
         batch,
@@ -437,6 +469,92 @@ def plot(
         intervals,
         width,
         height,
+        _scenarios(scenarios),
     )
     _frames.report(1, failed, notes, "warn")
     return PNG(png)
+
+
+class Report(str):
+    """The capacity report's HTML, which a notebook shows inline."""
+
+    def _repr_html_(self) -> str:
+        return str(self)
+
+    def save(self, path: "str | os.PathLike[str]") -> None:
+        """Write the page to `path` (UTF-8)."""
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(self)
+
+
+def report(
+    df: Frame,
+    capacity: Optional[Capacity] = None,
+    *,
+    capacities: "Mapping[str, Capacity] | str | os.PathLike[str] | Any | None" = None,
+    direction: str = "up",
+    horizon: Optional[Span] = None,
+    by: Optional[Deadline] = None,
+    need_until: Optional[Deadline] = None,
+    risk: float = 0.05,
+    paths: int = 2000,
+    seed: int = 0x5EED,
+    scenarios: "str | Sequence[str] | None" = None,
+    charts: int = 12,
+    trust_windows: int = 3,
+    title: str = "Capacity report",
+    seasons: "Span | Sequence[Span] | None" = None,
+    levels: "float | Sequence[float]" = (80.0, 95.0),
+    model: str = "auto",
+    intervals: str = "auto",
+    time_column: Optional[str] = None,
+    series_column: Optional[str] = None,
+    value_column: "str | Sequence[str] | None" = None,
+    gaps: str = "interpolate",
+    step: Optional[Span] = None,
+    agg: str = "mean",
+    rate: bool = False,
+) -> Report:
+    """The capacity report (``headroom report``): one self-contained HTML page
+    with the summary sentence, the ranked saturation table, the fleet chart and a
+    chart per at-risk series, the saturation backtest ("can you trust this"), the
+    cleaning and model per series, and the series that failed with their reasons.
+
+    Options as in :func:`saturation`; ``scenarios`` are what-ifs as the
+    ``--scenario`` flag takes them (``"x1.3 from 2025-05-01"``,
+    ``"capacity 750G from 2025-06-01"``, ...). Returns the HTML as a
+    :class:`Report` (a ``str`` a notebook shows inline; ``.save(path)`` writes it).
+    Series that fail are listed in the page and reported as a
+    :class:`SeriesWarning`.
+    """
+    if capacity is not None and capacities is not None:
+        raise HeadroomError("give capacity or capacities, not both")
+    table, path = _capacities(capacities)
+    for name, value in (("paths", paths), ("charts", charts), ("trust_windows", trust_windows)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < (1 if name == "paths" else 0):
+            raise HeadroomError(f"{name} must be a whole number{' above 0' if name == 'paths' else ''}, got {value!r}")
+    scenarios = _scenarios(scenarios)
+    batch, _ = _frames.read(df, **_input(time_column, series_column, value_column, gaps, step, agg, rate))
+    html, failed, notes = _native.report(
+        batch,
+        None if capacity is None else _number_text(capacity, "capacity"),
+        table,
+        path,
+        direction,
+        None if horizon is None else _span(horizon, "horizon"),
+        _deadline(by),
+        _deadline(need_until),
+        _number_text(risk, "risk"),
+        paths,
+        seed,
+        _spans(seasons, "a season"),
+        _levels(levels),
+        model,
+        intervals,
+        scenarios,
+        charts,
+        trust_windows,
+        str(title),
+    )
+    _frames.report(1, failed, notes, "warn")
+    return Report(html)

@@ -61,6 +61,7 @@ def saturation(
     levels: Optional[List[str]],
     model: str,
     intervals: str,
+    scenarios: List[str] = ...,
 ) -> Outcome: ...
 def backtest(
     batch: Batch,
@@ -82,7 +83,29 @@ def plot(
     intervals: str,
     width: int,
     height: int,
+    scenarios: List[str] = ...,
 ) -> Tuple[bytes, Failed, List[str]]: ...
+def report(
+    batch: Batch,
+    capacity: Optional[str],
+    capacities_table: Optional[Dict[str, str]],
+    capacities_path: Optional[str],
+    direction: str,
+    horizon: Optional[str],
+    by: Optional[str],
+    need_until: Optional[str],
+    risk: str,
+    paths: int,
+    seed: int,
+    seasons: List[str],
+    levels: Optional[List[str]],
+    model: str,
+    intervals: str,
+    scenarios: List[str],
+    charts: int,
+    trust_windows: int,
+    title: str,
+) -> Tuple[str, Failed, List[str]]: ...
 def defaults() -> Dict[str, Any]: ...
 def result_columns(command: str, levels: Optional[List[str]] = ...) -> List[Tuple[str, str]]: ...
 def crate_seconds(

@@ -24,11 +24,13 @@ use headroom::ingest::read_capacities;
 use headroom::output::Inspection;
 use headroom::pipeline::{
     self, backtest_models, backtest_prepared, choose_series, decompose_prepared, for_each_series,
-    overall_scores, prepare, questions, saturation_with, Capacities, ForecastSettings, Prepared,
-    DEFAULT_PATHS,
+    overall_scores, prepare, questions, saturation_scenario, saturation_with, Capacities,
+    ForecastSettings, Prepared, DEFAULT_PATHS,
 };
 use headroom::plot::ForecastChart;
+use headroom::report::{build, ReportOptions};
 use headroom::saturation::{rank, Deadline, Direction, Questions};
+use headroom::scenario::Scenarios;
 use headroom::units::{parse_capacity, parse_horizon, parse_level, parse_risk, Span};
 use headroom::{Error, GapPolicy, Series};
 use pyo3::create_exception;
@@ -295,9 +297,32 @@ fn capacities(
     }
 }
 
+/// What-if scenarios, read as `--scenario` reads them.
+fn read_scenarios(texts: &[String]) -> Result<Scenarios, Error> {
+    let list = texts
+        .iter()
+        .map(|t| t.parse())
+        .collect::<Result<_, Error>>()?;
+    Ok(Scenarios(list))
+}
+
+/// A scenario that does not fit a series (a date before its history ends, an
+/// upgrade its last value has reached) is a wrong option for the whole call.
+fn check_scenarios(
+    prepared: &[Prepared],
+    scenarios: &Scenarios,
+    direction: Direction,
+) -> Result<(), Error> {
+    for p in prepared {
+        let s = &p.series;
+        scenarios.check(s.name(), s.last_timestamp(), s.last_value(), direction)?;
+    }
+    Ok(())
+}
+
 /// The saturation table, most urgent first.
 #[pyfunction]
-#[pyo3(signature = (batch, capacity, capacities_table, capacities_path, direction, horizon, by, need_until, risk, paths, seed, seasons, levels, model, intervals))]
+#[pyo3(signature = (batch, capacity, capacities_table, capacities_path, direction, horizon, by, need_until, risk, paths, seed, seasons, levels, model, intervals, scenarios=Vec::new()))]
 #[allow(clippy::too_many_arguments)]
 fn saturation(
     py: Python<'_>,
@@ -316,7 +341,9 @@ fn saturation(
     levels: Option<Vec<String>>,
     model: &str,
     intervals: &str,
+    scenarios: Vec<String>,
 ) -> PyResult<Outcome> {
+    let scenarios = read_scenarios(&scenarios).map_err(to_py)?;
     let read = || -> Result<_, Error> {
         let limits = capacities(capacity, capacities_table, capacities_path)?;
         let direction: Direction = direction.parse()?;
@@ -336,11 +363,12 @@ fn saturation(
     let mut log = Log::of(batch);
     let columns = py.detach(|| {
         let prepared = prepare_all(&batch.series, batch, &options.seasons, &mut log);
+        check_scenarios(&prepared, &scenarios, direction)?;
         let results = for_each_series(&prepared, |p| {
             guarded(p.series.name(), || {
                 let c = limits.of(p.series.name())?;
                 let q: Questions = questions(&p.series, by, need_until, risk)?;
-                saturation_with(p, &settings, c, direction, &q).map(|(_, row)| row)
+                saturation_scenario(p, &settings, c, direction, &q, &scenarios).map(|(_, row)| row)
             })
         });
         let mut rows = log.keep(&prepared, |p| p.series.name(), results);
@@ -417,7 +445,7 @@ type Chart = (Py<PyBytes>, Vec<(String, String)>, Vec<String>);
 
 /// One series' forecast chart as PNG bytes, with the notes and failures.
 #[pyfunction]
-#[pyo3(signature = (batch, series, horizon, capacity, direction, seasons, levels, model, intervals, width, height))]
+#[pyo3(signature = (batch, series, horizon, capacity, direction, seasons, levels, model, intervals, width, height, scenarios=Vec::new()))]
 #[allow(clippy::too_many_arguments)]
 fn plot(
     py: Python<'_>,
@@ -432,7 +460,9 @@ fn plot(
     intervals: &str,
     width: u32,
     height: u32,
+    scenarios: Vec<String>,
 ) -> PyResult<Chart> {
+    let scenarios = read_scenarios(&scenarios).map_err(to_py)?;
     let read = || -> Result<_, Error> {
         let horizon = parse_horizon(horizon)?;
         let capacity = capacity.as_deref().map(parse_capacity).transpose()?;
@@ -465,14 +495,22 @@ fn plot(
             return Err(Error::invalid(message));
         };
         let settings = options.settings(Some(horizon));
+        check_scenarios(&prepared, &scenarios, direction)?;
         guarded(one.name(), || {
             let (f, row) = match capacity {
                 Some(c) => {
-                    let (f, row) = pipeline::saturation(p, &settings, c, direction)?;
+                    let q = Questions::default();
+                    let (f, row) = saturation_scenario(p, &settings, c, direction, &q, &scenarios)?;
                     (f, Some(row))
                 }
-                None => (pipeline::forecast(p, &settings)?, None),
+                None => {
+                    let mut f = pipeline::forecast(p, &settings)?;
+                    let s = &p.series;
+                    scenarios.apply_forecast(&mut f, s.last_timestamp(), s.last_value());
+                    (f, None)
+                }
             };
+            let row = row.map(|r| scenarios.drawn(&r));
             let mut chart = ForecastChart::new(&p.series, &f).size(width, height);
             if let Some(row) = &row {
                 chart = chart.saturation(row);
@@ -482,6 +520,73 @@ fn plot(
     });
     let png = png.map_err(to_py)?;
     Ok((PyBytes::new(py, &png).unbind(), log.failed, log.notes))
+}
+
+/// The capacity report's HTML (`headroom report`), the series that failed and
+/// the notes.
+type Page = (String, Vec<(String, String)>, Vec<String>);
+
+/// The capacity report as one self-contained HTML page.
+#[pyfunction]
+#[pyo3(signature = (batch, capacity, capacities_table, capacities_path, direction, horizon, by, need_until, risk, paths, seed, seasons, levels, model, intervals, scenarios, charts, trust_windows, title))]
+#[allow(clippy::too_many_arguments)]
+fn report(
+    py: Python<'_>,
+    batch: &Batch,
+    capacity: Option<String>,
+    capacities_table: Option<std::collections::HashMap<String, String>>,
+    capacities_path: Option<String>,
+    direction: &str,
+    horizon: Option<&str>,
+    by: Option<&str>,
+    need_until: Option<&str>,
+    risk: &str,
+    paths: usize,
+    seed: u64,
+    seasons: Vec<String>,
+    levels: Option<Vec<String>>,
+    model: &str,
+    intervals: &str,
+    scenarios: Vec<String>,
+    charts: usize,
+    trust_windows: usize,
+    title: String,
+) -> PyResult<Page> {
+    let read = || -> Result<_, Error> {
+        let mut options = ReportOptions::new(
+            capacities(capacity, capacities_table, capacities_path)?,
+            horizon.map(parse_horizon).transpose()?,
+        );
+        let model_options = ModelOptions::read(&seasons, levels, model, intervals)?;
+        options.settings = ForecastSettings {
+            paths: paths.max(1),
+            seed,
+            ..model_options.settings(options.horizon)
+        };
+        options.direction = direction.parse()?;
+        options.by = by.map(str::parse::<Deadline>).transpose()?;
+        options.need_until = need_until.map(str::parse::<Deadline>).transpose()?;
+        options.risk = parse_risk(risk)?;
+        options.scenarios = read_scenarios(&scenarios)?;
+        options.charts = charts;
+        options.trust_windows = trust_windows;
+        options.title = title;
+        options.source = FRAME.to_string();
+        Ok((options, model_options.seasons))
+    };
+    let (options, seasons) = read().map_err(to_py)?;
+    let mut log = Log::of(batch);
+    let html = py.detach(|| {
+        let prepared = prepare_all(&batch.series, batch, &seasons, &mut log);
+        check_scenarios(&prepared, &options.scenarios, options.direction)?;
+        let page = guarded("(report)", || {
+            let built = build(&prepared, log.failed.clone(), &options);
+            Ok((built.to_html()?, built.failures))
+        })?;
+        log.failed = page.1;
+        Ok::<_, Error>(page.0)
+    });
+    Ok((html.map_err(to_py)?, log.failed, log.notes))
 }
 
 /// The columns of a command's result, `[(name, kind)]`, as an empty result has
@@ -581,6 +686,7 @@ fn _headroom(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(saturation, m)?)?;
     m.add_function(wrap_pyfunction!(backtest, m)?)?;
     m.add_function(wrap_pyfunction!(plot, m)?)?;
+    m.add_function(wrap_pyfunction!(report, m)?)?;
     m.add_function(wrap_pyfunction!(defaults, m)?)?;
     m.add_function(wrap_pyfunction!(result_columns, m)?)?;
     m.add_function(wrap_pyfunction!(crate_seconds, m)?)?;

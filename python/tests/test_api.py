@@ -234,3 +234,42 @@ def test_same_answers_as_the_command_line(command, disks, tmp_path):
             np.testing.assert_array_equal(g.to_numpy(dtype=float), e.to_numpy(dtype=float), err_msg=column)
         else:
             assert g.fillna("").astype(str).tolist() == e.fillna("").astype(str).tolist(), column
+
+
+def test_report_is_one_html_page_shown_inline(disks):
+    page = quiet(headroom.report, disks, capacity=400, horizon="30d", seasons=24, trust_windows=0)
+    assert isinstance(page, str) and isinstance(page, headroom.Report)
+    assert page._repr_html_() == str(page)
+    assert page.startswith("<!DOCTYPE html>") and "<script" not in page
+    # s000 grows fastest and reaches 400 first; every chart is inside the page.
+    assert 'id="summary"' in page and "The first: s000 reaches 400" in page
+    assert page.count('src="data:image/png;base64,') >= 2
+    what_if = quiet(headroom.report, disks, capacity=400, horizon="30d", seasons=24, trust_windows=0,
+                    scenarios=["capacity 500 from 2024-03-23"])
+    assert "Under the scenario “capacity 500 from 2024-03-23”" in what_if
+
+
+def test_report_lists_failures_and_refuses_a_bad_scenario(disks):
+    with pytest.warns(headroom.SeriesWarning, match="no capacity for this series"):
+        page = headroom.report(disks, capacities={"s000": 400}, horizon="7d", seasons=24, trust_windows=0)
+    assert "Series that could not be answered" in page and "<td>s001</td>" in page
+    with pytest.raises(headroom.HeadroomError, match="--scenario 'x2 from 2024-01-01': the date"):
+        headroom.report(disks, capacity=400, horizon="7d", seasons=24, scenarios="x2 from 2024-01-01")
+    with pytest.raises(headroom.HeadroomError, match="--scenario 'twice from 2024-04-01'"):
+        headroom.report(disks, capacity=400, horizon="7d", seasons=24, scenarios=["twice from 2024-04-01"])
+
+
+def test_saturation_and_plot_answer_a_scenario(disks):
+    plain = quiet(headroom.saturation, disks, capacity=400, horizon="30d", seasons=24, model="linear_trend")
+    launch = quiet(headroom.saturation, disks, capacity=400, horizon="30d", seasons=24, model="linear_trend",
+                   scenarios=["x1.1  from 2024-03-23"])
+    assert list(launch.columns) == list(plain.columns) + ["scenario"]
+    assert (launch["scenario"] == "x1.1 from 2024-03-23").all()
+    # Ten percent more from 23 March puts s000 (about 390 then) past 400 that day.
+    at = dict(zip(launch["series"], launch["saturation_at"]))
+    assert at["s000"] == pd.Timestamp("2024-03-23", tz="UTC")
+    assert dict(zip(plain["series"], plain["saturation_at"]))["s000"] > at["s000"]
+    assert quiet(headroom.plot, disks, horizon="7d", capacity=400, seasons=24, series="s000",
+                 scenarios="capacity 500 from 2024-03-23").startswith(b"\x89PNG")
+    with pytest.raises(headroom.HeadroomError, match="--scenario 'capacity 350 from 2024-03-23'"):
+        headroom.saturation(disks, capacity=400, horizon="7d", seasons=24, scenarios="capacity 350 from 2024-03-23")

@@ -140,6 +140,25 @@ pub struct CapacityArgs {
     pub capacities: Option<String>,
 }
 
+/// What-if scenarios (`--scenario`, repeatable), shared by saturation, plot and
+/// report.
+#[derive(Args)]
+pub struct ScenarioArgs {
+    /// What-if, repeatable, applied to every simulated future: 'x1.3 from 2025-05-01'
+    /// (a launch), '+50G on 2025-05-01' (a migration), '+5G/day from DATE' or
+    /// '+20%/month from DATE' (a ramp), 'growth x2 from DATE', 'capacity 750G from
+    /// 2025-06-01' (a planned upgrade). See the README.
+    #[arg(long = "scenario", value_parser = headroom::scenario::parse_scenario, allow_hyphen_values = true)]
+    pub scenarios: Vec<headroom::scenario::Scenario>,
+}
+
+impl ScenarioArgs {
+    /// The scenarios of the run.
+    pub fn scenarios(&self) -> headroom::scenario::Scenarios {
+        headroom::scenario::Scenarios(self.scenarios.clone())
+    }
+}
+
 pub fn parse_span(s: &str) -> Result<Span, String> {
     s.parse::<Span>().map_err(|e| e.to_string())
 }

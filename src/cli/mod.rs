@@ -12,6 +12,7 @@ mod fuzz_args;
 pub mod inspect;
 pub mod live;
 pub mod plot;
+pub mod report;
 pub mod saturation;
 pub mod serve;
 pub mod stream;
@@ -40,12 +41,16 @@ pub struct Tally {
     pub ok: usize,
     pub failed: usize,
     pub skipped: usize,
+    /// Each failed series with its message, for the report's list.
+    pub failures: Vec<(String, String)>,
 }
 
 impl Tally {
     pub fn fail(&mut self, name: &str, error: &Error) {
         self.failed += 1;
-        eprintln!("headroom: {}", failure_message(name, error));
+        let message = failure_message(name, error);
+        eprintln!("headroom: {message}");
+        self.failures.push((name.to_string(), message));
     }
 
     pub fn exit_code(&self) -> ExitCode {

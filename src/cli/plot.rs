@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::Args;
 
 use headroom::evaluate::CapacityRule;
-use headroom::pipeline::{choose_series, forecast, saturation};
+use headroom::pipeline::{choose_series, forecast, saturation_scenario};
 use std::io::Read;
 
 use headroom::ingest::{detect, resolve_layout, Format, ReadOptions};
@@ -34,6 +34,8 @@ pub struct PlotArgs {
     /// The series to draw (default: the first in the file).
     #[arg(long)]
     pub series: Option<String>,
+    #[command(flatten)]
+    pub scenario: super::args::ScenarioArgs,
     #[command(flatten)]
     pub model: ModelArgs,
     /// The PNG file to write.
@@ -64,14 +66,26 @@ pub fn run(a: PlotArgs) -> Result<ExitCode, Error> {
         return Ok(ExitCode::from(1));
     };
     let settings = settings(&a.model, Some(a.horizon));
+    let scenarios = a.scenario.scenarios();
+    if let Err(e) = super::report::check_scenarios(&prepared, &scenarios, a.direction) {
+        eprintln!("headroom: {e}");
+        return Ok(ExitCode::from(2));
+    }
     let (f, row) = match a.capacity {
         Some(rule) => {
             let c = rule.resolve(p.series.name(), p.series.values(), a.direction)?;
-            let (f, row) = saturation(p, &settings, c, a.direction)?;
+            let q = Default::default();
+            let (f, row) = saturation_scenario(p, &settings, c, a.direction, &q, &scenarios)?;
             (f, Some(row))
         }
-        None => (forecast(p, &settings)?, None),
+        None => {
+            let mut f = forecast(p, &settings)?;
+            let s = &p.series;
+            scenarios.apply_forecast(&mut f, s.last_timestamp(), s.last_value());
+            (f, None)
+        }
     };
+    let row = row.map(|r| scenarios.drawn(&r));
     let mut chart = ForecastChart::new(&p.series, &f);
     if let Some(name) = value_name(&a.input, &one) {
         chart = chart.value_name(name);
@@ -122,6 +136,7 @@ fn value_name(input: &InputArgs, series: &Series) -> Option<String> {
         series_column: input.series_column.clone(),
         value_columns: input.value_column.clone(),
         statistic: input.statistic.clone(),
+        duplicates: input.duplicates,
     };
     let layout = resolve_layout(path, "", &header, &options, wide).ok()?;
     value_column_name(&layout, &header, series.name())

@@ -8,9 +8,11 @@ use clap::Args;
 
 use headroom::evaluate::saturation::self_check;
 use headroom::ingest::read_capacities;
-use headroom::output::{write_file_atomically, write_saturations, OutputFormat, SaturationMetrics};
+use headroom::output::{
+    write_file_atomically, write_saturations_scenario, OutputFormat, SaturationMetrics,
+};
 use headroom::pipeline::{
-    questions, saturation_with, Capacities, ForecastSettings, DEFAULT_PATHS, DEFAULT_RISK,
+    questions, saturation_scenario, Capacities, ForecastSettings, DEFAULT_PATHS, DEFAULT_RISK,
 };
 use headroom::plot::FleetChart;
 use headroom::saturation::{describe, rank, Deadline, Direction};
@@ -64,6 +66,8 @@ pub struct SaturationArgs {
     #[arg(long)]
     pub plot: Option<String>,
     #[command(flatten)]
+    pub scenario: super::args::ScenarioArgs,
+    #[command(flatten)]
     pub model: ModelArgs,
     #[command(flatten)]
     pub output: OutputArg,
@@ -113,12 +117,23 @@ pub fn run(a: SaturationArgs) -> Result<ExitCode, Error> {
         seed: a.seed,
         ..settings(&a.model, a.horizon)
     };
+    let (scenarios, wrong) = (a.scenario.scenarios(), std::sync::Mutex::new(None));
     let answer = |raw: &Series| {
         let (notes, prepared) = prepare_one(raw, &a.input, &a.model.seasons);
         let result = prepared.and_then(|p| {
             let c = capacity_of(&p.series)?;
             let questions = questions(&p.series, a.by, a.need_until, a.risk)?;
-            let (f, mut row) = saturation_with(&p, &settings, c, a.direction, &questions)?;
+            let s = &p.series;
+            if let Err(e) =
+                scenarios.check(s.name(), s.last_timestamp(), s.last_value(), a.direction)
+            {
+                if let Ok(mut first) = wrong.lock() {
+                    first.get_or_insert(e);
+                }
+                return Err(Error::invalid("not answered: --scenario does not fit it"));
+            }
+            let (f, mut row) =
+                saturation_scenario(&p, &settings, c, a.direction, &questions, &scenarios)?;
             if a.self_check {
                 // A self-check that cannot be done leaves the row unscored, never
                 // fails the answer.
@@ -143,6 +158,10 @@ pub fn run(a: SaturationArgs) -> Result<ExitCode, Error> {
         rows.push(row);
         Ok(())
     })?;
+    if let Some(e) = wrong.into_inner().ok().flatten() {
+        eprintln!("headroom: {e}");
+        return Ok(ExitCode::from(2));
+    }
     rank(&mut rows);
     // The row's dates come from two sources (the point forecast and the simulated
     // futures); where they disagree, say why rather than leave the reader to
@@ -167,7 +186,7 @@ pub fn run(a: SaturationArgs) -> Result<ExitCode, Error> {
         write_openmetrics(path, &labels, &rows)?;
     } else {
         let mut out = open_output(path)?;
-        write_saturations(&mut out, &rows)?;
+        write_saturations_scenario(&mut out, &rows, scenarios.label().as_deref())?;
         finish(out, path)?;
     }
     if let Some(png) = &a.plot {

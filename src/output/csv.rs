@@ -244,6 +244,16 @@ pub fn write_decompositions(
 /// when any row answers them, then `trust,trust_skill` when any row was
 /// self-checked (`ok` or `low`, the Brier skill on its own history).
 pub fn write_saturations(w: &mut dyn Write, rows: &[Saturation]) -> Result<()> {
+    write_saturations_scenario(w, rows, None)
+}
+
+/// [`write_saturations`] with a last column `scenario` naming the what-if every
+/// row answers ([`crate::scenario::Scenarios::label`]), when there is one.
+pub fn write_saturations_scenario(
+    w: &mut dyn Write,
+    rows: &[Saturation],
+    scenario: Option<&str>,
+) -> Result<()> {
     let by = rows.iter().any(|r| r.probability_by.is_some());
     let needed = rows.iter().any(|r| r.capacity_needed.is_some());
     let checked = rows.iter().any(|r| r.self_check.is_some());
@@ -258,6 +268,9 @@ pub fn write_saturations(w: &mut dyn Write, rows: &[Saturation]) -> Result<()> {
     }
     if checked {
         header += ",trust,trust_skill";
+    }
+    if scenario.is_some() {
+        header += ",scenario";
     }
     writeln!(w, "{header}").map_err(io_error)?;
     for r in rows {
@@ -286,6 +299,9 @@ pub fn write_saturations(w: &mut dyn Write, rows: &[Saturation]) -> Result<()> {
             let trust = r.self_check.map(|c| if c.trusted() { "ok" } else { "low" });
             row.push(trust.unwrap_or_default().to_string());
             row.push(r.self_check.map(|c| number(c.skill)).unwrap_or_default());
+        }
+        if let Some(label) = scenario {
+            row.push(field(label));
         }
         write_row(w, &row)?;
     }
