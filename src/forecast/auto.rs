@@ -415,9 +415,6 @@ pub fn select(
     let candidates = candidates(periods);
     let n = series.len();
     let step = validation_horizon(horizon, n, periods);
-    let full = series;
-    let continuous = without_level_shifts(series)?;
-    let series = &continuous;
     let origins: Vec<usize> = (1..=VALIDATION_WINDOWS)
         .rev()
         .filter_map(|k| n.checked_sub(k * step).filter(|&c| c >= 3))
@@ -464,18 +461,17 @@ pub fn select(
         .collect();
     let mut last_error = None;
     for c in ranked {
-        match candidates[c].fit(full, periods, options, horizon) {
+        match candidates[c].fit(series, periods, options, horizon) {
             Ok(model) => {
                 let model = if conformal {
-                    let mut pairs = validation[c].clone();
-                    pairs.extend(calibration_forecasts(
+                    let pairs = conformal_pairs(
                         series,
                         candidates[c],
+                        &validation[c],
                         periods,
                         options,
                         step,
-                        VALIDATION_WINDOWS + 1..=VALIDATION_WINDOWS + CALIBRATION_WINDOWS,
-                    ));
+                    )?;
                     wrap(model, &pairs, true)
                 } else {
                     model
@@ -490,6 +486,45 @@ pub fn select(
         }
     }
     Err(last_error.unwrap_or_else(|| Error::series(series.name(), "no model could be fitted")))
+}
+
+/// The forecasts behind the chosen model's conformal scores: its validation
+/// forecasts and those of [`CALIBRATION_WINDOWS`] earlier origins. Where the
+/// history has level shifts, all of them are made again on the history without
+/// its shifts ([`without_level_shifts`]); the choice itself stays made on the
+/// history as it is (choosing on the shift-free history cost M4 Hourly sMAPE 11.40
+/// -> 11.61).
+fn conformal_pairs(
+    series: &RegularSeries,
+    choice: ModelChoice,
+    validation: &[(Forecast, Vec<f64>)],
+    periods: &[usize],
+    options: &StlOptions,
+    step: usize,
+) -> Result<Vec<(Forecast, Vec<f64>)>> {
+    let continuous = without_level_shifts(series)?;
+    let calibration = VALIDATION_WINDOWS + 1..=VALIDATION_WINDOWS + CALIBRATION_WINDOWS;
+    if continuous.values() != series.values() {
+        let all = 1..=VALIDATION_WINDOWS + CALIBRATION_WINDOWS;
+        return Ok(calibration_forecasts(
+            &continuous,
+            choice,
+            periods,
+            options,
+            step,
+            all,
+        ));
+    }
+    let mut pairs = validation.to_vec();
+    pairs.extend(calibration_forecasts(
+        series,
+        choice,
+        periods,
+        options,
+        step,
+        calibration,
+    ));
+    Ok(pairs)
 }
 
 /// The series with its level shifts (a cleanup, a migration: one-step changes far

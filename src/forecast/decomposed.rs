@@ -195,11 +195,7 @@ impl SeasonalSplit {
                 adjusted: series.clone(),
             });
         }
-        // Decomposed without its level shifts (the last value kept): STL's seasonal
-        // smoother would otherwise spread a cleanup's drop over the cycles around
-        // it, where no later step can tell it from growth.
-        let continuous = remove_level_shifts(series.values());
-        let y = &continuous[..];
+        let y = series.values();
         let n = y.len();
         let d = decompose(y, periods, options).map_err(|e| e.in_series(series.name()))?;
         let last_cycles = d
