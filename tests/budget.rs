@@ -421,7 +421,8 @@ fn cli_writes_one_row_per_service_and_a_chart() {
     // The leaky service (3 per mille for a week: burn 3) comes first, running out
     // within days; the quiet one lasts.
     assert_eq!(rows[0][0], "leaky");
-    assert_eq!(rows[0][13].parse::<f64>().unwrap(), 1.0);
+    // All but the rare future whose error rate stays far below the week's.
+    assert!(rows[0][13].parse::<f64>().unwrap() >= 0.99, "{out}");
     let burn_6h: f64 = rows[0][7].parse().unwrap();
     assert!((burn_6h - 3.0).abs() < 0.6, "{burn_6h}");
     assert_eq!(rows[1][0], "quiet");

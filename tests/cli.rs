@@ -802,7 +802,8 @@ fn self_check_says_when_a_probability_is_not_to_be_trusted() {
     let skill: f64 = row[14].parse().unwrap();
     assert_eq!(row[13], "low", "{row:?}");
     assert!(skill < 0.0, "{row:?}");
-    assert!(probability > 0.5, "the overconfident answer: {row:?}");
+    // Never in 90 days above this capacity, yet a real chance is claimed.
+    assert!(probability > 0.2, "the overconfident answer: {row:?}");
     assert!(
         stderr(&o).contains("series demand: trust this probability little"),
         "{}",

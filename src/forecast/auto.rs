@@ -107,9 +107,12 @@ impl ModelChoice {
                 &Naive2::new(periods.iter().copied().min().unwrap_or(1)),
                 series,
             ),
-            ModelChoice::Trend(curve) => {
-                boxed(&TrendRegression::new(curve).longest_period(longest), series)
-            }
+            // Fitted without the level shifts, as the decomposed trends are: a
+            // step in the history is an event, not a slope to extend.
+            ModelChoice::Trend(curve) => boxed(
+                &TrendRegression::new(curve).longest_period(longest),
+                &without_level_shifts(series)?,
+            ),
             ModelChoice::Harmonic => boxed(&HarmonicRegression::new(periods.to_vec()), series),
             ModelChoice::Ets(spec) => {
                 let period = ets_period(periods);

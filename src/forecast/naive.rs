@@ -291,18 +291,24 @@ impl FittedModel for FittedDrift {
     }
 
     /// Each path draws its drift from the estimate's sampling distribution and
-    /// then walks with normal steps of `sigma`.
+    /// walks with normal steps, rescaled at every step to the measured spread of
+    /// the `h`-step changes (`W_h / sqrt(h)` times that spread), so the paths
+    /// have the intervals' width and a random walk's shape: a random walk's own
+    /// paths where the history is one.
     fn simulate(&self, horizon: usize, n_paths: usize, seed: u64) -> Result<SamplePaths> {
         let drift_sd = self.sigma / ((self.n - 1) as f64).sqrt();
+        let spread: Vec<f64> = (1..=horizon)
+            .map(|h| (self.change_variance(h) / h as f64).sqrt())
+            .collect();
         self.origin
             .simulate(self.name(), horizon, n_paths, seed, |rng, mut path| {
                 let z: f64 = StandardNormal.sample(rng);
                 let drift = self.drift + drift_sd * z;
-                let mut level = self.last;
+                let mut walk = 0.0;
                 for h in 0..horizon {
                     let e: f64 = StandardNormal.sample(rng);
-                    level += drift + self.sigma * e;
-                    path[h] = level;
+                    walk += e;
+                    path[h] = self.last + drift * (h + 1) as f64 + spread[h] * walk;
                 }
             })
     }
@@ -328,10 +334,11 @@ fn change_variance(y: &[f64], h: usize, drift: f64) -> f64 {
         return 0.0;
     }
     let shift = h as f64 * drift;
+    // One degree of freedom goes to the drift, as in the one-step sigma.
     y.windows(h + 1)
         .map(|w| (w[h] - w[0] - shift).powi(2))
         .sum::<f64>()
-        / pairs as f64
+        / (pairs - 1).max(1) as f64
 }
 
 /// How many median absolute deviations from the median a one-step change must be
