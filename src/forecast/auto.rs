@@ -230,6 +230,7 @@ pub fn candidates(periods: &[usize]) -> Vec<ModelChoice> {
             ModelChoice::Naive,
             ModelChoice::Drift,
             ModelChoice::Trend(Curve::Linear),
+            ModelChoice::Ets(None),
         ];
     }
     let mut sorted = periods.to_vec();
@@ -294,9 +295,12 @@ fn calibration_forecasts(
 fn wrap(
     model: Box<dyn FittedModel>,
     pairs: &[(Forecast, Vec<f64>)],
+    periods: &[usize],
     widen_only: bool,
 ) -> Box<dyn FittedModel> {
-    let scores = ConformalScores::from_forecasts(pairs.iter().map(|(f, a)| (f, &a[..])));
+    let shortest = periods.iter().copied().min().unwrap_or(1);
+    let scores =
+        ConformalScores::from_seasonal_forecasts(pairs.iter().map(|(f, a)| (f, &a[..])), shortest);
     if scores.multipliers(CONFORMAL_LEVEL, 0).is_none() {
         return model;
     }
@@ -358,7 +362,7 @@ pub fn fit_with_intervals(
                 step,
                 1..=VALIDATION_WINDOWS + CALIBRATION_WINDOWS,
             );
-            Ok(wrap(model, &pairs, false))
+            Ok(wrap(model, &pairs, periods, false))
         }
         _ => choice.fit(series, periods, options, horizon),
     }
@@ -475,7 +479,7 @@ pub fn select(
                         options,
                         step,
                     )?;
-                    wrap(model, &pairs, true)
+                    wrap(model, &pairs, periods, true)
                 } else {
                     model
                 };

@@ -23,6 +23,9 @@ use super::{
 };
 use crate::error::Result;
 
+/// Lags that measure the short-memory noise of a seasonal series' errors.
+const SHORT_LAGS: usize = 3;
+
 /// The weight, in origins, of the prior level share of one half.
 pub const PRIOR_ORIGINS: f64 = 5.0;
 
@@ -104,19 +107,19 @@ impl ErrorStructure {
         out
     }
 
-    /// Fit the structure to the uncentred correlations of errors by lag
-    /// (`by_lag[k - 1]` = (correlation, pairs) at lag `k`): for each persistence on
-    /// a grid of 0.01, the level share in closed form, keeping the pair with the
-    /// smallest pair-weighted squared error. The correlations are uncentred
-    /// because a forecast's errors are centred on zero by construction, and a bias
-    /// shared by the origins is exactly the lasting part wanted.
-    fn fit(by_lag: &[(f64, f64)]) -> ErrorStructure {
+    /// Fit the structure to the uncentred correlations of errors at some lags
+    /// (`(lag, correlation, pairs)`): for each persistence on a grid of 0.01, the
+    /// level share in closed form, keeping the pair with the smallest
+    /// pair-weighted squared error. The correlations are uncentred because a
+    /// forecast's errors are centred on zero by construction, and a bias shared by
+    /// the origins is exactly the lasting part wanted.
+    fn fit(by_lag: &[(usize, f64, f64)]) -> ErrorStructure {
         let mut best = (f64::INFINITY, ErrorStructure::default());
         for step in 0..100 {
             let phi = step as f64 / 100.0;
             let (mut num, mut den) = (0.0, 0.0);
-            for (k, &(rho, n)) in by_lag.iter().enumerate() {
-                let g = phi.powi(k as i32 + 1);
+            for &(k, rho, n) in by_lag {
+                let g = phi.powi(k as i32);
                 num += n * (rho - g) * (1.0 - g);
                 den += n * (1.0 - g) * (1.0 - g);
             }
@@ -131,14 +134,31 @@ impl ErrorStructure {
             };
             let loss: f64 = by_lag
                 .iter()
-                .enumerate()
-                .map(|(k, &(rho, n))| n * (rho - candidate.correlation(k + 1)).powi(2))
+                .map(|&(k, rho, n)| n * (rho - candidate.correlation(k)).powi(2))
                 .sum();
             if loss < best.0 {
                 best = (loss, candidate);
             }
         }
         best.1
+    }
+
+    /// The lags the structure is fitted on: all of them, or for a seasonal
+    /// series the first [`SHORT_LAGS`] (the noise's memory) and the whole seasons
+    /// (the level's share): a seasonal metric peaks at the same phase of every
+    /// cycle, so the peak's spread depends on how errors a season apart move
+    /// together, not on those half a season apart (which a misjudged amplitude
+    /// makes opposite).
+    fn lags(correlations: &[(f64, f64)], period: usize) -> Vec<(usize, f64, f64)> {
+        let all = correlations
+            .iter()
+            .enumerate()
+            .map(|(i, &(rho, n))| (i + 1, rho, n));
+        if period < 2 || correlations.len() < period {
+            return all.collect();
+        }
+        all.filter(|&(k, _, _)| k <= SHORT_LAGS || k % period == 0)
+            .collect()
     }
 
     /// Uncentred correlations of the scores by lag over every trajectory, with the
@@ -175,6 +195,16 @@ impl ConformalScores {
     /// with `sd` from the forecast's 95 % interval on the side of the error. Steps
     /// where the model claims certainty (zero width) are left out.
     pub fn from_forecasts<'a>(pairs: impl IntoIterator<Item = (&'a Forecast, &'a [f64])>) -> Self {
+        Self::from_seasonal_forecasts(pairs, 1)
+    }
+
+    /// [`from_forecasts`](Self::from_forecasts) for a series whose shortest
+    /// seasonal period is `period` steps (1: none): the error structure is fitted
+    /// on the lags that decide a seasonal peak ([`ErrorStructure`]).
+    pub fn from_seasonal_forecasts<'a>(
+        pairs: impl IntoIterator<Item = (&'a Forecast, &'a [f64])>,
+        period: usize,
+    ) -> Self {
         let z = reference_z();
         let mut by_step: Vec<Vec<f64>> = Vec::new();
         let mut trajectories: Vec<Vec<Option<f64>>> = Vec::new();
@@ -204,7 +234,8 @@ impl ConformalScores {
             }
             trajectories.push(trajectory);
         }
-        let structure = ErrorStructure::fit(&ErrorStructure::correlations(&trajectories))
+        let correlations = ErrorStructure::correlations(&trajectories);
+        let structure = ErrorStructure::fit(&ErrorStructure::lags(&correlations, period))
             .shrunk(trajectories.len());
         let (bins, width) = bin(by_step);
         ConformalScores {
