@@ -197,14 +197,24 @@ fn a_cleanup_in_the_history_does_not_widen_the_first_steps() {
     let rows: Vec<Vec<f64>> = stdout(&o)
         .lines()
         .filter(|l| l.starts_with("log-01,"))
-        .map(|l| l.split(',').skip(2).take(5).map(|x| x.parse().unwrap()).collect())
+        .map(|l| {
+            l.split(',')
+                .skip(2)
+                .take(5)
+                .map(|x| x.parse().unwrap())
+                .collect()
+        })
         .collect();
     let width = |h: usize| rows[h][4] - rows[h][3];
     assert!(width(0) <= width(23), "{} then {}", width(0), width(23));
     assert!(width(23) <= width(719), "{} then {}", width(23), width(719));
     // The sample's noise is 0.8 GB an hour: a 95 % band of a few times that.
     assert!(width(0) < 10e9, "{}", width(0));
-    assert!(rows[0][3] > 460e9, "the lower bound at step one: {}", rows[0][3]);
+    assert!(
+        rows[0][3] > 460e9,
+        "the lower bound at step one: {}",
+        rows[0][3]
+    );
 }
 
 #[test]

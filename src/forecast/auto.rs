@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::conformal::{ConformalScores, Conformalised};
 use super::decomposed::{forecasting_options, SeasonalSplit};
+use super::naive::level_shift_positions;
 use super::{
     remove_level_shifts, AdjustedModel, AutoEts, Curve, Decomposed, Drift, Ets, EtsSpec,
     FittedModel, Forecast, Forecaster, HarmonicRegression, Naive2, SeasonalNaive, TrendRegression,
@@ -509,19 +510,25 @@ fn conformal_pairs(
     options: &StlOptions,
     step: usize,
 ) -> Result<Vec<(Forecast, Vec<f64>)>> {
-    let continuous = without_level_shifts(series)?;
-    let calibration = VALIDATION_WINDOWS + 1..=VALIDATION_WINDOWS + CALIBRATION_WINDOWS;
-    if continuous.values() != series.values() {
-        let all = 1..=VALIDATION_WINDOWS + CALIBRATION_WINDOWS;
+    let windows = VALIDATION_WINDOWS + CALIBRATION_WINDOWS;
+    // Only a shift inside a scored stretch changes a score: one further back is in
+    // every origin's history, which the models step over themselves.
+    let scored = series.len().saturating_sub(windows * step);
+    if level_shift_positions(series.values())
+        .iter()
+        .any(|&t| t + 1 >= scored)
+    {
+        let continuous = without_level_shifts(series)?;
         return Ok(calibration_forecasts(
             &continuous,
             choice,
             periods,
             options,
             step,
-            all,
+            1..=windows,
         ));
     }
+    let calibration = VALIDATION_WINDOWS + 1..=windows;
     let mut pairs = validation.to_vec();
     pairs.extend(calibration_forecasts(
         series,

@@ -378,6 +378,18 @@ pub fn remove_level_shifts(values: &[f64]) -> Vec<f64> {
     out
 }
 
+/// The positions `t` of the level shifts of `values` (the shift is between `t`
+/// and `t + 1`), as [`remove_level_shifts`] finds them.
+pub(crate) fn level_shift_positions(values: &[f64]) -> Vec<usize> {
+    let changes: Vec<f64> = values.windows(2).map(|w| w[1] - w[0]).collect();
+    level_shifts(&changes)
+        .iter()
+        .enumerate()
+        .filter(|(_, &shift)| shift)
+        .map(|(t, _)| t)
+        .collect()
+}
+
 /// Steps on each side over which a level shift must persist (a spike returns
 /// within them; a cleanup does not).
 const SHIFT_PERSISTENCE: usize = 12;
