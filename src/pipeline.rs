@@ -10,7 +10,9 @@ use rayon::prelude::*;
 use crate::decompose::{decompose, period, Decomposition, StlOptions};
 use crate::error::{Error, Result};
 use crate::evaluate::{backtest, Backtest, BacktestSettings, Scores};
-use crate::forecast::{fit_with_intervals, Forecast, IntervalMethod, ModelChoice};
+use crate::forecast::{
+    bound_forecast, bound_paths, fit_with_intervals, Bounds, Forecast, IntervalMethod, ModelChoice,
+};
 use chrono::{DateTime, Utc};
 
 use crate::forecast::FittedModel;
@@ -83,6 +85,9 @@ pub struct ForecastSettings {
     pub paths: usize,
     /// Seed of the simulation: the same seed gives the same probabilities.
     pub seed: u64,
+    /// The values the metric can take, applied to forecasts and paths
+    /// (default: inferred from the history, [`Bounds::resolve`]).
+    pub bounds: Bounds,
 }
 
 /// Sample paths simulated by default: the standard error of a probability near
@@ -99,6 +104,7 @@ impl Default for ForecastSettings {
             intervals: IntervalMethod::Auto,
             paths: DEFAULT_PATHS,
             seed: 0x5eed,
+            bounds: Bounds::Infer,
         }
     }
 }
@@ -137,9 +143,17 @@ fn fit(
 /// Fit the chosen model to a prepared series and forecast.
 pub fn forecast(prepared: &Prepared, settings: &ForecastSettings) -> Result<Forecast> {
     let (model, horizon) = fit(prepared, settings, 0)?;
-    model
+    let mut f = model
         .predict(horizon, &settings.levels)
-        .map_err(|e| e.in_series(prepared.series.name()))
+        .map_err(|e| e.in_series(prepared.series.name()))?;
+    bound_forecast(&mut f, bounds_of(prepared, settings));
+    Ok(f)
+}
+
+/// The bounds of a prepared series under these settings.
+fn bounds_of(prepared: &Prepared, settings: &ForecastSettings) -> (Option<f64>, Option<f64>) {
+    let s = &prepared.series;
+    settings.bounds.resolve(s.name(), s.values())
 }
 
 /// Forecast a prepared series and assess it against `capacity`: dates from the
@@ -203,6 +217,9 @@ pub fn saturation_scenario(
     let mut paths = model
         .simulate(horizon, settings.paths, settings.seed)
         .map_err(in_series)?;
+    let bounds = bounds_of(prepared, settings);
+    bound_forecast(&mut f, bounds);
+    bound_paths(&mut paths, bounds);
     let (v, q) = (s.last_value(), questions);
     let row = scenarios
         .assess(&mut f, &mut paths, last, v, capacity, direction, q)

@@ -217,6 +217,71 @@ fn a_cleanup_in_the_history_does_not_widen_the_first_steps() {
     );
 }
 
+/// Issue 20: bands stay inside what the metric can be. A count that is never
+/// negative (small, noisy, near zero) keeps its forecast, bands and futures at or
+/// above zero; a series named as a percentage stays within 0-100; `--bounds none`
+/// gives the model's unbounded bands back, `--bounds LO,HI` sets them.
+#[test]
+fn forecasts_stay_within_the_bounds_of_the_metric() {
+    let mut state = 7u64;
+    let mut noise = move || {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut csv = String::from("series,timestamp,value\n");
+    for h in 0..24 * 30 {
+        let t = 1_704_067_200 + h * 3600;
+        let count = (3.0 * noise()).floor();
+        let cpu = (60.0 + 38.0 * noise()).min(100.0);
+        csv += &format!("queue,{t},{count}\ncpu_percent,{t},{cpu:.1}\n");
+    }
+    let input = scratch("bounded.csv", &csv);
+    let lows = |extra: &[&str]| -> (f64, f64) {
+        let args = [
+            &["forecast", "--input", s(&input), "--horizon", "7d"],
+            extra,
+        ]
+        .concat();
+        let o = headroom(&args);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        let out = stdout(&o);
+        let column = |series: &str, i: usize| -> Vec<f64> {
+            out.lines()
+                .filter(|l| l.starts_with(series))
+                .map(|l| l.split(',').nth(i).unwrap().parse().unwrap())
+                .collect()
+        };
+        let min = column("queue,", 5)
+            .into_iter()
+            .fold(f64::INFINITY, f64::min);
+        let max = column("cpu_percent,", 6)
+            .into_iter()
+            .fold(f64::NEG_INFINITY, f64::max);
+        (min, max)
+    };
+    let (queue_low, cpu_high) = lows(&[]);
+    assert!(queue_low >= 0.0, "{queue_low}");
+    assert!(cpu_high <= 100.0, "{cpu_high}");
+    let (queue_low, cpu_high) = lows(&["--bounds", "none"]);
+    assert!(
+        queue_low < 0.0 && cpu_high > 100.0,
+        "{queue_low} {cpu_high}"
+    );
+    let (queue_low, _) = lows(&["--bounds", "1,"]);
+    assert!(queue_low >= 1.0, "{queue_low}");
+    let o = headroom(&[
+        "forecast",
+        "--input",
+        s(&input),
+        "--horizon",
+        "7d",
+        "--bounds",
+        "9,1",
+    ]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("--bounds"), "{}", stderr(&o));
+}
+
 #[test]
 fn saturation_down_and_per_series_capacities() {
     let csv = "series,timestamp,value\n".to_string()

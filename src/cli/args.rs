@@ -3,7 +3,7 @@
 use clap::Args;
 
 use headroom::evaluate::CapacityRule;
-use headroom::forecast::{IntervalMethod, ModelChoice};
+use headroom::forecast::{Bounds, IntervalMethod, ModelChoice};
 use headroom::ingest::{Duplicates, Format};
 use headroom::resample::Aggregation;
 use headroom::saturation::{Deadline, Direction};
@@ -87,6 +87,15 @@ pub struct ModelArgs {
     /// model, or conformal (from rolling-origin refits).
     #[arg(long, default_value = "auto", value_parser = parse_intervals)]
     pub intervals: IntervalMethod,
+    /// The values the metric can take: auto (never below 0 when the history never
+    /// was; 0-100 or 0-1 for a series named as a percentage), none, or LO,HI
+    /// (either may be empty: `0,`). Forecasts, bands and simulated futures stay inside.
+    #[arg(long, default_value = "auto", value_parser = parse_bounds)]
+    pub bounds: Bounds,
+}
+
+fn parse_bounds(s: &str) -> Result<Bounds, String> {
+    s.parse().map_err(|e: headroom::Error| e.to_string())
 }
 
 #[derive(Args)]

@@ -211,6 +211,7 @@ pub fn settings(model: &ModelArgs, horizon: Option<Span>) -> ForecastSettings {
         },
         stl: StlOptions::default(),
         intervals: model.intervals,
+        bounds: model.bounds,
         ..Default::default()
     }
 }

@@ -12,6 +12,7 @@
 //! automatically.
 
 mod auto;
+pub mod bounds;
 mod conformal;
 mod decomposed;
 mod ets;
@@ -32,7 +33,8 @@ pub use auto::{
     candidates, fit_with_intervals, select, validation_horizon, IntervalMethod, ModelChoice,
     Selection, VALIDATION_WINDOWS,
 };
-pub use conformal::{ConformalScores, Conformalised};
+pub use bounds::{bound_forecast, bound_paths, Bounds};
+pub use conformal::{ConformalScores, Conformalised, ErrorStructure};
 pub use decomposed::{
     forecasting_options, AdjustedModel, Decomposed, FittedDecomposed, FORECAST_OUTER_ITERATIONS,
 };
