@@ -282,6 +282,81 @@ fn forecasts_stay_within_the_bounds_of_the_metric() {
     assert!(stderr(&o).contains("--bounds"), "{}", stderr(&o));
 }
 
+/// Issue 20: free memory at 30 s steps falling on a straight line for 3.5 days
+/// (190 MB a day, a small daily swing, noise). A daily season is 2880 steps, and
+/// validating it from origins with less than two cycles failed every seasonal
+/// candidate, so `auto` fell back to a seasonal naive: a first step 190 MB up and
+/// a forecast that never reached the floor. Now the line's answer: the floor of
+/// 4000 MB, 336 MB below the last value, is reached about 42 hours on.
+#[test]
+fn auto_follows_a_plain_trend_at_a_fine_step() {
+    let mut state = 11u64;
+    let mut noise = move || {
+        (0..4)
+            .map(|_| {
+                state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
+                (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+            })
+            .sum::<f64>()
+            * 14.0
+    };
+    let mut csv = String::from("timestamp,mem_free_mb\n");
+    let n = 7 * 1440;
+    for i in 0..n {
+        let day = i as f64 / 2880.0;
+        let v = 5000.0 - 190.0 * day + 15.0 * (std::f64::consts::TAU * day).sin() + noise();
+        csv += &format!("{},{v:.2}\n", 1_725_148_800 + 30 * i);
+    }
+    let input = scratch("mem30.csv", &csv);
+    let o = headroom(&["forecast", "--input", s(&input), "--horizon", "1d"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    let first: Vec<&str> = out.lines().nth(1).unwrap().split(',').collect();
+    assert!(!first[7].starts_with("seasonal_naive"), "{first:?}");
+    let last_value = 5000.0 - 190.0 * (n - 1) as f64 / 2880.0;
+    let step_one: f64 = first[2].parse().unwrap();
+    assert!(
+        (step_one - last_value).abs() < 40.0,
+        "{step_one} vs {last_value}"
+    );
+    let o = headroom(&[
+        "saturation",
+        "--input",
+        s(&input),
+        "--capacity",
+        "4000",
+        "--direction",
+        "down",
+        "--horizon",
+        "7d",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let row: Vec<String> = stdout(&o)
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .map(String::from)
+        .collect();
+    assert_eq!(row[2], "crossing", "{row:?}");
+    let hours: f64 = row[12].trim_end_matches('h').parse().expect("hours");
+    let exact = (last_value - 4000.0) / 190.0 * 24.0;
+    // The point forecast reaches the floor (it never did), and the dates agree
+    // with it. STL's trend on 3.5 cycles is steeper than the line (31 h against
+    // 42 h here): within a third, not yet within a coarse step.
+    assert!(!row[5].is_empty(), "{row:?}");
+    assert!(
+        (row[9] <= row[5] && row[5] <= row[11])
+            || stderr(&o).contains("saturation_at is outside p10_at-p90_at"),
+        "{row:?}"
+    );
+    assert!(
+        (hours - exact).abs() <= exact / 3.0,
+        "{hours} h vs {exact:.1} h: {row:?}, model {}",
+        first[7]
+    );
+}
+
 #[test]
 fn saturation_down_and_per_series_capacities() {
     let csv = "series,timestamp,value\n".to_string()

@@ -281,7 +281,9 @@ fn calibration_forecasts(
     let n = series.len();
     windows
         .filter_map(|k| {
-            let origin = n.checked_sub(k * step).filter(|&c| c >= 3)?;
+            let origin = n
+                .checked_sub(k * step)
+                .filter(|&c| c >= shortest_origin(periods))?;
             let history = series.head(origin).ok()?;
             let forecast = candidate_forecasts(&history, &[choice], periods, options, step)
                 .pop()?
@@ -425,7 +427,10 @@ pub fn select(
     let step = validation_horizon(horizon, n, periods);
     let origins: Vec<usize> = (1..=VALIDATION_WINDOWS)
         .rev()
-        .filter_map(|k| n.checked_sub(k * step).filter(|&c| c >= 3))
+        .filter_map(|k| {
+            n.checked_sub(k * step)
+                .filter(|&c| c >= shortest_origin(periods))
+        })
         .collect();
     let mut errors = vec![0.0; candidates.len()];
     let mut failures: Vec<Option<String>> = vec![None; candidates.len()];
@@ -554,6 +559,16 @@ fn without_level_shifts(series: &RegularSeries) -> Result<RegularSeries> {
         series.step(),
         remove_level_shifts(series.values()),
     )
+}
+
+/// The shortest history an origin may have: two cycles of the longest period (what
+/// STL and a seasonal naive need to forecast it), and at least 3 points. An origin
+/// with less would fail every seasonal candidate, and a validation that every
+/// candidate fails falls back to the first of them: at 30 s steps a daily season
+/// (2880 steps) validated from half a day of history chose a seasonal naive over
+/// a plain falling line (issue 20).
+fn shortest_origin(periods: &[usize]) -> usize {
+    (2 * periods.iter().copied().max().unwrap_or(1)).max(3)
 }
 
 /// The longest seasonal period ETS models with a seasonal state: beyond it a
