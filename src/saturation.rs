@@ -506,7 +506,7 @@ fn normal_probability(forecast: &Forecast, capacity: f64, direction: Direction) 
 pub fn describe(row: &Saturation) -> String {
     let day = |t: DateTime<Utc>| t.format("%-d %b %Y %H:%M").to_string();
     let cap = crate::units::si(row.capacity);
-    let percent = |p: f64| format!("{:.0} %", 100.0 * p);
+    let percent = crate::units::probability_words;
     let chance = || {
         format!(
             "a {} chance of reaching {cap} within the horizon",

@@ -360,7 +360,7 @@ pub fn value_column_name(layout: &Layout, header: &[String], series: &str) -> Op
 /// "reaches" over a forecast line that does not.
 pub(super) fn saturation_label(s: &Saturation, precision: DatePrecision) -> String {
     let day = |t: DateTime<Utc>| precision.format(t);
-    let p = format!("{:.0} %", s.probability * 100.0);
+    let p = crate::units::probability_words(s.probability);
     let cap = si(s.capacity);
     let range = match (s.p10_at, s.p90_at, s.earliest_at, s.latest_at) {
         (Some(a), Some(b), _, _) => format!(" (80 %: {} – {})", day(a), day(b)),

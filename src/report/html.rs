@@ -111,13 +111,7 @@ fn maybe_day(t: Option<DateTime<Utc>>) -> String {
 }
 
 fn percent(p: f64) -> String {
-    if p > 0.0 && p < 0.005 {
-        "< 1 %".into()
-    } else if p < 1.0 && p > 0.995 {
-        "> 99 %".into()
-    } else {
-        format!("{:.0} %", 100.0 * p)
-    }
+    crate::units::probability_words(p)
 }
 
 /// The horizon in words: `30 days`, `48 steps`.
