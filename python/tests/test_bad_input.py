@@ -59,7 +59,10 @@ def test_naive_timestamps_are_utc_and_said_so(disks):
 
 def test_text_and_epoch_timestamps(disks):
     text = disks.assign(timestamp=disks["timestamp"].dt.strftime("%Y-%m-%dT%H:%M:%SZ"))
-    epoch = disks.assign(timestamp=disks["timestamp"].astype("int64") // 10**9)
+    # Seconds since the epoch whatever the datetime unit (pandas 3 keeps microseconds,
+    # so astype("int64") is no longer nanoseconds).
+    seconds = (disks["timestamp"] - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)
+    epoch = disks.assign(timestamp=seconds.astype("int64"))
     expected = headroom.inspect(disks)
     pd.testing.assert_frame_equal(headroom.inspect(text), expected)
     pd.testing.assert_frame_equal(headroom.inspect(epoch), expected)

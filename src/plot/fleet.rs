@@ -262,12 +262,12 @@ fn status_color(status: Status) -> RGBColor {
 /// The note beside a row: its status as the CSV writes it, then the median date
 /// and probability it rests on.
 fn row_note(r: &Saturation, precision: DatePrecision) -> String {
-    let percent = 100.0 * r.probability;
+    let percent = crate::units::probability_words(r.probability);
     match (r.status, r.p50_at) {
         (Status::Saturated, _) => "saturated · already at capacity".to_string(),
-        (status, Some(m)) => format!("{status} · {} · {percent:.0} %", precision.format(m)),
+        (status, Some(m)) => format!("{status} · {} · {percent}", precision.format(m)),
         (Status::Clear, None) => "clear".to_string(),
-        (status, None) => format!("{status} · {percent:.0} % within the horizon"),
+        (status, None) => format!("{status} · {percent} within the horizon"),
     }
 }
 
