@@ -189,6 +189,19 @@ pub fn parse_risk(text: &str) -> Result<f64> {
     }
 }
 
+/// A probability (0 to 1) as a person reads it: whole percents, but never `0 %`
+/// or `100 %` for what is only nearly impossible or nearly certain (`< 1 %`,
+/// `> 99 %`), so a chart, a sentence and a report say the same of one row.
+pub fn probability_words(p: f64) -> String {
+    if p > 0.0 && p < 0.005 {
+        "< 1 %".into()
+    } else if p < 1.0 && p > 0.995 {
+        "> 99 %".into()
+    } else {
+        format!("{:.0} %", 100.0 * p)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -252,18 +265,5 @@ mod tests {
         assert_eq!(si(0.0), "0");
         assert_eq!(si(-2e6), "-2M");
         assert_eq!(si(42.26e3), "42.3k");
-    }
-}
-
-/// A probability (0 to 1) as a person reads it: whole percents, but never `0 %`
-/// or `100 %` for what is only nearly impossible or nearly certain (`< 1 %`,
-/// `> 99 %`), so a chart, a sentence and a report say the same of one row.
-pub fn probability_words(p: f64) -> String {
-    if p > 0.0 && p < 0.005 {
-        "< 1 %".into()
-    } else if p < 1.0 && p > 0.995 {
-        "> 99 %".into()
-    } else {
-        format!("{:.0} %", 100.0 * p)
     }
 }
