@@ -5,6 +5,7 @@ use clap::Args;
 use headroom::evaluate::CapacityRule;
 use headroom::forecast::{Bounds, IntervalMethod, ModelChoice};
 use headroom::ingest::{Duplicates, Format};
+use headroom::pipeline::{DEFAULT_PATHS, DEFAULT_RISK};
 use headroom::resample::Aggregation;
 use headroom::saturation::{Deadline, Direction};
 use headroom::units::{self, Span};
@@ -224,4 +225,32 @@ pub fn parse_gaps(s: &str) -> Result<GapPolicy, String> {
 
 pub fn parse_duplicates(s: &str) -> Result<Duplicates, String> {
     s.parse::<Duplicates>().map_err(|e| e.to_string())
+}
+
+/// The saturation question, as `saturation` and `report` ask it.
+#[derive(Args)]
+pub struct QuestionArgs {
+    /// up: the metric rises to a ceiling; down: it falls to a floor.
+    #[arg(long, default_value = "up", value_parser = parse_direction)]
+    pub direction: Direction,
+    /// How far ahead (default: as far as the history reaches back).
+    #[arg(long, value_parser = parse_horizon)]
+    pub horizon: Option<Span>,
+    /// Also give the probability of reaching capacity by this date (2025-06-30)
+    /// or this long after the last observation (30d): column probability_by.
+    #[arg(long, value_parser = parse_deadline)]
+    pub by: Option<Deadline>,
+    /// Also give the capacity needed until this date or span (column
+    /// capacity_needed), keeping the probability of reaching it under --risk.
+    #[arg(long, value_parser = parse_deadline)]
+    pub need_until: Option<Deadline>,
+    /// The risk accepted with --need-until, between 0 and 1.
+    #[arg(long, default_value_t = DEFAULT_RISK, value_parser = parse_risk)]
+    pub risk: f64,
+    /// Sample paths simulated per series.
+    #[arg(long, default_value_t = DEFAULT_PATHS)]
+    pub paths: usize,
+    /// Seed of the simulation.
+    #[arg(long, default_value_t = 0x5eed)]
+    pub seed: u64,
 }

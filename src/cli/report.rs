@@ -8,19 +8,15 @@ use clap::Args;
 
 use headroom::evaluate::CapacityRule;
 use headroom::ingest::read_capacities;
-use headroom::pipeline::{Capacities, Prepared, DEFAULT_PATHS, DEFAULT_RISK};
+use headroom::pipeline::{Capacities, Prepared};
 use headroom::report::{
     build, ReportOptions, DEFAULT_CHARTS, DEFAULT_TRUST_SERIES, DEFAULT_TRUST_WINDOWS,
 };
-use headroom::saturation::{Deadline, Direction};
+use headroom::saturation::Direction;
 use headroom::scenario::Scenarios;
-use headroom::units::Span;
 use headroom::Error;
 
-use super::args::{
-    parse_deadline, parse_direction, parse_horizon, parse_risk, CapacityArgs, InputArgs, ModelArgs,
-    ScenarioArgs,
-};
+use super::args::{CapacityArgs, InputArgs, ModelArgs, QuestionArgs, ScenarioArgs};
 use super::{open_output, prepare_all, read, settings, Tally};
 
 #[derive(Args)]
@@ -29,27 +25,8 @@ pub struct ReportArgs {
     pub input: InputArgs,
     #[command(flatten)]
     pub limit: CapacityArgs,
-    /// up: the metric rises to a ceiling; down: it falls to a floor.
-    #[arg(long, default_value = "up", value_parser = parse_direction)]
-    pub direction: Direction,
-    /// How far ahead (default: as far as the history reaches back).
-    #[arg(long, value_parser = parse_horizon)]
-    pub horizon: Option<Span>,
-    /// Also give the probability of reaching capacity by this date or span.
-    #[arg(long, value_parser = parse_deadline)]
-    pub by: Option<Deadline>,
-    /// The capacity needed until this date or span (default: the horizon's end).
-    #[arg(long, value_parser = parse_deadline)]
-    pub need_until: Option<Deadline>,
-    /// The risk accepted for the capacity needed, between 0 and 1.
-    #[arg(long, default_value_t = DEFAULT_RISK, value_parser = parse_risk)]
-    pub risk: f64,
-    /// Sample paths simulated per series.
-    #[arg(long, default_value_t = DEFAULT_PATHS)]
-    pub paths: usize,
-    /// Seed of the simulation.
-    #[arg(long, default_value_t = 0x5eed)]
-    pub seed: u64,
+    #[command(flatten)]
+    pub question: QuestionArgs,
     #[command(flatten)]
     pub scenario: ScenarioArgs,
     #[command(flatten)]
@@ -100,7 +77,7 @@ pub fn run(a: ReportArgs) -> Result<ExitCode, Error> {
                     let s = &p.series;
                     Ok((
                         s.name().to_string(),
-                        rule.resolve(s.name(), s.values(), a.direction)?,
+                        rule.resolve(s.name(), s.values(), a.question.direction)?,
                     ))
                 })
                 .collect::<Result<_, Error>>()?,
@@ -111,7 +88,7 @@ pub fn run(a: ReportArgs) -> Result<ExitCode, Error> {
         }
     };
     let scenarios = a.scenario.scenarios();
-    if let Err(e) = check_scenarios(&prepared, &scenarios, a.direction) {
+    if let Err(e) = check_scenarios(&prepared, &scenarios, a.question.direction) {
         eprintln!("headroom: {e}");
         return Ok(ExitCode::from(2));
     }
@@ -119,16 +96,16 @@ pub fn run(a: ReportArgs) -> Result<ExitCode, Error> {
         title: a.title.clone(),
         source: a.input.source().to_string(),
         settings: headroom::pipeline::ForecastSettings {
-            paths: a.paths.max(1),
-            seed: a.seed,
-            ..settings(&a.model, a.horizon)
+            paths: a.question.paths.max(1),
+            seed: a.question.seed,
+            ..settings(&a.model, a.question.horizon)
         },
-        horizon: a.horizon,
+        horizon: a.question.horizon,
         capacities,
-        direction: a.direction,
-        by: a.by,
-        need_until: a.need_until,
-        risk: a.risk,
+        direction: a.question.direction,
+        by: a.question.by,
+        need_until: a.question.need_until,
+        risk: a.question.risk,
         scenarios,
         charts: a.charts,
         trust_windows: a.trust_windows,

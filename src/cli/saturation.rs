@@ -11,18 +11,12 @@ use headroom::ingest::read_capacities;
 use headroom::output::{
     write_file_atomically, write_saturations_scenario, OutputFormat, SaturationMetrics,
 };
-use headroom::pipeline::{
-    questions, saturation_scenario, Capacities, ForecastSettings, DEFAULT_PATHS, DEFAULT_RISK,
-};
+use headroom::pipeline::{questions, saturation_scenario, Capacities, ForecastSettings};
 use headroom::plot::FleetChart;
-use headroom::saturation::{describe, rank, Deadline, Direction};
-use headroom::units::Span;
+use headroom::saturation::{describe, rank};
 use headroom::{Error, Series};
 
-use super::args::{
-    parse_deadline, parse_direction, parse_horizon, parse_risk, CapacityArgs, InputArgs, ModelArgs,
-    OutputArg,
-};
+use super::args::{CapacityArgs, InputArgs, ModelArgs, OutputArg, QuestionArgs};
 use super::stream::{stream, Answer};
 use super::{finish, open_output, prepare_one, settings, Tally};
 
@@ -32,29 +26,8 @@ pub struct SaturationArgs {
     pub input: InputArgs,
     #[command(flatten)]
     pub limit: CapacityArgs,
-    /// up: the metric rises to a ceiling; down: it falls to a floor.
-    #[arg(long, default_value = "up", value_parser = parse_direction)]
-    pub direction: Direction,
-    /// How far ahead (default: as far as the history reaches back).
-    #[arg(long, value_parser = parse_horizon)]
-    pub horizon: Option<Span>,
-    /// Also give the probability of reaching capacity by this date (2025-06-30)
-    /// or this long after the last observation (30d): column probability_by.
-    #[arg(long, value_parser = parse_deadline)]
-    pub by: Option<Deadline>,
-    /// Also give the capacity needed until this date or span (column
-    /// capacity_needed), keeping the probability of reaching it under --risk.
-    #[arg(long, value_parser = parse_deadline)]
-    pub need_until: Option<Deadline>,
-    /// The risk accepted with --need-until, between 0 and 1.
-    #[arg(long, default_value_t = DEFAULT_RISK, value_parser = parse_risk)]
-    pub risk: f64,
-    /// Sample paths simulated per series.
-    #[arg(long, default_value_t = DEFAULT_PATHS)]
-    pub paths: usize,
-    /// Seed of the simulation.
-    #[arg(long, default_value_t = 0x5eed)]
-    pub seed: u64,
+    #[command(flatten)]
+    pub question: QuestionArgs,
     /// Also score the answer on each series' own history (2 origins a horizon
     /// apart before the end, same capacity, horizon and model, 100 paths): columns
     /// trust (ok, or low when its Brier skill is negative) and trust_skill, and a
@@ -109,37 +82,58 @@ pub fn run(a: SaturationArgs) -> Result<ExitCode, Error> {
     // `0.9x` and `80%` depend on each series' own history.
     let capacity_of = |s: &headroom::RegularSeries| match (&table, a.limit.capacity) {
         (Some(table), _) => table.of(s.name()),
-        (None, Some(rule)) => rule.resolve(s.name(), s.values(), a.direction),
+        (None, Some(rule)) => rule.resolve(s.name(), s.values(), a.question.direction),
         (None, None) => Err(Error::invalid("--capacity or --capacities is required")),
     };
     let settings = ForecastSettings {
-        paths: a.paths.max(1),
-        seed: a.seed,
-        ..settings(&a.model, a.horizon)
+        paths: a.question.paths.max(1),
+        seed: a.question.seed,
+        ..settings(&a.model, a.question.horizon)
     };
     let (scenarios, wrong) = (a.scenario.scenarios(), std::sync::Mutex::new(None));
     let answer = |raw: &Series| {
         let (notes, prepared) = prepare_one(raw, &a.input, &a.model.seasons);
         let result = prepared.and_then(|p| {
             let c = capacity_of(&p.series)?;
-            let questions = questions(&p.series, a.by, a.need_until, a.risk)?;
+            let questions = questions(
+                &p.series,
+                a.question.by,
+                a.question.need_until,
+                a.question.risk,
+            )?;
             let s = &p.series;
-            if let Err(e) =
-                scenarios.check(s.name(), s.last_timestamp(), s.last_value(), a.direction)
-            {
+            if let Err(e) = scenarios.check(
+                s.name(),
+                s.last_timestamp(),
+                s.last_value(),
+                a.question.direction,
+            ) {
                 if let Ok(mut first) = wrong.lock() {
                     first.get_or_insert(e);
                 }
                 return Err(Error::invalid("not answered: --scenario does not fit it"));
             }
-            let (f, mut row) =
-                saturation_scenario(&p, &settings, c, a.direction, &questions, &scenarios)?;
+            let (f, mut row) = saturation_scenario(
+                &p,
+                &settings,
+                c,
+                a.question.direction,
+                &questions,
+                &scenarios,
+            )?;
             if a.self_check {
                 // A self-check that cannot be done leaves the row unscored, never
                 // fails the answer.
-                row.self_check = self_check(&p, c, a.direction, f.horizon(), &f.model, &settings)
-                    .ok()
-                    .flatten();
+                row.self_check = self_check(
+                    &p,
+                    c,
+                    a.question.direction,
+                    f.horizon(),
+                    &f.model,
+                    &settings,
+                )
+                .ok()
+                .flatten();
             }
             Ok((row, raw.labels().clone(), questions.by))
         });
