@@ -265,7 +265,7 @@ impl<'a> BurnDownChart<'a> {
     fn label(&self) -> String {
         let row = &self.budget.row;
         let day = |t: DateTime<Utc>| t.format("%d %b %H:%M").to_string();
-        let p = format!("{:.0} %", 100.0 * row.probability);
+        let p = crate::units::probability_words(row.probability);
         match (row.p50_at, row.p10_at, row.p90_at) {
             (Some(m), Some(a), Some(b)) if a == b => format!("ran out {}", day(m)),
             (Some(m), Some(a), Some(b)) => format!(
