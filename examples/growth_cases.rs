@@ -12,9 +12,9 @@
 //!
 //! `cargo run --release --example growth_cases [-- --model ets] [--weekly N]`
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use chrono::{TimeZone, Utc};
+use chrono::Utc;
 use headroom::forecast::ModelChoice;
 use headroom::ingest::{read_path, ReadOptions};
 use headroom::pipeline::{prepare, saturation, ForecastSettings};
@@ -109,30 +109,6 @@ fn assess(series: &Series, factor: f64, model: ModelChoice, cap_h: usize) -> Opt
     })
 }
 
-/// M4's wide layout: an id column, then one observation per column.
-fn m4_weekly(path: &Path, limit: usize) -> Vec<Series> {
-    let Ok(text) = std::fs::read_to_string(path) else {
-        return Vec::new();
-    };
-    let start = Utc.with_ymd_and_hms(2000, 1, 3, 0, 0, 0).unwrap();
-    text.lines()
-        .skip(1)
-        .take(limit)
-        .filter_map(|line| {
-            let mut cells = line.split(',').map(|c| c.trim_matches('"'));
-            let name = cells.next()?.to_string();
-            let values: Vec<f64> = cells
-                .filter(|c| !c.is_empty())
-                .filter_map(|c| c.parse().ok())
-                .collect();
-            let times = (0..values.len())
-                .map(|i| start + chrono::TimeDelta::days(7 * i as i64))
-                .collect();
-            Series::new(name, times, values).ok()
-        })
-        .collect()
-}
-
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let flag = |name: &str| {
@@ -192,7 +168,8 @@ fn main() {
     }
     println!("Prophet growth cases right: {right} of {total}");
 
-    let series = m4_weekly(&shared.join("m4/Weekly-train.csv"), weekly);
+    let mut series = headroom::evaluate::m4::weekly(&shared).unwrap_or_default();
+    series.truncate(weekly);
     if series.is_empty() {
         return;
     }

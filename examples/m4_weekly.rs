@@ -7,11 +7,9 @@
 //!
 //! `cargo run --release --example m4_weekly [-- --model ets] [--season 52]`
 
-use std::path::PathBuf;
 use std::time::Instant;
 
-use chrono::{TimeZone, Utc};
-use headroom::evaluate::{mase_scale, Scores};
+use headroom::evaluate::{m4, mase_scale, Scores};
 use headroom::forecast::ModelChoice;
 use headroom::pipeline::{forecast, prepare, ForecastSettings};
 use headroom::units::Span;
@@ -35,34 +33,11 @@ fn main() {
     let seasons: Vec<Span> = flag("--season")
         .map(|s| vec![s.parse().expect("season")])
         .unwrap_or_default();
-    let shared = std::env::var_os("HEADROOM_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data"));
-    let Ok(text) = std::fs::read_to_string(shared.join("m4/Weekly-train.csv")) else {
+    let Ok(series) = m4::weekly(&m4::shared_data()) else {
         println!("SKIPPED: m4/Weekly-train.csv not found");
         return;
     };
-    let start = Utc.with_ymd_and_hms(2000, 1, 3, 0, 0, 0).unwrap();
-    let split: Vec<(Series, Vec<f64>)> = text
-        .lines()
-        .skip(1)
-        .filter_map(|line| {
-            let mut cells = line.split(',').map(|c| c.trim_matches('"'));
-            let name = cells.next()?.to_string();
-            let values: Vec<f64> = cells
-                .filter(|c| !c.is_empty())
-                .filter_map(|c| c.parse().ok())
-                .collect();
-            let n = values.len() - H;
-            let times = (0..n)
-                .map(|i| start + chrono::TimeDelta::days(7 * i as i64))
-                .collect();
-            Some((
-                Series::new(name, times, values[..n].to_vec()).ok()?,
-                values[n..].to_vec(),
-            ))
-        })
-        .collect();
+    let split: Vec<(Series, Vec<f64>)> = series.iter().filter_map(|s| m4::split(s, H)).collect();
     let settings = ForecastSettings {
         model,
         horizon: Some(Span::Steps(H)),

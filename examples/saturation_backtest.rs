@@ -39,11 +39,10 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use chrono::{TimeDelta, TimeZone, Utc};
 use rayon::prelude::*;
 
 use headroom::evaluate::{
-    backtest_saturation, pooled_scores, CapacityRule, SaturationBacktest,
+    backtest_saturation, m4, pooled_scores, CapacityRule, SaturationBacktest,
     SaturationBacktestSettings, SaturationScores,
 };
 use headroom::forecast::ModelChoice;
@@ -209,7 +208,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if path.exists() {
             split(
                 "M4 Weekly validation split, 13 weeks held out",
-                &weekly(&path)?,
+                &m4::weekly(&shared)?,
                 13,
                 &o.weekly_seasons,
                 &o,
@@ -221,31 +220,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     Ok(())
-}
-
-/// The M4 Weekly training file (one row per series: its name, then its values)
-/// as series starting on Monday 2000-01-03, one value a week.
-fn weekly(path: &Path) -> Result<Vec<Series>, Box<dyn std::error::Error>> {
-    let text = std::fs::read_to_string(path)?;
-    let start = Utc
-        .with_ymd_and_hms(2000, 1, 3, 0, 0, 0)
-        .single()
-        .ok_or("date")?;
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate().skip(1) {
-        let mut fields = line.split(',').map(|f| f.trim().trim_matches('"'));
-        let name = fields.next().ok_or(format!("line {}: empty", i + 1))?;
-        let values: Vec<f64> = fields
-            .filter(|f| !f.is_empty())
-            .map(str::parse)
-            .collect::<Result<_, _>>()
-            .map_err(|e| format!("line {}: {e}", i + 1))?;
-        let times = (0..values.len())
-            .map(|k| start + TimeDelta::weeks(k as i64))
-            .collect();
-        out.push(Series::new(name, times, values)?);
-    }
-    Ok(out)
 }
 
 /// Backtest every series with one origin a horizon before its end, print the
