@@ -56,7 +56,8 @@ pub struct ConformalScores {
 /// steps apart is then `level + (1 - level) * persistence^k`, the usual shape of
 /// multi-step forecast errors (a permanent component plus a transient one; Harvey
 /// 1989, section 4.6), fitted to the rolling-origin errors by weighted least
-/// squares over every lag. Each step keeps its variance, so the per-step
+/// squares over their lags ([`ConformalScores::from_seasonal_forecasts`] says
+/// which). Each step keeps its variance, so the per-step
 /// intervals are unchanged; what changes is how far a path wanders from its own
 /// start, and so its peak.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -431,19 +432,16 @@ impl FittedModel for Conformalised {
                 .unzip(),
             None => (vec![0.0; horizon], vec![0.0; horizon]),
         };
-        let errors = self
+        // The standard errors become the paths in place.
+        let mut paths = self
             .scores
             .structure
             .standard_errors(horizon, n_paths, seed);
-        let mut paths = Array2::zeros((n_paths, horizon));
-        for (mut path, e) in paths.rows_mut().into_iter().zip(errors.rows()) {
+        for mut path in paths.rows_mut() {
             for h in 0..horizon {
-                let sd = if e[h] >= 0.0 {
-                    upper_sd[h]
-                } else {
-                    lower_sd[h]
-                };
-                path[h] = own.point[h] + sd * e[h];
+                let e = path[h];
+                let sd = if e >= 0.0 { upper_sd[h] } else { lower_sd[h] };
+                path[h] = own.point[h] + sd * e;
             }
         }
         Ok(SamplePaths {

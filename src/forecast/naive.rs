@@ -230,10 +230,11 @@ impl Forecaster for Drift {
             ));
         }
         let changes: Vec<f64> = y.windows(2).map(|w| w[1] - w[0]).collect();
-        let kept = without_level_shifts(&changes);
+        let shifts = level_shifts(&changes);
+        let kept = without_level_shifts(&changes, &shifts);
         let drift = kept.iter().sum::<f64>() / kept.len() as f64;
         let sum_sq: f64 = kept.iter().map(|d| (d - drift).powi(2)).sum();
-        let continuous = remove_level_shifts(y);
+        let continuous = shifts_replaced(y, &changes, &shifts);
         Ok(FittedDrift {
             origin: Origin::of(series),
             last: y[n - 1],
@@ -250,12 +251,11 @@ impl Forecaster for Drift {
 impl FittedDrift {
     /// The variance of the change over `h` steps about `h * drift`: measured on
     /// the history where it has enough pairs (interpolated between the measured
-    /// lags), a random walk's `h * sigma^2` on the first step, and growing in
-    /// proportion to `h` past the longest lag measured.
+    /// lags), growing in proportion to `h` past the longest lag measured, and a
+    /// random walk's `h * sigma^2` where no lag could be measured.
     fn change_variance(&self, h: usize) -> f64 {
-        let walk = self.sigma.powi(2) * h as f64;
         let Some(&(last_lag, last_var)) = self.spread.last() else {
-            return walk;
+            return self.sigma.powi(2) * h as f64;
         };
         if h >= last_lag {
             return last_var * h as f64 / last_lag as f64;
@@ -347,11 +347,10 @@ fn change_variance(y: &[f64], h: usize, drift: f64) -> f64 {
 pub const LEVEL_SHIFT_MADS: f64 = 8.0;
 
 /// The changes without level shifts (all of them when the changes hardly vary).
-fn without_level_shifts(changes: &[f64]) -> Vec<f64> {
-    let shifts = level_shifts(changes);
+fn without_level_shifts(changes: &[f64], shifts: &[bool]) -> Vec<f64> {
     changes
         .iter()
-        .zip(&shifts)
+        .zip(shifts)
         .filter(|(_, &shift)| !shift)
         .map(|(d, _)| *d)
         .collect()
@@ -363,11 +362,15 @@ fn without_level_shifts(changes: &[f64]) -> Vec<f64> {
 /// without the cleanups, aligned with where the series is now.
 pub fn remove_level_shifts(values: &[f64]) -> Vec<f64> {
     let changes: Vec<f64> = values.windows(2).map(|w| w[1] - w[0]).collect();
-    let shifts = level_shifts(&changes);
+    shifts_replaced(values, &changes, &level_shifts(&changes))
+}
+
+/// [`remove_level_shifts`] with the one-step changes and their shifts at hand.
+fn shifts_replaced(values: &[f64], changes: &[f64], shifts: &[bool]) -> Vec<f64> {
     if !shifts.contains(&true) {
         return values.to_vec();
     }
-    let mut sorted = changes.clone();
+    let mut sorted = changes.to_vec();
     sorted.sort_by(f64::total_cmp);
     let median = sorted[sorted.len() / 2];
     let mut out = values.to_vec();
