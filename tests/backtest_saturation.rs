@@ -1,17 +1,13 @@
 //! `headroom backtest --capacity`: the saturation answer scored on the user's own
 //! history, its three CSVs, its chart and its errors.
 
+mod common;
+
+use common::headroom;
+
 use std::path::PathBuf;
-use std::process::{Command, Output};
 
 const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/disk_used.csv");
-
-fn headroom(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_headroom"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

@@ -7,8 +7,12 @@
 //! on noiseless series (whose simulated futures are the series' own constant
 //! continuation), so they hold whichever model `auto` would pick.
 
+mod common;
+
+use common::headroom;
+
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Command;
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use ndarray::Array2;
@@ -338,13 +342,6 @@ fn an_overspent_budget_reports_when_it_ran_out() {
 }
 
 // ---------------------------------------------------------------- the CLI
-
-fn headroom(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_headroom"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

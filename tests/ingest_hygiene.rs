@@ -2,8 +2,11 @@
 //! The `value` column of `decompose` lists the series as it reaches the models,
 //! step by step, so it shows exactly what the hygiene produced.
 
+mod common;
+
+use common::headroom;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 fn scratch(name: &str, content: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("ingest_hygiene");
@@ -11,13 +14,6 @@ fn scratch(name: &str, content: &str) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, content).unwrap();
     path
-}
-
-fn headroom(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_headroom"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
 }
 
 /// `(timestamp, value)` of every row of a decomposition.

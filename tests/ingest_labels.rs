@@ -4,21 +4,15 @@
 
 mod common;
 
+use common::headroom;
+
 use std::path::PathBuf;
-use std::process::{Command, Output};
 
 use chrono::{TimeZone, Utc};
 use headroom::ingest::{read_bytes, Duplicates, Ingested, ReadOptions};
 use headroom::{RegulariseOptions, Step};
 
 const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/disk_used.csv");
-
-fn headroom(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_headroom"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

@@ -3,10 +3,14 @@
 //! file gives (library and command line, byte for byte), and every bad input of
 //! issue 11 gets a clear error that names the query and never a credential.
 
+mod common;
+
+use common::headroom;
+
 mod mock_prometheus;
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -168,13 +172,6 @@ fn a_reply_too_large_is_asked_for_in_halves() {
     )
     .unwrap();
     assert_same(&live, &file);
-}
-
-fn headroom(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_headroom"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
 }
 
 #[test]

@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::headroom;
+
 // The fleet sample exactly as `benches/fleet.sh` generates it.
 #[path = "../examples/fleet.rs"]
 #[allow(dead_code)]
@@ -12,14 +14,6 @@ mod fleet;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn headroom(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_headroom"))
-        .args(args)
-        .output()
-        .expect("headroom runs")
-}
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("headroom-status-{}", std::process::id()));

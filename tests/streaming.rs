@@ -3,8 +3,12 @@
 //! malformed record part way answered up to it; and the hostile inputs of issue
 //! 13 (a directory, a named pipe, a megabyte-long series name, a very long line).
 
+mod common;
+
+use common::headroom;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use headroom::ingest::{stream_reader, Ingested, ReadOptions};
 
@@ -104,13 +108,6 @@ fn a_malformed_record_stops_the_read_after_the_series_before_it() {
     assert_eq!(read, (0..7).map(|s| format!("s{s:03}")).collect::<Vec<_>>());
     let skipped: Vec<&String> = batches.iter().flat_map(|b| &b.skipped).collect();
     assert_eq!(skipped, ["s007"]);
-}
-
-fn headroom(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_headroom"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
 }
 
 fn scratch(name: &str, content: &[u8]) -> PathBuf {

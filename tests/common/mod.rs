@@ -1,4 +1,5 @@
-//! Helpers shared by the integration tests: where the shared data lives.
+//! Helpers shared by the integration tests: where the shared data lives, and
+//! the binary run with arguments.
 
 #![allow(dead_code)]
 
@@ -69,4 +70,12 @@ pub fn max_relative_error(ours: &[f64], reference: &[f64]) -> f64 {
         .zip(reference)
         .map(|(a, b)| (a - b).abs() / scale)
         .fold(0.0, f64::max)
+}
+
+/// The `headroom` binary of this build, run with `args`.
+pub fn headroom(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_headroom"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
 }
