@@ -39,6 +39,10 @@ struct Outcome {
     crossed: bool,
     /// Share of held-out steps inside the paths' per-step 80 and 95 % intervals.
     step_coverage: (f64, f64),
+    /// Whether the held-out maximum stayed below the point forecast's.
+    peak_below_point: bool,
+    /// Whether the held-out minimum stayed above the point forecast's.
+    trough_above_point: bool,
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -119,10 +123,24 @@ fn score(title: &str, series: &[Series], horizon: usize, seasons: &[Span], model
         mean(&|o| o.step_coverage.1)
     );
     println!(
-        "crossing probability: Brier {brier:.3}, AUC {}, {} of {} cross",
+        "held-out peak below the point forecast's: {:.3}; trough above it: {:.3}",
+        share(&|o| o.peak_below_point),
+        share(&|o| o.trough_above_point)
+    );
+    println!(
+        "crossing probability: Brier {brier:.4}, AUC {}, {} of {} cross",
         auc.map_or("-".into(), |a| format!("{a:.3}")),
         crossed.iter().filter(|&&c| c).count(),
         crossed.len()
+    );
+    let median_within = |crossing: bool| {
+        let group: Vec<&Outcome> = outcomes.iter().filter(|o| o.crossed == crossing).collect();
+        group.iter().filter(|o| o.probability >= 0.5).count() as f64 / group.len().max(1) as f64
+    };
+    println!(
+        "median date within the horizon (probability >= 0.5): {:.1} % of crossings, {:.1} % false alarms",
+        100.0 * median_within(true),
+        100.0 * median_within(false)
     );
     println!();
 }
@@ -142,6 +160,7 @@ fn outcome(s: &Series, horizon: usize, seasons: &[Span], model: ModelChoice) -> 
     )
     .ok()?;
     let paths = fitted.simulate(horizon, DEFAULT_PATHS, 0x5eed).ok()?;
+    let point = fitted.predict(horizon, &[]).ok()?.point;
     let fold = |f: fn(f64, f64) -> f64, init: f64| move |v: &[f64]| v.iter().copied().fold(init, f);
     let (max, min) = (
         fold(f64::max, f64::NEG_INFINITY),
@@ -185,6 +204,8 @@ fn outcome(s: &Series, horizon: usize, seasons: &[Span], model: ModelChoice) -> 
         probability: path_max.iter().filter(|&&m| m >= capacity).count() as f64
             / path_max.len() as f64,
         crossed: held_max >= capacity,
+        peak_below_point: held_max < max(&point),
+        trough_above_point: held_min > min(&point),
         step_coverage: (step_coverage(0.8), step_coverage(0.95)),
     })
 }
