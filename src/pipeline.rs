@@ -16,7 +16,7 @@ use crate::forecast::{
 use chrono::{DateTime, Utc};
 
 use crate::forecast::FittedModel;
-use crate::saturation::{Deadline, Direction, Questions, Saturation};
+use crate::saturation::{assess_unreached, Deadline, Direction, Questions, Saturation};
 use crate::scenario::Scenarios;
 use crate::series::{
     GapPolicy, RegularSeries, RegularisationReport, RegulariseOptions, Series, Step,
@@ -88,7 +88,17 @@ pub struct ForecastSettings {
     /// The values the metric can take, applied to forecasts and paths
     /// (default: inferred from the history, [`Bounds::resolve`]).
     pub bounds: Bounds,
+    /// Simulate the paths of every series, also where
+    /// [`FittedModel::crossing_bound`] says none would reach capacity (default
+    /// false: such a series is answered without paths, [`CLEAR_EXPECTED_PATHS`]).
+    pub all_paths: bool,
 }
+
+/// A series is answered without paths when the paths expected to reach capacity
+/// number at most this (the bound on one path's chance times the paths): the
+/// simulation would then have found none, probability 0, in at least 998 of 1000
+/// such series, and in the others one path (probability 1 / paths).
+pub const CLEAR_EXPECTED_PATHS: f64 = 0.002;
 
 /// Sample paths simulated by default: the standard error of a probability near
 /// one half is then about 0.011, and of a 10th percentile date about a step.
@@ -105,6 +115,7 @@ impl Default for ForecastSettings {
             paths: DEFAULT_PATHS,
             seed: 0x5eed,
             bounds: Bounds::Infer,
+            all_paths: false,
         }
     }
 }
@@ -214,13 +225,25 @@ pub fn saturation_scenario(
     let mut f = model
         .predict(horizon, &settings.levels)
         .map_err(in_series)?;
+    let bounds = bounds_of(prepared, settings);
+    let (v, q) = (s.last_value(), questions);
+    if !settings.all_paths && scenarios.is_empty() && q.need_until.is_none() {
+        let up = direction == Direction::Up;
+        let bound = model.crossing_bound(horizon, capacity, up);
+        if let Some(b) = bound.map_err(in_series)? {
+            if b * settings.paths as f64 <= CLEAR_EXPECTED_PATHS {
+                bound_forecast(&mut f, bounds);
+                let row = assess_unreached(&f, settings.paths, last, v, capacity, direction, q)
+                    .map_err(in_series)?;
+                return Ok((f, row));
+            }
+        }
+    }
     let mut paths = model
         .simulate(horizon, settings.paths, settings.seed)
         .map_err(in_series)?;
-    let bounds = bounds_of(prepared, settings);
     bound_forecast(&mut f, bounds);
     bound_paths(&mut paths, bounds);
-    let (v, q) = (s.last_value(), questions);
     let row = scenarios
         .assess(&mut f, &mut paths, last, v, capacity, direction, q)
         .map_err(in_series)?;

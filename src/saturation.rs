@@ -333,7 +333,7 @@ pub fn assess_paths(
     direction: Direction,
     questions: &Questions,
 ) -> Result<Saturation> {
-    let mut row = crossing_dates(forecast, last_timestamp, last_value, capacity, direction)?;
+    let row = crossing_dates(forecast, last_timestamp, last_value, capacity, direction)?;
     if paths.horizon() != forecast.horizon() || paths.n_paths() == 0 {
         return Err(Error::invalid(format!(
             "{} paths of {} steps for a forecast of {} steps",
@@ -343,29 +343,73 @@ pub fn assess_paths(
         )));
     }
     let crossing = CrossingDistribution::of(paths, capacity, direction);
-    let at = |step: Option<usize>| step.map(|s| forecast.timestamps[s]);
-    row.probability = crossing.probability();
-    row.p10_at = at(crossing.quantile(0.1));
-    row.p50_at = at(crossing.quantile(0.5));
-    row.p90_at = at(crossing.quantile(0.9));
-    row.status = Status::of(&row, direction, row.p50_at.is_some());
-    let steps_until = |date: DateTime<Utc>| forecast.timestamps.partition_point(|&t| t <= date);
-    if let Some(by) = questions.by {
-        row.probability_by = Some(match steps_until(by) {
-            0 => 0.0,
-            k => crossing.probability_by(k - 1),
-        });
-    }
+    let mut row = assess_crossings(row, forecast, &crossing, direction, questions.by);
     if let Some((until, risk)) = questions.need_until {
         if !(risk > 0.0 && risk < 1.0) {
             return Err(Error::invalid(format!(
                 "the risk must be between 0 and 1, got {risk}"
             )));
         }
-        let k = steps_until(until).max(1);
+        let k = steps_until(forecast, until).max(1);
         row.capacity_needed = Some(capacity_needed(paths, k, risk, direction));
     }
     Ok(row)
+}
+
+/// [`assess_paths`] for a series none of whose `n_paths` paths would reach
+/// capacity (the caller knows it from [`FittedModel::crossing_bound`](crate::forecast::FittedModel::crossing_bound)):
+/// probability 0 and no crossing percentiles, without drawing them. The capacity
+/// needed (`questions.need_until`) takes the paths and is not answered here.
+pub fn assess_unreached(
+    forecast: &Forecast,
+    n_paths: usize,
+    last_timestamp: DateTime<Utc>,
+    last_value: f64,
+    capacity: f64,
+    direction: Direction,
+    questions: &Questions,
+) -> Result<Saturation> {
+    let row = crossing_dates(forecast, last_timestamp, last_value, capacity, direction)?;
+    let none = CrossingDistribution {
+        paths: n_paths.max(1),
+        steps: Vec::new(),
+    };
+    Ok(assess_crossings(
+        row,
+        forecast,
+        &none,
+        direction,
+        questions.by,
+    ))
+}
+
+/// The steps of `forecast` at or before `date`.
+fn steps_until(forecast: &Forecast, date: DateTime<Utc>) -> usize {
+    forecast.timestamps.partition_point(|&t| t <= date)
+}
+
+/// The row's probability, percentiles, status and probability by `by`, from the
+/// paths' crossing steps.
+fn assess_crossings(
+    mut row: Saturation,
+    forecast: &Forecast,
+    crossing: &CrossingDistribution,
+    direction: Direction,
+    by: Option<DateTime<Utc>>,
+) -> Saturation {
+    let at = |step: Option<usize>| step.map(|s| forecast.timestamps[s]);
+    row.probability = crossing.probability();
+    row.p10_at = at(crossing.quantile(0.1));
+    row.p50_at = at(crossing.quantile(0.5));
+    row.p90_at = at(crossing.quantile(0.9));
+    row.status = Status::of(&row, direction, row.p50_at.is_some());
+    if let Some(by) = by {
+        row.probability_by = Some(match steps_until(forecast, by) {
+            0 => 0.0,
+            k => crossing.probability_by(k - 1),
+        });
+    }
+    row
 }
 
 /// The capacity reached before step `k` by only `risk` of the paths: the

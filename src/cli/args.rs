@@ -253,4 +253,9 @@ pub struct QuestionArgs {
     /// Seed of the simulation.
     #[arg(long, default_value_t = 0x5eed)]
     pub seed: u64,
+    /// Simulate every series' paths, also where the bound on a path's chance of
+    /// reaching capacity already says none of them would (the check of that
+    /// shortcut, `headroom::pipeline::CLEAR_EXPECTED_PATHS`).
+    #[arg(long)]
+    pub all_paths: bool,
 }

@@ -230,7 +230,7 @@ fn run_saturation(
                         intervals: a.intervals,
                         paths: a.paths.max(1),
                         seed: a.seed,
-                        bounds: Default::default(),
+                        ..Default::default()
                     },
                     bins: a.bins,
                 };

@@ -98,6 +98,7 @@ pub fn run(a: ReportArgs) -> Result<ExitCode, Error> {
         settings: headroom::pipeline::ForecastSettings {
             paths: a.question.paths.max(1),
             seed: a.question.seed,
+            all_paths: a.question.all_paths,
             ..settings(&a.model, a.question.horizon)
         },
         horizon: a.question.horizon,

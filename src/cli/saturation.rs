@@ -88,6 +88,7 @@ pub fn run(a: SaturationArgs) -> Result<ExitCode, Error> {
     let settings = ForecastSettings {
         paths: a.question.paths.max(1),
         seed: a.question.seed,
+        all_paths: a.question.all_paths,
         ..settings(&a.model, a.question.horizon)
     };
     let (scenarios, wrong) = (a.scenario.scenarios(), std::sync::Mutex::new(None));

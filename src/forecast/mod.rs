@@ -81,6 +81,16 @@ pub trait FittedModel: Send + Sync {
     /// own error distribution (parameter uncertainty included where the model has
     /// it). The same seed gives the same paths.
     fn simulate(&self, horizon: usize, n_paths: usize, seed: u64) -> Result<SamplePaths>;
+
+    /// An upper bound on the chance that one path of
+    /// [`simulate`](Self::simulate) reaches `capacity` (`>=` up, `<=` down) within
+    /// `horizon` steps, without simulating: the sum over steps of each step's own
+    /// tail probability (a union bound, valid however the steps move together).
+    /// `None` when the model cannot say cheaply; then the paths must be drawn.
+    fn crossing_bound(&self, horizon: usize, capacity: f64, up: bool) -> Result<Option<f64>> {
+        let _ = (horizon, capacity, up);
+        Ok(None)
+    }
 }
 
 /// Simulated future paths of one series: `paths[[i, h]]` is path `i` at step `h`.
