@@ -9,7 +9,6 @@ use rayon::prelude::*;
 
 use crate::decompose::{decompose, period, Decomposition, StlOptions};
 use crate::error::{Error, Result};
-use crate::evaluate::{backtest, Backtest, BacktestSettings, Scores};
 use crate::forecast::{
     bound_forecast, bound_paths, fit_with_intervals, Bounds, Forecast, IntervalMethod, ModelChoice,
 };
@@ -383,64 +382,6 @@ pub fn questions(
             None => None,
         },
     })
-}
-
-/// The models a backtest scores: those requested (`auto` when none), with the
-/// seasonal naive baseline added when it is not among them.
-pub fn backtest_models(requested: &[ModelChoice]) -> Vec<ModelChoice> {
-    let mut models = if requested.is_empty() {
-        vec![ModelChoice::Auto]
-    } else {
-        requested.to_vec()
-    };
-    if !models
-        .iter()
-        .any(|m| matches!(m, ModelChoice::SeasonalNaive(_)))
-    {
-        models.push(ModelChoice::SeasonalNaive(None));
-    }
-    models
-}
-
-/// Backtest every model on a prepared series over `windows` stretches of
-/// `horizon`, `every` apart (default: one horizon); each model succeeds or fails
-/// alone.
-pub fn backtest_prepared(
-    prepared: &Prepared,
-    models: &[ModelChoice],
-    horizon: Span,
-    windows: usize,
-    levels: &[f64],
-    every: Option<Span>,
-) -> Vec<Result<Backtest>> {
-    let s = &prepared.series;
-    let settings = BacktestSettings {
-        horizon: horizon.steps_ceil(s.step()),
-        windows,
-        spacing: every.map(|e| e.steps_ceil(s.step()).max(1)),
-        levels: levels.to_vec(),
-        periods: prepared.periods.clone(),
-        stl: StlOptions::default(),
-    };
-    models
-        .iter()
-        .map(|&m| backtest(s, m, &settings).map_err(|e| e.in_series(s.name())))
-        .collect()
-}
-
-/// Each model's scores averaged over the series it was scored on.
-pub fn overall_scores(rows: &[Backtest], models: &[ModelChoice]) -> Vec<(ModelChoice, Scores)> {
-    models
-        .iter()
-        .map(|m| {
-            let scores: Vec<Scores> = rows
-                .iter()
-                .filter(|b| b.model == *m)
-                .map(|b| b.scores.clone())
-                .collect();
-            (*m, Scores::mean(&scores))
-        })
-        .collect()
 }
 
 /// Which of `names` (read from `source`) to draw: the one named, or the first,

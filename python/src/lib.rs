@@ -14,7 +14,7 @@ mod output;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use headroom::decompose::StlOptions;
-use headroom::evaluate::Backtest;
+use headroom::evaluate::{backtest_models, backtest_prepared, overall_scores, Backtest};
 use headroom::forecast::{Forecast, IntervalMethod, ModelChoice, DEFAULT_LEVELS};
 use headroom::frame::{
     backtests_to_frame, decompositions_to_frame_with, forecasts_to_frame, inspections_to_frame,
@@ -23,9 +23,8 @@ use headroom::frame::{
 use headroom::ingest::read_capacities;
 use headroom::output::Inspection;
 use headroom::pipeline::{
-    self, backtest_models, backtest_prepared, choose_series, decompose_prepared, for_each_series,
-    overall_scores, prepare, questions, saturation_scenario, saturation_with, Capacities,
-    ForecastSettings, Prepared, DEFAULT_PATHS,
+    self, choose_series, decompose_prepared, for_each_series, prepare, questions,
+    saturation_scenario, saturation_with, Capacities, ForecastSettings, Prepared, DEFAULT_PATHS,
 };
 use headroom::plot::ForecastChart;
 use headroom::report::{build, ReportOptions};

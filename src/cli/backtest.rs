@@ -7,18 +7,15 @@ use clap::Args;
 
 use headroom::decompose::StlOptions;
 use headroom::evaluate::{
-    backtest_saturation, pooled_scores, Backtest, CapacityRule, SaturationBacktest,
-    SaturationBacktestSettings, SaturationScores,
+    backtest_models, backtest_prepared, backtest_saturation, overall_scores, pooled_scores,
+    Backtest, CapacityRule, SaturationBacktest, SaturationBacktestSettings, SaturationScores,
 };
 use headroom::forecast::{IntervalMethod, ModelChoice, DEFAULT_LEVELS};
 use headroom::ingest::read_capacities;
 use headroom::output::{
     write_backtests, write_reliability, write_saturation_backtests, write_saturation_origins,
 };
-use headroom::pipeline::{
-    backtest_models, backtest_prepared, for_each_series, overall_scores, ForecastSettings,
-    Prepared, DEFAULT_PATHS,
-};
+use headroom::pipeline::{for_each_series, ForecastSettings, Prepared, DEFAULT_PATHS};
 use headroom::plot::ReliabilityChart;
 use headroom::saturation::Direction;
 use headroom::units::Span;

@@ -9,8 +9,9 @@ pub mod metrics;
 pub mod saturation;
 
 pub use backtest::{
-    backtest, backtest_saturation, pooled_scores, Backtest, BacktestSettings, CapacityRule,
-    SaturationBacktest, SaturationBacktestSettings, SaturationCase, Window,
+    backtest, backtest_models, backtest_prepared, backtest_saturation, overall_scores,
+    pooled_scores, Backtest, BacktestSettings, CapacityRule, SaturationBacktest,
+    SaturationBacktestSettings, SaturationCase, Window,
 };
 pub use metrics::{mase_scale, Scores};
 pub use saturation::{

@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use super::json::{error_at, number, show};
+use super::json_value::{error_at, number, show};
 use super::{parse_timestamp, Ingested, Note, ReadOptions};
 use crate::error::{Error, Result};
 use crate::series::Series;
@@ -385,7 +385,7 @@ fn data_result(file: &str, at: &str, name: &str, result: &Value) -> Result<(Seri
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::json::parse;
+    use crate::ingest::json_value::parse;
 
     fn read_text(text: &str, statistic: Option<&str>) -> Result<Ingested> {
         let options = ReadOptions {

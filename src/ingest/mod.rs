@@ -26,6 +26,7 @@ mod dialect;
 pub mod duplicates;
 mod influx;
 mod json;
+mod json_value;
 mod layout;
 mod prometheus;
 pub mod prometheus_live;

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use super::json::{error_at, number, show};
+use super::json_value::{error_at, number, show};
 use super::{Ingested, Note};
 use crate::error::{Error, Result};
 use crate::series::Series;
@@ -367,7 +367,7 @@ fn sample_time(v: &Value) -> Option<DateTime<Utc>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::json::parse;
+    use crate::ingest::json_value::parse;
 
     fn read_text(text: &str) -> Result<Ingested> {
         read("r.json", "r", &parse("r.json", text)?)

@@ -28,7 +28,7 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::Value;
 
-use super::json::parse;
+use super::json_value::parse;
 use super::prometheus::{read_raw, RawSeries};
 use super::{Format, Ingested, Note};
 use crate::error::{Error, Result};
