@@ -36,6 +36,7 @@
 //!     direction: up               # the default
 //!     horizon: 7d                 # default: as far ahead as the range
 //!     interval: 5m                # how often (default 5m)
+//!     bounds: auto                # or none, or LO,HI (0,100); as --bounds
 //! ```
 
 use std::collections::{BTreeMap, HashMap};
@@ -54,7 +55,7 @@ use prometheus_client::registry::Unit;
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
-use crate::forecast::ModelChoice;
+use crate::forecast::{Bounds, ModelChoice};
 use crate::ingest::{Auth, Prometheus, RangeQuery};
 use crate::output::openmetrics::{
     encode_collectors, gauge, series_labels, Labels, SaturationMetrics, CONTENT_TYPE,
@@ -137,6 +138,9 @@ pub struct RuleConfig {
     /// Also the probability of reaching capacity this long after the last
     /// observation (`probability_by`).
     pub by: Option<Scalar>,
+    /// The values the metric can take, as `--bounds` reads them: `auto` (the
+    /// default), `none`, or `LO,HI` with either side empty (`0,`).
+    pub bounds: Option<Scalar>,
 }
 
 /// A YAML scalar read as text: `30d`, `500G`, `5e11` and `48` alike.
@@ -272,6 +276,10 @@ impl Rule {
             Some(b) => Some(b.text().parse::<Deadline>().map_err(|e| bad("by", e))?),
             None => None,
         };
+        let bounds = match &config.bounds {
+            Some(b) => b.text().parse::<Bounds>().map_err(|e| bad("bounds", e))?,
+            None => Bounds::Infer,
+        };
         let interval = duration("interval", &config.interval, "5m")?;
         Ok(Rule {
             name,
@@ -285,6 +293,7 @@ impl Rule {
                     .paths
                     .unwrap_or(crate::pipeline::DEFAULT_PATHS)
                     .max(1),
+                bounds,
                 ..Default::default()
             },
             seasons,
@@ -817,6 +826,30 @@ mod tests {
         assert!(mem.capacity_of("missing").is_err());
         let disk = Rule::from_config(&config.rules[0]).unwrap();
         assert_eq!(disk.interval, Duration::from_secs(300));
+        // Bounds default to auto, as on the command line, and read as --bounds.
+        assert_eq!(disk.settings.bounds, Bounds::Infer);
+        let bounded = ServeConfig::from_yaml(
+            "c.yml",
+            "prometheus: {url: 'http://h'}\nrules: [{name: a, query: q, capacity: 1, bounds: '0,100'}, {name: b, query: q, capacity: 1, bounds: none}]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            Rule::from_config(&bounded.rules[0])
+                .unwrap()
+                .settings
+                .bounds,
+            Bounds::Fixed {
+                lower: Some(0.0),
+                upper: Some(100.0)
+            }
+        );
+        assert_eq!(
+            Rule::from_config(&bounded.rules[1])
+                .unwrap()
+                .settings
+                .bounds,
+            Bounds::None
+        );
 
         let err = ServeConfig::from_yaml(
             "c.yml",

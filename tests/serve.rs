@@ -225,6 +225,60 @@ fn sigterm_stops_the_command_cleanly() {
     assert!(rest.contains("headroom serve: stopped"), "{rest}");
 }
 
+/// Issue 20: a rule's `bounds:` is `--bounds`. A load rising one unit an hour
+/// from 40 reaches 150 within the week unbounded; with `bounds: 0,100` no future
+/// can pass 100, so the same series is clear (probability 0) under that rule.
+#[test]
+fn a_rule_s_bounds_hold_its_futures() {
+    let t0 = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+        - 3 * 86_400;
+    let store = Store {
+        series: vec![Stored {
+            labels: labels(&[("__name__", "load"), ("host", "a")]),
+            value: Box::new(move |t| Some(40.0 + (t - t0) as f64 / 3600.0)),
+        }],
+    };
+    let mock = Mock::start(move |r: &Request| {
+        store.query_range(r.number("start"), r.number("end"), r.number("step"), true)
+    });
+    let rule = |name: &str, bounds: &str| {
+        format!("  - {{name: {name}, query: load, range: 2d, step: 5m, capacity: 150, horizon: 7d, interval: 1h, model: drift, paths: 200{bounds}}}\n")
+    };
+    let yaml = format!(
+        "listen: 127.0.0.1:0\nprometheus: {{url: '{}', retries: 0}}\nrules:\n{}{}",
+        mock.url(),
+        rule("open", ""),
+        rule("capped", ", bounds: '0,100'"),
+    );
+    let exporter = Exporter::bind(ServeConfig::from_yaml("t.yml", &yaml).unwrap()).unwrap();
+    let addr = exporter.local_addr();
+    let stop = Arc::new(AtomicBool::new(false));
+    let running = {
+        let stop = Arc::clone(&stop);
+        std::thread::spawn(move || exporter.run(stop))
+    };
+    let text = wait_for(&addr, |t| {
+        t.contains("headroom_rule_up{rule=\"open\"} 1")
+            && t.contains("headroom_rule_up{rule=\"capped\"} 1")
+    });
+    stop.store(true, Ordering::SeqCst);
+    running.join().unwrap().unwrap();
+    let probability = |rule: &str| -> f64 {
+        let prefix = format!("headroom_saturation_probability{{rule=\"{rule}\",");
+        text.lines()
+            .find(|l| l.starts_with(&prefix))
+            .and_then(|l| l.rsplit(' ').next())
+            .unwrap_or_else(|| panic!("no probability for {rule}:\n{text}"))
+            .parse()
+            .unwrap()
+    };
+    assert!(probability("open") > 0.9, "{text}");
+    assert_eq!(probability("capped"), 0.0, "{text}");
+}
+
 #[test]
 fn bad_configurations_are_refused_with_the_place() {
     let err = ServeConfig::from_yaml(
@@ -248,4 +302,18 @@ fn bad_configurations_are_refused_with_the_place() {
     .unwrap();
     let err = Exporter::bind(config).err().unwrap().to_string();
     assert!(err.contains("/no/such/token"), "{err}");
+    // A malformed bounds value names the rule, the key and the value.
+    for bounds in ["'0,x'", "'9,1'", "between"] {
+        let config = ServeConfig::from_yaml(
+            "t.yml",
+            &format!("prometheus: {{url: 'http://127.0.0.1:9'}}\nrules:\n  - {{name: cpu, query: q, capacity: 1, bounds: {bounds}}}\n"),
+        )
+        .unwrap();
+        let err = Exporter::bind(config).err().unwrap().to_string();
+        let value = bounds.trim_matches('\'');
+        assert!(
+            err.contains("rule 'cpu'") && err.contains("bounds") && err.contains(value),
+            "{err}"
+        );
+    }
 }

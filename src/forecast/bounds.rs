@@ -79,6 +79,8 @@ impl FromStr for Bounds {
     type Err = Error;
 
     /// `auto` (infer), `none`, or `LO,HI` with either side empty (`0,` or `,100`).
+    /// The message names the value only: the caller names the flag (`--bounds`),
+    /// the rule key (`bounds:`) or the keyword (`bounds=`).
     fn from_str(s: &str) -> Result<Self> {
         let t = s.trim();
         match t.to_ascii_lowercase().as_str() {
@@ -88,7 +90,7 @@ impl FromStr for Bounds {
         }
         let bad = || {
             Error::invalid(format!(
-                "--bounds '{s}': expected auto, none, or LO,HI (either may be empty: 0, or ,100)"
+                "'{s}' is not auto, none, or LO,HI (either may be empty: 0, or ,100)"
             ))
         };
         let (lo, hi) = t.split_once(',').ok_or_else(bad)?;
@@ -106,7 +108,7 @@ impl FromStr for Bounds {
         if let (Some(l), Some(u)) = (lower, upper) {
             if l >= u {
                 return Err(Error::invalid(format!(
-                    "--bounds '{s}': the lower bound must be below the upper"
+                    "'{s}': the lower bound must be below the upper"
                 )));
             }
         }
