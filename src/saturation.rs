@@ -175,6 +175,19 @@ impl SelfCheck {
     pub fn trusted(&self) -> bool {
         self.skill >= 0.0
     }
+
+    /// The warning for a probability not to be trusted (`None` when it is): one
+    /// sentence, the same on standard error and on the charts, so a reader who
+    /// sees one recognises the other.
+    pub fn caution(&self) -> Option<String> {
+        (!self.trusted()).then(|| {
+            format!(
+                "trust this probability little: on {} origins of its own history it scored \
+                 Brier {:.3}, skill {:.2} against climatology",
+                self.origins, self.brier, self.skill
+            )
+        })
+    }
 }
 
 impl Saturation {

@@ -229,3 +229,180 @@ fn the_value_axis_is_named_after_the_value_column() {
         columns.iter().max()
     );
 }
+
+/// Pixels of exactly this colour in rows `from..` of a PNG.
+fn count_colour(png_bytes: &[u8], colour: [u8; 3], from: u32) -> usize {
+    let (rgb, w, _) = pixels(png_bytes);
+    rgb.chunks(3)
+        .skip((from * w) as usize)
+        .filter(|p| *p == colour)
+        .count()
+}
+
+/// The fill of the caution box and the trust colour (`plot::TRUST_FILL`,
+/// `plot::TRUST_COLOR`).
+const TRUST_FILL: [u8; 3] = [241, 234, 248];
+const TRUST_COLOR: [u8; 3] = [117, 63, 160];
+
+fn checked(skill: f64) -> headroom::saturation::SelfCheck {
+    headroom::saturation::SelfCheck {
+        origins: 2,
+        crossings: 0,
+        brier: 0.577,
+        skill,
+    }
+}
+
+/// Issue 20 item 6: a probability its own history says not to trust is said on
+/// the chart, in a box under it with the sentence standard error prints; a
+/// trusted one (or one not checked) has no box.
+#[test]
+fn forecast_chart_says_when_not_to_trust_its_probability() {
+    let series = read(SAMPLE);
+    let log = series.iter().find(|s| s.name() == "log-01").unwrap();
+    let p = prepare(log, &RegulariseOptions::default(), &[]).unwrap();
+    let (f, mut row) = assess(&p, Span::Seconds(30.0 * 86_400.0), 500e9);
+    assert_eq!(headroom::plot::trust_caution(&row), None);
+    row.self_check = Some(checked(0.4));
+    assert_eq!(headroom::plot::trust_caution(&row), None);
+    let trusted = ForecastChart::new(&p.series, &f)
+        .saturation(&row)
+        .render_png_bytes()
+        .unwrap();
+    row.self_check = Some(checked(-2.08));
+    let caution = headroom::plot::trust_caution(&row).unwrap();
+    assert_eq!(
+        caution,
+        "trust this probability little: on 2 origins of its own history it scored \
+         Brier 0.577, skill -2.08 against climatology"
+    );
+    let warned = ForecastChart::new(&p.series, &f)
+        .saturation(&row)
+        .render_png_bytes()
+        .unwrap();
+    check_png(
+        &warned,
+        Some((1280, 720)),
+        6,
+        "sample_log-01_not_trusted.png",
+    );
+    // The box is in the bottom 46 pixels, and only on the warned chart.
+    assert!(count_colour(&warned, TRUST_FILL, 720 - 46) > 10_000);
+    assert_eq!(count_colour(&trusted, TRUST_FILL, 0), 0);
+    // On a narrow chart the sentence is shortened, never drawn into the margin.
+    let narrow = ForecastChart::new(&p.series, &f)
+        .saturation(&row)
+        .size(640, 480)
+        .render_png_bytes()
+        .unwrap();
+    check_png(
+        &narrow,
+        Some((640, 480)),
+        6,
+        "sample_log-01_not_trusted_narrow.png",
+    );
+}
+
+/// The fleet chart marks each series not to trust: its name followed by
+/// "· not trusted" in the trust colour; the other rows are drawn as before.
+#[test]
+fn fleet_chart_marks_the_series_not_to_trust() {
+    let series = read(SAMPLE);
+    let settings = ForecastSettings {
+        horizon: Some(Span::Seconds(60.0 * 86_400.0)),
+        paths: 500,
+        ..Default::default()
+    };
+    let mut rows: Vec<_> = series
+        .iter()
+        .map(|s| {
+            let p = prepare(s, &RegulariseOptions::default(), &[]).unwrap();
+            let mut row = saturation(&p, &settings, 450e9, Direction::Up).unwrap().1;
+            row.self_check = Some(checked(0.3));
+            row
+        })
+        .collect();
+    rank(&mut rows);
+    let plain = FleetChart::new(&rows).render_png_bytes().unwrap();
+    assert_eq!(count_colour(&plain, TRUST_COLOR, 0), 0);
+    rows[1].self_check = Some(checked(-0.5));
+    let marked = FleetChart::new(&rows).render_png_bytes().unwrap();
+    check_png(
+        &marked,
+        Some((1280, 150 + 36 * 4)),
+        6,
+        "fleet_not_trusted.png",
+    );
+    // The text is anti-aliased: count the purple of its strokes, a hue nothing
+    // else on the fleet chart has.
+    let purple = |png: &[u8]| {
+        let (rgb, _, _) = pixels(png);
+        rgb.chunks(3)
+            .filter(|p| p[2] as i32 > p[0] as i32 + 20 && p[2] as i32 > p[1] as i32 + 40)
+            .count()
+    };
+    assert_eq!(purple(&plain), 0);
+    assert!(purple(&marked) > 100, "{}", purple(&marked));
+}
+
+/// `headroom plot --capacity C --self-check` on the flat cycle whose capacity
+/// sits just above its peaks (the case `saturation --self-check` scores `low`):
+/// the chart carries the caution and standard error says it; without the flag,
+/// no box.
+#[test]
+fn plot_self_check_draws_the_caution() {
+    let csv = out("cycle.csv");
+    std::fs::write(&csv, common::cycle_csv("demand")).unwrap();
+    let peak = common::cycle_csv("demand")
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(',').next().unwrap().parse::<f64>().unwrap())
+        .fold(f64::NEG_INFINITY, f64::max);
+    let capacity = format!("{}", (peak + 3.0).round());
+    let plot = |extra: &[&str], name: &str| {
+        let png = out(name);
+        let o = common::headroom(
+            &[
+                &[
+                    "plot",
+                    "--input",
+                    csv.to_str().unwrap(),
+                    "--horizon",
+                    "30d",
+                    "--capacity",
+                    &capacity,
+                    "--output",
+                    png.to_str().unwrap(),
+                ][..],
+                extra,
+            ]
+            .concat(),
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        (
+            std::fs::read(&png).unwrap(),
+            String::from_utf8_lossy(&o.stderr).to_string(),
+        )
+    };
+    let (checked, stderr) = plot(&["--self-check"], "cycle_self_check.png");
+    assert!(
+        stderr.contains("series demand: trust this probability little"),
+        "{stderr}"
+    );
+    check_png(&checked, Some((1280, 720)), 6, "cycle_self_check.png");
+    assert!(count_colour(&checked, TRUST_FILL, 720 - 46) > 10_000);
+    let (unchecked, _) = plot(&[], "cycle.png");
+    assert_eq!(count_colour(&unchecked, TRUST_FILL, 0), 0);
+    // The flag means nothing without a capacity: a wrong command line.
+    let o = common::headroom(&[
+        "plot",
+        "--input",
+        csv.to_str().unwrap(),
+        "--horizon",
+        "1d",
+        "--self-check",
+        "--output",
+        out("never.png").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::headroom;
+use common::{cycle_csv, headroom};
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -913,30 +913,6 @@ fn capacities_as_people_write_them() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let o = headroom(&["saturation", "--input", s(&input), "--capacity", "12xB"]);
     assert_eq!(code(&o), 2, "{}", stderr(&o));
-}
-
-/// 90 days of an hourly daily cycle around 100 (amplitude 20) with noise (sd
-/// about 3), never trending: `series,timestamp,value`.
-fn cycle_csv(name: &str) -> String {
-    let mut state = 12345u64;
-    let mut noise = || {
-        // Sum of four uniforms: roughly normal, deterministic.
-        (0..4)
-            .map(|_| {
-                state = state
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-            })
-            .sum::<f64>()
-            * 5.2
-    };
-    let mut csv = String::from("series,timestamp,value\n");
-    for h in 0..24 * 90 {
-        let v = 100.0 + 20.0 * (std::f64::consts::TAU * h as f64 / 24.0).sin() + noise();
-        csv += &format!("{name},{},{v:.2}\n", 1_704_067_200 + h * 3600);
-    }
-    csv
 }
 
 #[test]

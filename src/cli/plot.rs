@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
+use headroom::evaluate::saturation::self_check;
 use headroom::evaluate::CapacityRule;
 use headroom::pipeline::{choose_series, forecast, saturation_scenario};
 use std::io::Read;
@@ -31,6 +32,11 @@ pub struct PlotArgs {
     /// up: the metric rises to a ceiling; down: it falls to a floor.
     #[arg(long, default_value = "up", value_parser = parse_direction)]
     pub direction: Direction,
+    /// With --capacity: also score the probability on the series' own history, as
+    /// `saturation --self-check` does, and say under the chart when it is not to
+    /// be trusted (its Brier skill is negative).
+    #[arg(long, requires = "capacity")]
+    pub self_check: bool,
     /// The series to draw (default: the first in the file).
     #[arg(long)]
     pub series: Option<String>,
@@ -75,7 +81,17 @@ pub fn run(a: PlotArgs) -> Result<ExitCode, Error> {
         Some(rule) => {
             let c = rule.resolve(p.series.name(), p.series.values(), a.direction)?;
             let q = Default::default();
-            let (f, row) = saturation_scenario(p, &settings, c, a.direction, &q, &scenarios)?;
+            let (f, mut row) = saturation_scenario(p, &settings, c, a.direction, &q, &scenarios)?;
+            if a.self_check {
+                // As in `saturation`: a self-check that cannot be done leaves the
+                // chart without the mark, never fails it.
+                row.self_check = self_check(p, c, a.direction, f.horizon(), &f.model, &settings)
+                    .ok()
+                    .flatten();
+                if let Some(caution) = row.self_check.and_then(|c| c.caution()) {
+                    eprintln!("headroom: series {}: {caution}", row.series);
+                }
+            }
             (f, Some(row))
         }
         None => {

@@ -162,12 +162,8 @@ pub fn run(a: SaturationArgs) -> Result<ExitCode, Error> {
     // futures); where they disagree, say why rather than leave the reader to
     // guess which is right.
     for row in &rows {
-        if let Some(check) = row.self_check.filter(|c| !c.trusted()) {
-            eprintln!(
-                "headroom: series {}: trust this probability little: on {} origins of its own \
-                 history it scored Brier {:.3}, skill {:.2} against climatology",
-                row.series, check.origins, check.brier, check.skill
-            );
+        if let Some(caution) = row.self_check.and_then(|c| c.caution()) {
+            eprintln!("headroom: series {}: {caution}", row.series);
         }
         if let Some(why) = row.date_disagreement() {
             eprintln!(

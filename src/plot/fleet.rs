@@ -11,8 +11,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::axes::{DatePrecision, TimeAxis};
 use super::{
-    render, right_margin, text_width, write_png, Area, DrawResult, CAPACITY_COLOR, FONT,
-    HISTORY_COLOR,
+    render, right_margin, text_width, trust_caution, write_png, Area, DrawResult, CAPACITY_COLOR,
+    FONT, HISTORY_COLOR, TRUST_COLOR,
 };
 use crate::error::Result;
 use crate::saturation::{Saturation, Status};
@@ -21,6 +21,9 @@ const WIDTH: u32 = 1280;
 const MARGIN: u32 = 20;
 const ROW_PX: u32 = 36;
 const NOTE_FONT: u32 = 14;
+/// After the name of a series whose probability its own history says not to
+/// trust (`--self-check`), in [`TRUST_COLOR`].
+const NOT_TRUSTED: &str = " · not trusted";
 
 type Chart<'a, 'b> = ChartContext<
     'a,
@@ -121,11 +124,11 @@ impl<'a> FleetChart<'a> {
     fn draw(&self, root: &Area<'_>) -> DrawResult {
         let (t0, t1) = self.time_range();
         let n = self.rows.len();
-        let name_font = (FONT, 14).into_font();
+        let name_font: TextStyle = (FONT, 14).into_font().into();
         let widest = self
             .rows
             .iter()
-            .map(|r| text_width(root, &r.series, &name_font.clone().into()))
+            .map(|r| text_width(root, &row_label(r).concat(), &name_font))
             .max()
             .unwrap_or(60)
             .clamp(60, 400) as u32;
@@ -145,18 +148,13 @@ impl<'a> FleetChart<'a> {
                 (t0..t1).with_key_points(axis.ticks().to_vec()),
                 0.0..n as f64,
             )?;
-        let row_name = |y: &f64| -> String {
-            let i = n as f64 - y - 0.5;
-            let near = (i - i.round()).abs() < 0.01 && i > -0.5;
-            near.then(|| self.rows.get(i.round() as usize).map(|r| r.series.clone()))
-                .flatten()
-                .unwrap_or_default()
-        };
+        // The row names are drawn below, not by the mesh: a name may end in a
+        // second colour (`· not trusted`), which one label style cannot give.
         chart
             .configure_mesh()
             .disable_y_mesh()
             .y_labels(2 * n + 1)
-            .y_label_formatter(&row_name)
+            .y_label_formatter(&|_| String::new())
             .x_label_formatter(&|t: &DateTime<Utc>| axis.label(t))
             .x_desc(axis.caption())
             .label_style((FONT, 14))
@@ -164,6 +162,28 @@ impl<'a> FleetChart<'a> {
             .light_line_style(WHITE)
             .bold_line_style(RGBColor(225, 225, 225))
             .draw()?;
+        let left = chart.plotting_area().get_pixel_range().0.start;
+        for (i, r) in self.rows.iter().enumerate() {
+            let (_, y) = chart.backend_coord(&(t0, n as f64 - i as f64 - 0.5));
+            let [name, mark] = row_label(r);
+            let right = left - 10;
+            let mark_width = if mark.is_empty() {
+                0
+            } else {
+                text_width(root, mark, &name_font)
+            };
+            let at = |x: i32| (x, y);
+            let anchor = Pos::new(HPos::Right, VPos::Center);
+            root.draw(&Text::new(
+                name.to_string(),
+                at(right - mark_width),
+                name_font.clone().pos(anchor),
+            ))?;
+            if !mark.is_empty() {
+                let font = name_font.clone().color(&TRUST_COLOR).pos(anchor);
+                root.draw(&Text::new(mark.to_string(), at(right), font))?;
+            }
+        }
         for (i, r) in self.rows.iter().enumerate() {
             self.draw_row(
                 &mut chart,
@@ -187,6 +207,17 @@ impl<'a> FleetChart<'a> {
             let font = TextStyle::from((FONT, NOTE_FONT).into_font()).color(&CAPACITY_COLOR);
             let x = fit_beside(root, &chart, &text, &font, x + 6, x - 6);
             root.draw(&Text::new(text, (x, y + 2), font))?;
+        }
+        if self.rows.iter().any(|r| trust_caution(r).is_some()) {
+            // What the mark means, once, under the row names (left of the
+            // centred axis title).
+            let (_, height) = root.dim_in_pixel();
+            let font = TextStyle::from((FONT, 13).into_font()).color(&TRUST_COLOR);
+            root.draw(&Text::new(
+                "not trusted: on its own history, this probability did worse than climatology",
+                (MARGIN as i32, height as i32 - MARGIN as i32 - 8),
+                font.pos(Pos::new(HPos::Left, VPos::Bottom)),
+            ))?;
         }
         for (i, review) in self.row_marks() {
             let y = n as f64 - i as f64 - 0.5;
@@ -246,6 +277,17 @@ impl<'a> FleetChart<'a> {
         ))?;
         Ok(())
     }
+}
+
+/// A row's label in its two colours: the series name, and [`NOT_TRUSTED`] when
+/// its self-check says not to trust its probability (else empty).
+fn row_label(r: &Saturation) -> [&str; 2] {
+    let mark = if trust_caution(r).is_some() {
+        NOT_TRUSTED
+    } else {
+        ""
+    };
+    [&r.series, mark]
 }
 
 /// The colour of a row: red for saturated, orange for crossing, amber for

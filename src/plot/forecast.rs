@@ -12,8 +12,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::axes::{DatePrecision, TimeAxis};
 use super::{
-    render, right_margin, text_width, write_png, Area, DrawResult, CAPACITY_COLOR, FONT,
-    GRID_COLOR, HISTORY_COLOR,
+    render, right_margin, text_width, trust_caution, write_png, Area, DrawResult, CAPACITY_COLOR,
+    FONT, GRID_COLOR, HISTORY_COLOR, TRUST_COLOR, TRUST_FILL,
 };
 use crate::error::Result;
 use crate::forecast::Forecast;
@@ -32,6 +32,8 @@ const BAND_COLORS: [RGBColor; 3] = [
 const MARGIN: u32 = 24;
 /// Pixels left of the plotting area for the value labels.
 const Y_LABELS: u32 = 84;
+/// Pixels below the chart for the caution of a probability not to be trusted.
+const CAUTION_PX: u32 = 46;
 
 type Chart<'a, 'b> = ChartContext<
     'a,
@@ -172,7 +174,21 @@ impl<'a> ForecastChart<'a> {
         (lo - pad, hi + pad)
     }
 
+    /// The chart, and below it, when the row's self-check says not to trust its
+    /// probability, a boxed caution line: under the chart rather than on it, so
+    /// it never hides the data or the saturation label, and the chart above is
+    /// the same chart, only shorter.
     fn draw(&self, root: &Area<'_>) -> DrawResult {
+        let Some(caution) = self.saturation.and_then(trust_caution) else {
+            return self.draw_chart(root);
+        };
+        let (_, height) = root.dim_in_pixel();
+        let (chart, strip) = root.split_vertically(height.saturating_sub(CAUTION_PX));
+        self.draw_chart(&chart)?;
+        draw_caution(&strip, &caution)
+    }
+
+    fn draw_chart(&self, root: &Area<'_>) -> DrawResult {
         let (from, to) = self.history_window();
         let t0 = self.history.timestamp(from);
         let t1 = *self.forecast.timestamps.last().unwrap_or(&t0);
@@ -321,15 +337,43 @@ impl<'a> ForecastChart<'a> {
         let (px, py) = chart.backend_coord(&(anchor_time, s.capacity));
         let (width, _) = root.dim_in_pixel();
         let font = TextStyle::from((FONT, 17).into_font()).color(&CAPACITY_COLOR);
-        // Beside the marker, on the side with more room, and never past the margin.
+        // Beside the marker, on the side with more room, and never past the margin
+        // (shortened on a chart too narrow for it, rather than drawn off it).
+        let label = super::fit_text(root, &label, &font, width as i32 - 2 * MARGIN as i32);
         let text = text_width(root, &label, &font);
         let right_half = px > width as i32 / 2;
         let wanted = if right_half { px - 10 - text } else { px + 10 };
-        let x = wanted.clamp(MARGIN as i32, (width - MARGIN) as i32 - text);
+        let x = wanted
+            .min((width - MARGIN) as i32 - text)
+            .max(MARGIN as i32);
         let style = font.pos(Pos::new(HPos::Left, VPos::Bottom));
         root.draw(&Text::new(label, (x.max(0), py - 10), style))?;
         Ok(())
     }
+}
+
+/// The caution line in a box across `strip`, inside the chart's margins; the
+/// text is shortened with an ellipsis on a narrow chart rather than cut.
+fn draw_caution(strip: &Area<'_>, caution: &str) -> DrawResult {
+    let (width, height) = strip.dim_in_pixel();
+    let (left, right) = (MARGIN as i32, width as i32 - MARGIN as i32);
+    let (top, bottom) = (0, height as i32 - 12);
+    strip.draw(&Rectangle::new(
+        [(left, top), (right, bottom)],
+        TRUST_FILL.filled(),
+    ))?;
+    strip.draw(&Rectangle::new(
+        [(left, top), (right, bottom)],
+        TRUST_COLOR.stroke_width(2),
+    ))?;
+    let font = TextStyle::from((FONT, 16).into_font()).color(&TRUST_COLOR);
+    let text = super::fit_text(strip, caution, &font, right - left - 24);
+    strip.draw(&Text::new(
+        text,
+        (left + 12, (top + bottom) / 2),
+        font.pos(Pos::new(HPos::Left, VPos::Center)),
+    ))?;
+    Ok(())
 }
 
 /// The name of the value column that holds `series` in a CSV of this `header` read

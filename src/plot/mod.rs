@@ -29,6 +29,11 @@ pub use reliability::ReliabilityChart;
 const HISTORY_COLOR: RGBColor = RGBColor(55, 55, 55);
 const CAPACITY_COLOR: RGBColor = RGBColor(203, 24, 29);
 const GRID_COLOR: RGBColor = RGBColor(215, 215, 215);
+/// A probability its own history says not to trust (`--self-check`): purple, a
+/// colour no status uses, so the mark is not read as a status.
+const TRUST_COLOR: RGBColor = RGBColor(117, 63, 160);
+/// The fill behind the caution on the forecast chart: the trust colour, faint.
+const TRUST_FILL: RGBColor = RGBColor(241, 234, 248);
 const FONT: &str = "sans-serif";
 
 /// The drawing area every chart draws on.
@@ -112,6 +117,14 @@ fn text_width(area: &Area<'_>, text: &str, font: &TextStyle<'_>) -> i32 {
     area.estimate_text_size(text, font)
         .map(|(w, _)| w as i32)
         .unwrap_or((text.chars().count() * 9) as i32)
+}
+
+/// The caution a chart shows for this row: `None` unless it was self-checked and
+/// its history says not to trust the probability ([`SelfCheck::caution`]).
+///
+/// [`SelfCheck::caution`]: crate::saturation::SelfCheck::caution
+pub fn trust_caution(row: &crate::saturation::Saturation) -> Option<String> {
+    row.self_check.and_then(|c| c.caution())
 }
 
 /// `text`, shortened with an ellipsis until it is at most `max` pixels wide in
