@@ -10,6 +10,9 @@
 # FLEET_KEEP=1. FLEET_PIPE=1 writes no file: the generator's CSV goes through a
 # pipe into `--input -` (the generator's own CPU time is then part of the run).
 # FLEET_PROFILE=K also times the stages on the first K series (needs the file).
+# FLEET_PERF=1 records the run with `perf` (Debian's linux-perf package) and prints
+# the functions that took the most samples (a flat profile: inlined code is
+# counted in its caller).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${FLEET_DIR:-/tmp/headroom-fleet}
@@ -32,10 +35,17 @@ for n in "${@:-2000}"; do
     if [ -n "${FLEET_PROFILE:-}" ]; then
         "$fleet" profile "$csv" "$FLEET_PROFILE"
     fi
+    perf=()
+    [ -z "${FLEET_PERF:-}" ] || perf=(perf record -q -F 499 -o "$dir/perf-$n.data" --)
     /usr/bin/time -f "fleet $n: %e s wall, %U s user, %S s system, peak RSS %M kB" \
-        "$bin" saturation --input "$csv" --capacity 100 --horizon 30d \
+        "${perf[@]}" "$bin" saturation --input "$csv" --capacity 100 --horizon 30d \
         --output "$dir/saturation-$n.csv" 2> >(grep -v '^headroom: series' >&2)
     echo "fleet $n: $(($(wc -l < "$dir/saturation-$n.csv") - 1)) rows written"
+    if [ -n "${FLEET_PERF:-}" ]; then
+        perf report -i "$dir/perf-$n.data" --no-children --sort symbol --stdio 2>/dev/null \
+            | grep -E '^ +[0-9]' | head -n 15 | cut -c1-110
+        rm -f "$dir/perf-$n.data"
+    fi
     [ -n "${FLEET_KEEP:-}" ] || rm -f "$csv"
     rm -f "$dir/saturation-$n.csv"
 done

@@ -34,6 +34,10 @@ Span = Union[int, str, _dt.timedelta]
 Deadline = Union[str, _dt.date, _dt.datetime, _dt.timedelta, int]
 #: A number in the data's unit, or text with a suffix (``"500G"``, ``"2Ti"``).
 Capacity = Union[float, int, str]
+#: What a metric can be: ``"auto"`` (inferred: never negative when the history
+#: never was, 0-100 or 0-1 for a percentage), ``"none"``, ``"LO,HI"`` or a pair
+#: ``(lo, hi)`` with ``None`` for an open side; as ``--bounds``.
+Bounds = Union[str, Tuple[Optional[float], Optional[float]], None]
 
 _ERRORS = ("warn", "raise", "ignore")
 
@@ -61,6 +65,29 @@ def _spans(value: Any, what: str) -> List[str]:
     if isinstance(value, (str, int, _dt.timedelta)):
         return [_span(value, what)]
     return [_span(v, what) for v in value]
+
+
+def _bounds(bounds: Any) -> str:
+    """Bounds as ``--bounds`` reads them: ``"auto"``, ``"none"``, ``"LO,HI"``, or
+    a pair ``(lo, hi)`` where ``None`` leaves a side open."""
+    if isinstance(bounds, str):
+        return bounds
+    if bounds is None:
+        return "none"
+    try:
+        lo, hi = bounds
+    except (TypeError, ValueError):
+        raise HeadroomError(
+            f"bounds= must be 'auto', 'none', 'LO,HI' or a pair (lo, hi), got {bounds!r}"
+        ) from None
+    def side(x: Any) -> str:
+        if x is None:
+            return ""
+        if isinstance(x, bool) or not isinstance(x, (int, float)):
+            raise HeadroomError(f"bounds=: {x!r} is not a number")
+        return repr(float(x))
+
+    return f"{side(lo)},{side(hi)}"
 
 
 def _levels(levels: Any) -> List[str]:
@@ -141,6 +168,7 @@ def _input(
     step: Optional[Span],
     agg: str,
     rate: bool,
+    duplicates: str = "refuse",
 ) -> Dict[str, Any]:
     return dict(
         time_column=time_column,
@@ -150,6 +178,7 @@ def _input(
         step=None if step is None else _span(step, "step"),
         agg=agg,
         rate=rate,
+        duplicates=duplicates,
     )
 
 
@@ -163,6 +192,7 @@ def inspect(
     step: Optional[Span] = None,
     agg: str = "mean",
     rate: bool = False,
+    duplicates: str = "refuse",
     errors: str = "warn",
 ) -> Frame:
     """What was read, one row per series (``headroom inspect``).
@@ -174,11 +204,15 @@ def inspect(
     ``unique_id, ds, y``; other names through ``time_column``, ``series_column``
     and ``value_column``), or wide (a time column and one column per series).
     ``step``/``agg`` resample every series, ``rate`` reads counters as per-second
-    rates. Series that fail are reported as :class:`SeriesWarning` (``errors="warn"``),
+    rates. A series whose rows repeat a timestamp on more than 1 % of them is
+    refused naming the likely label column (``duplicates="refuse"``; pass
+    ``series_column``), unless ``duplicates`` is ``"mean"``, ``"max"`` or
+    ``"last"``; a numeric time column is read as the CSV reader reads it
+    (decimal years at month starts, epoch seconds only where plausible). Series that fail are reported as :class:`SeriesWarning` (``errors="warn"``),
     raise (``"raise"``) or are left out silently (``"ignore"``); when none succeeds,
     :class:`HeadroomError` is raised.
     """
-    return _run("inspect", df, _input(time_column, series_column, value_column, gaps, step, agg, rate), errors)
+    return _run("inspect", df, _input(time_column, series_column, value_column, gaps, step, agg, rate, duplicates), errors)
 
 
 def forecast(
@@ -189,6 +223,7 @@ def forecast(
     levels: "float | Sequence[float]" = (80.0, 95.0),
     model: str = "auto",
     intervals: str = "auto",
+    bounds: Bounds = "auto",
     time_column: Optional[str] = None,
     series_column: Optional[str] = None,
     value_column: "str | Sequence[str] | None" = None,
@@ -196,6 +231,7 @@ def forecast(
     step: Optional[Span] = None,
     agg: str = "mean",
     rate: bool = False,
+    duplicates: str = "refuse",
     errors: str = "warn",
 ) -> Frame:
     """Forecast every series with prediction intervals (``headroom forecast``).
@@ -206,19 +242,22 @@ def forecast(
     ``horizon`` and each season are steps (``48``), durations (``"2d"``) or
     timedeltas; without ``seasons`` the periods are detected. ``model`` is
     ``"auto"`` (chosen per series by rolling-origin validation) or a model name;
-    ``intervals`` is ``"auto"``, ``"model"`` or ``"conformal"``. Input and
+    ``intervals`` is ``"auto"``, ``"model"`` or ``"conformal"``. ``bounds`` is
+    what the metric can be (:data:`Bounds`, as ``--bounds``): the point, the
+    intervals and every simulated future stay inside it. Input and
     ``errors`` as in :func:`inspect`.
     """
     return _run(
         "forecast",
         df,
-        _input(time_column, series_column, value_column, gaps, step, agg, rate),
+        _input(time_column, series_column, value_column, gaps, step, agg, rate, duplicates),
         errors,
         _span(horizon, "horizon"),
         _spans(seasons, "a season"),
         _levels(levels),
         model,
         intervals,
+        _bounds(bounds),
     )
 
 
@@ -245,6 +284,7 @@ def decompose(
     step: Optional[Span] = None,
     agg: str = "mean",
     rate: bool = False,
+    duplicates: str = "refuse",
     errors: str = "warn",
 ) -> Frame:
     """Trend, seasonal components and remainder (``headroom decompose``).
@@ -271,7 +311,7 @@ def decompose(
     return _run(
         "decompose",
         df,
-        _input(time_column, series_column, value_column, gaps, step, agg, rate),
+        _input(time_column, series_column, value_column, gaps, step, agg, rate, duplicates),
         errors,
         _spans(seasons, "a season"),
         robust,
@@ -295,6 +335,7 @@ def saturation(
     levels: "float | Sequence[float]" = (80.0, 95.0),
     model: str = "auto",
     intervals: str = "auto",
+    bounds: Bounds = "auto",
     time_column: Optional[str] = None,
     series_column: Optional[str] = None,
     value_column: "str | Sequence[str] | None" = None,
@@ -302,6 +343,7 @@ def saturation(
     step: Optional[Span] = None,
     agg: str = "mean",
     rate: bool = False,
+    duplicates: str = "refuse",
     errors: str = "warn",
     scenarios: "str | Sequence[str] | None" = None,
 ) -> Frame:
@@ -333,7 +375,7 @@ def saturation(
     frame = _run(
         "saturation",
         df,
-        _input(time_column, series_column, value_column, gaps, step, agg, rate),
+        _input(time_column, series_column, value_column, gaps, step, agg, rate, duplicates),
         errors,
         None if capacity is None else _number_text(capacity, "capacity"),
         table,
@@ -350,6 +392,7 @@ def saturation(
         model,
         intervals,
         scenarios,
+        _bounds(bounds),
     )
     return _with_scenario(frame, scenarios)
 
@@ -392,6 +435,7 @@ def backtest(
     step: Optional[Span] = None,
     agg: str = "mean",
     rate: bool = False,
+    duplicates: str = "refuse",
     errors: str = "warn",
 ) -> Frame:
     """Score models by rolling-origin backtests (``headroom backtest``).
@@ -407,7 +451,7 @@ def backtest(
     return _run(
         "backtest",
         df,
-        _input(time_column, series_column, value_column, gaps, step, agg, rate),
+        _input(time_column, series_column, value_column, gaps, step, agg, rate, duplicates),
         errors,
         _span(horizon, "horizon"),
         _spans(seasons, "a season"),
@@ -440,6 +484,7 @@ def plot(
     levels: "float | Sequence[float]" = (80.0, 95.0),
     model: str = "auto",
     intervals: str = "auto",
+    bounds: Bounds = "auto",
     width: int = 1280,
     height: int = 720,
     time_column: Optional[str] = None,
@@ -449,6 +494,7 @@ def plot(
     step: Optional[Span] = None,
     agg: str = "mean",
     rate: bool = False,
+    duplicates: str = "refuse",
     scenarios: "str | Sequence[str] | None" = None,
 ) -> PNG:
     """One series' forecast chart as :class:`PNG` bytes (``headroom plot``):
@@ -456,7 +502,7 @@ def plot(
     the saturation date. ``series`` picks the series (default: the first, with a
     warning when there are several). ``scenarios`` draw a what-if, as in
     :func:`saturation`."""
-    batch, _ = _frames.read(df, **_input(time_column, series_column, value_column, gaps, step, agg, rate))
+    batch, _ = _frames.read(df, **_input(time_column, series_column, value_column, gaps, step, agg, rate, duplicates))
     png, failed, notes = _native.plot(
         batch,
         series,
@@ -470,6 +516,7 @@ def plot(
         width,
         height,
         _scenarios(scenarios),
+        _bounds(bounds),
     )
     _frames.report(1, failed, notes, "warn")
     return PNG(png)
@@ -507,6 +554,7 @@ def report(
     levels: "float | Sequence[float]" = (80.0, 95.0),
     model: str = "auto",
     intervals: str = "auto",
+    bounds: Bounds = "auto",
     time_column: Optional[str] = None,
     series_column: Optional[str] = None,
     value_column: "str | Sequence[str] | None" = None,
@@ -514,6 +562,7 @@ def report(
     step: Optional[Span] = None,
     agg: str = "mean",
     rate: bool = False,
+    duplicates: str = "refuse",
 ) -> Report:
     """The capacity report (``headroom report``): one self-contained HTML page
     with the summary sentence, the ranked saturation table, the fleet chart and a
@@ -534,7 +583,7 @@ def report(
         if isinstance(value, bool) or not isinstance(value, int) or value < (1 if name == "paths" else 0):
             raise HeadroomError(f"{name} must be a whole number{' above 0' if name == 'paths' else ''}, got {value!r}")
     scenarios = _scenarios(scenarios)
-    batch, _ = _frames.read(df, **_input(time_column, series_column, value_column, gaps, step, agg, rate))
+    batch, _ = _frames.read(df, **_input(time_column, series_column, value_column, gaps, step, agg, rate, duplicates))
     html, failed, notes = _native.report(
         batch,
         None if capacity is None else _number_text(capacity, "capacity"),
@@ -555,6 +604,7 @@ def report(
         charts,
         trust_windows,
         str(title),
+        _bounds(bounds),
     )
     _frames.report(1, failed, notes, "warn")
     return Report(html)

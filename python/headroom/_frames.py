@@ -71,6 +71,7 @@ def read(
     step: Optional[str],
     agg: str,
     rate: bool,
+    duplicates: str = "refuse",
 ) -> Tuple[Any, str]:
     """The native batch of a frame, and the frame's kind."""
     kind = kind_of(df)
@@ -83,7 +84,8 @@ def read(
     series = None if series_i is None else convert.codes(column(series_i))
     value_data = [convert.values(column(i)) for i in value_is]
     batch = _native.Batch(
-        header, (time_i, series_i, value_is, names), time, series, value_data, gaps, step, agg, rate
+        header, (time_i, series_i, value_is, names), time, series, value_data, gaps, step, agg, rate,
+        duplicates,
     )
     return batch, kind
 

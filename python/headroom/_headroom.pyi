@@ -32,6 +32,7 @@ class Batch:
         step: Optional[str] = ...,
         agg: str = ...,
         rate: bool = ...,
+        duplicates: str = ...,
     ) -> "Batch": ...
     def names(self) -> List[str]: ...
 
@@ -43,6 +44,7 @@ def forecast(
     levels: Optional[List[str]],
     model: str,
     intervals: str,
+    bounds: str = ...,
 ) -> Outcome: ...
 def decompose(batch: Batch, seasons: List[str], robust: bool, stl: Dict[str, int]) -> Outcome: ...
 def saturation(
@@ -62,6 +64,7 @@ def saturation(
     model: str,
     intervals: str,
     scenarios: List[str] = ...,
+    bounds: str = ...,
 ) -> Outcome: ...
 def backtest(
     batch: Batch,
@@ -84,6 +87,7 @@ def plot(
     width: int,
     height: int,
     scenarios: List[str] = ...,
+    bounds: str = ...,
 ) -> Tuple[bytes, Failed, List[str]]: ...
 def report(
     batch: Batch,
@@ -105,6 +109,7 @@ def report(
     charts: int,
     trust_windows: int,
     title: str,
+    bounds: str = ...,
 ) -> Tuple[str, Failed, List[str]]: ...
 def defaults() -> Dict[str, Any]: ...
 def result_columns(command: str, levels: Optional[List[str]] = ...) -> List[Tuple[str, str]]: ...

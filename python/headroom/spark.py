@@ -102,6 +102,7 @@ def forecast(
     levels: Any = (80.0, 95.0),
     model: str = "auto",
     intervals: str = "auto",
+    bounds: Any = "auto",
     time_column: Optional[str] = None,
     series_column: Optional[str] = None,
     value_column: Optional[str] = None,
@@ -109,6 +110,7 @@ def forecast(
     step: Optional[_api.Span] = None,
     agg: str = "mean",
     rate: bool = False,
+    duplicates: str = "refuse",
     errors: str = "warn",
     groups: Optional[int] = None,
 ) -> SparkFrame:
@@ -116,7 +118,8 @@ def forecast(
     Spark DataFrame with the same columns (unordered, as Spark results are)."""
     kwargs = dict(
         horizon=horizon, seasons=seasons, levels=levels, model=model, intervals=intervals,
-        gaps=gaps, step=step, agg=agg, rate=rate, errors=errors,
+        bounds=bounds, gaps=gaps, step=step, agg=agg, rate=rate, duplicates=duplicates,
+        errors=errors,
     )
     columns = _native.result_columns("forecast", _api._levels(levels))
     return _apply(sdf, "forecast", columns, kwargs, time_column, series_column, value_column, groups)
@@ -138,6 +141,7 @@ def saturation(
     levels: Any = (80.0, 95.0),
     model: str = "auto",
     intervals: str = "auto",
+    bounds: Any = "auto",
     time_column: Optional[str] = None,
     series_column: Optional[str] = None,
     value_column: Optional[str] = None,
@@ -145,6 +149,7 @@ def saturation(
     step: Optional[_api.Span] = None,
     agg: str = "mean",
     rate: bool = False,
+    duplicates: str = "refuse",
     errors: str = "warn",
     groups: Optional[int] = None,
 ) -> SparkFrame:
@@ -160,8 +165,8 @@ def saturation(
     kwargs = dict(
         capacity=capacity, capacities=capacities, direction=direction, horizon=horizon, by=by,
         need_until=need_until, risk=risk, paths=paths, seed=seed, seasons=seasons,
-        levels=levels, model=model, intervals=intervals, gaps=gaps, step=step, agg=agg,
-        rate=rate, errors=errors,
+        levels=levels, model=model, intervals=intervals, bounds=bounds, gaps=gaps, step=step,
+        agg=agg, rate=rate, duplicates=duplicates, errors=errors,
     )
     columns = _native.result_columns("saturation")
     if by is not None:

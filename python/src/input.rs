@@ -3,14 +3,17 @@
 //! Python picks the columns with [`layout`] (the crate's CSV layout rules, so a
 //! frame is read as the same table written to CSV would be) and sends each as
 //! raw little-endian bytes or a list of strings. Timestamps are read by the crate
-//! ([`parse_timestamp`] for text and Unix seconds), values by [`parse_value`] when
+//! (as a CSV's time column, [`TimeKind`]), values by [`parse_value`] when
 //! they come as text, and every series is checked by [`Series::new`]; the
 //! counter-rate and resampling steps are the crate's [`Hygiene`].
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use headroom::ingest::{parse_timestamp, parse_value, resolve_layout, Layout, ReadOptions};
+use headroom::ingest::timecol::TimeKind;
+use headroom::ingest::{
+    duplicates, parse_value, resolve_layout, Duplicates, Layout, ReadOptions, SAMPLE_ROWS,
+};
 use headroom::pipeline::{failure_message, for_each_series, regularise_options};
 use headroom::resample::{parse_step, Aggregation, Hygiene};
 use headroom::{Error, GapPolicy, RegulariseOptions, Series};
@@ -58,34 +61,54 @@ pub fn layout(
 enum Times {
     /// Integers of `per_second` units since the epoch; `i64::MIN` is null (NaT).
     Epoch { ticks: Vec<i64>, per_second: i64 },
-    /// Text in any of the contract's forms, or null.
-    Text(Vec<Option<String>>),
-    /// Unix seconds as integers (above 10^11 read as milliseconds, as in CSV).
-    Integers(Vec<i64>),
-    /// Unix seconds as floats; NaN is null.
-    Seconds(Vec<f64>),
+    /// Text, integers or floats (as text; `None` is null), read as a CSV's time
+    /// column is: [`TimeKind::detect`] decides from the whole column whether its
+    /// numbers are decimal years or plausible epoch seconds, never 1970.
+    Read {
+        text: Vec<Option<String>>,
+        kind: TimeKind,
+    },
 }
 
 impl Times {
-    fn read(kind: &str, data: &Bound<'_, PyAny>, per_second: i64) -> PyResult<Times> {
-        Ok(match kind {
-            "datetime" => Times::Epoch {
-                ticks: i64s(data)?,
-                per_second,
-            },
-            "str" => Times::Text(data.extract()?),
-            "int" => Times::Integers(i64s(data)?),
-            "float" => Times::Seconds(f64s(data)?),
+    fn read(kind: &str, data: &Bound<'_, PyAny>, per_second: i64, name: &str) -> PyResult<Times> {
+        let text: Vec<Option<String>> = match kind {
+            "datetime" => {
+                return Ok(Times::Epoch {
+                    ticks: i64s(data)?,
+                    per_second,
+                })
+            }
+            "str" => data.extract()?,
+            "int" => i64s(data)?.iter().map(|t| Some(t.to_string())).collect(),
+            "float" => f64s(data)?
+                .iter()
+                .map(|t| t.is_finite().then(|| t.to_string()))
+                .collect(),
             other => return Err(to_py(Error::invalid(format!("unknown time kind {other}")))),
-        })
+        };
+        let sample = text.iter().flatten().take(SAMPLE_ROWS).map(String::as_str);
+        let kind = TimeKind::detect(name, sample).map_err(|message| {
+            to_py(Error::Format {
+                file: FRAME.to_string(),
+                message,
+            })
+        })?;
+        Ok(Times::Read { text, kind })
     }
 
     fn len(&self) -> usize {
         match self {
             Times::Epoch { ticks, .. } => ticks.len(),
-            Times::Text(t) => t.len(),
-            Times::Integers(t) => t.len(),
-            Times::Seconds(t) => t.len(),
+            Times::Read { text, .. } => text.len(),
+        }
+    }
+
+    /// What was read, for a note (decimal years); `None` for plain times.
+    fn describe(&self, column: &str) -> Option<String> {
+        match self {
+            Times::Read { kind, .. } => kind.describe(column),
+            Times::Epoch { .. } => None,
         }
     }
 
@@ -102,13 +125,7 @@ impl Times {
                         .ok_or_else(|| format!("{t} is out of range"))
                 }
             },
-            Times::Text(t) => t[row].as_deref().map_or_else(null, parse_timestamp),
-            Times::Integers(t) => parse_timestamp(&t[row].to_string()),
-            Times::Seconds(t) => match t[row] {
-                s if s.is_finite() => DateTime::from_timestamp_millis((s * 1000.0).round() as i64)
-                    .ok_or_else(|| format!("{s} is out of range")),
-                _ => null(),
-            },
+            Times::Read { text, kind } => text[row].as_deref().map_or_else(null, |t| kind.parse(t)),
         }
     }
 }
@@ -180,7 +197,7 @@ impl Batch {
     /// little-endian i64 (-1 for null) into `names`; `values` holds one
     /// `(kind, data)` per value column of the layout.
     #[new]
-    #[pyo3(signature = (header, layout, time, series, values, gaps="interpolate", step=None, agg="mean", rate=false))]
+    #[pyo3(signature = (header, layout, time, series, values, gaps="interpolate", step=None, agg="mean", rate=false, duplicates="refuse"))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -193,8 +210,12 @@ impl Batch {
         step: Option<&str>,
         agg: &str,
         rate: bool,
+        duplicates: &str,
     ) -> PyResult<Batch> {
         let gaps: GapPolicy = gaps.parse().map_err(to_py)?;
+        let policy: Duplicates = duplicates
+            .parse()
+            .map_err(|e: Error| to_py(Error::invalid(python_words(&e.to_string()))))?;
         let step = step.map(parse_step).transpose().map_err(to_py)?;
         let aggregation: Aggregation = agg.parse().map_err(to_py)?;
         let (time_index, series_index, value_indexes, fixed_names) = layout;
@@ -204,7 +225,7 @@ impl Batch {
             values: value_indexes,
             fixed_names,
         };
-        let times = Times::read(&time.0, &time.1, time.2)?;
+        let times = Times::read(&time.0, &time.1, time.2, &header[time_index])?;
         let columns = values
             .iter()
             .map(|(kind, data)| Values::read(kind, data))
@@ -227,17 +248,25 @@ impl Batch {
             step,
             aggregation,
         };
+        // Columns the layout does not use are the likely labels of a series
+        // whose rows repeat its timestamps.
+        let used = l.used_columns();
+        let hint: Vec<String> = (0..header.len())
+            .filter(|c| !used.contains(c))
+            .map(|c| header[c].clone())
+            .collect();
         py.detach(|| {
             let groups = group_rows(&header, &l, times.len(), codes.as_ref())?;
             let read = for_each_series(&groups, |g| {
                 guarded(&g.name, || {
-                    gather(g, &times, &columns[g.column], &header, &l)
+                    let s = gather(g, &times, &columns[g.column], &header, &l)?;
+                    duplicates::apply(s, policy, &hint)
                 })
             });
             let mut batch = Batch {
                 series: Vec::with_capacity(groups.len()),
                 failed: Vec::new(),
-                notes: Vec::new(),
+                notes: times.describe(&header[l.time]).into_iter().collect(),
                 regularise: regularise_options(gaps, step),
             };
             for (g, r) in groups.iter().zip(read) {
@@ -262,8 +291,8 @@ impl Batch {
 
 impl Batch {
     pub fn fail(&mut self, name: &str, error: &Error) {
-        self.failed
-            .push((name.to_string(), failure_message(name, error)));
+        let message = python_words(&failure_message(name, error));
+        self.failed.push((name.to_string(), message));
     }
 
     /// Rates and resampling, as the command line's reading does them.
@@ -280,6 +309,19 @@ impl Batch {
             }
         }
     }
+}
+
+/// A reading message with the keyword arguments a Python caller passes instead
+/// of the command line's flags.
+fn python_words(message: &str) -> String {
+    message
+        .replace("--series-column ", "series_column=")
+        .replace("--series-column", "series_column=")
+        .replace(
+            "--duplicates mean (or max, last)",
+            "duplicates=\"mean\" (or \"max\", \"last\")",
+        )
+        .replace("--duplicates", "duplicates=")
 }
 
 /// The rows of every series, series in order of first appearance (each value

@@ -15,7 +15,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use headroom::decompose::StlOptions;
 use headroom::evaluate::{backtest_models, backtest_prepared, overall_scores, Backtest};
-use headroom::forecast::{Forecast, IntervalMethod, ModelChoice, DEFAULT_LEVELS};
+use headroom::forecast::{Bounds, Forecast, IntervalMethod, ModelChoice, DEFAULT_LEVELS};
 use headroom::frame::{
     backtests_to_frame, decompositions_to_frame_with, forecasts_to_frame, inspections_to_frame,
     saturations_to_frame,
@@ -141,6 +141,7 @@ struct ModelOptions {
     levels: Vec<f64>,
     model: ModelChoice,
     intervals: IntervalMethod,
+    bounds: Bounds,
 }
 
 impl ModelOptions {
@@ -149,6 +150,7 @@ impl ModelOptions {
         levels: Option<Vec<String>>,
         model: &str,
         intervals: &str,
+        bounds: &str,
     ) -> Result<ModelOptions, Error> {
         let levels = match levels {
             Some(l) if !l.is_empty() => {
@@ -164,6 +166,9 @@ impl ModelOptions {
             levels,
             model: model.parse()?,
             intervals: intervals.parse()?,
+            bounds: bounds
+                .parse()
+                .map_err(|e: Error| Error::invalid(format!("bounds={e}")))?,
         })
     }
 
@@ -174,6 +179,7 @@ impl ModelOptions {
             levels: self.levels.clone(),
             stl: StlOptions::default(),
             intervals: self.intervals,
+            bounds: self.bounds,
             ..Default::default()
         }
     }
@@ -197,7 +203,7 @@ fn inspect(py: Python<'_>, batch: &Batch) -> PyResult<Outcome> {
 
 /// Forecasts with intervals.
 #[pyfunction]
-#[pyo3(signature = (batch, horizon, seasons, levels, model, intervals))]
+#[pyo3(signature = (batch, horizon, seasons, levels, model, intervals, bounds="auto"))]
 fn forecast(
     py: Python<'_>,
     batch: &Batch,
@@ -206,9 +212,10 @@ fn forecast(
     levels: Option<Vec<String>>,
     model: &str,
     intervals: &str,
+    bounds: &str,
 ) -> PyResult<Outcome> {
     let horizon = parse_horizon(horizon).map_err(to_py)?;
-    let options = ModelOptions::read(&seasons, levels, model, intervals).map_err(to_py)?;
+    let options = ModelOptions::read(&seasons, levels, model, intervals, bounds).map_err(to_py)?;
     let mut log = Log::of(batch);
     let columns = py.detach(|| {
         let prepared = prepare_all(&batch.series, batch, &options.seasons, &mut log);
@@ -321,7 +328,7 @@ fn check_scenarios(
 
 /// The saturation table, most urgent first.
 #[pyfunction]
-#[pyo3(signature = (batch, capacity, capacities_table, capacities_path, direction, horizon, by, need_until, risk, paths, seed, seasons, levels, model, intervals, scenarios=Vec::new()))]
+#[pyo3(signature = (batch, capacity, capacities_table, capacities_path, direction, horizon, by, need_until, risk, paths, seed, seasons, levels, model, intervals, scenarios=Vec::new(), bounds="auto"))]
 #[allow(clippy::too_many_arguments)]
 fn saturation(
     py: Python<'_>,
@@ -341,6 +348,7 @@ fn saturation(
     model: &str,
     intervals: &str,
     scenarios: Vec<String>,
+    bounds: &str,
 ) -> PyResult<Outcome> {
     let scenarios = read_scenarios(&scenarios).map_err(to_py)?;
     let read = || -> Result<_, Error> {
@@ -350,7 +358,7 @@ fn saturation(
         let by = by.map(str::parse::<Deadline>).transpose()?;
         let need_until = need_until.map(str::parse::<Deadline>).transpose()?;
         let risk = parse_risk(risk)?;
-        let options = ModelOptions::read(&seasons, levels, model, intervals)?;
+        let options = ModelOptions::read(&seasons, levels, model, intervals, bounds)?;
         Ok((limits, direction, horizon, by, need_until, risk, options))
     };
     let (limits, direction, horizon, by, need_until, risk, options) = read().map_err(to_py)?;
@@ -395,7 +403,7 @@ fn backtest(
     }
     let read = || -> Result<_, Error> {
         let horizon = parse_horizon(horizon)?;
-        let options = ModelOptions::read(&seasons, levels, "auto", "auto")?;
+        let options = ModelOptions::read(&seasons, levels, "auto", "auto", "auto")?;
         let models = models
             .iter()
             .map(|m| m.parse())
@@ -444,7 +452,7 @@ type Chart = (Py<PyBytes>, Vec<(String, String)>, Vec<String>);
 
 /// One series' forecast chart as PNG bytes, with the notes and failures.
 #[pyfunction]
-#[pyo3(signature = (batch, series, horizon, capacity, direction, seasons, levels, model, intervals, width, height, scenarios=Vec::new()))]
+#[pyo3(signature = (batch, series, horizon, capacity, direction, seasons, levels, model, intervals, width, height, scenarios=Vec::new(), bounds="auto"))]
 #[allow(clippy::too_many_arguments)]
 fn plot(
     py: Python<'_>,
@@ -460,13 +468,14 @@ fn plot(
     width: u32,
     height: u32,
     scenarios: Vec<String>,
+    bounds: &str,
 ) -> PyResult<Chart> {
     let scenarios = read_scenarios(&scenarios).map_err(to_py)?;
     let read = || -> Result<_, Error> {
         let horizon = parse_horizon(horizon)?;
         let capacity = capacity.as_deref().map(parse_capacity).transpose()?;
         let direction: Direction = direction.parse()?;
-        let options = ModelOptions::read(&seasons, levels, model, intervals)?;
+        let options = ModelOptions::read(&seasons, levels, model, intervals, bounds)?;
         let names: Vec<&str> = batch.series.iter().map(|s| s.name()).collect();
         // A series that could not be read: its reason, not "no series named".
         let unread = match series {
@@ -527,7 +536,7 @@ type Page = (String, Vec<(String, String)>, Vec<String>);
 
 /// The capacity report as one self-contained HTML page.
 #[pyfunction]
-#[pyo3(signature = (batch, capacity, capacities_table, capacities_path, direction, horizon, by, need_until, risk, paths, seed, seasons, levels, model, intervals, scenarios, charts, trust_windows, title))]
+#[pyo3(signature = (batch, capacity, capacities_table, capacities_path, direction, horizon, by, need_until, risk, paths, seed, seasons, levels, model, intervals, scenarios, charts, trust_windows, title, bounds="auto"))]
 #[allow(clippy::too_many_arguments)]
 fn report(
     py: Python<'_>,
@@ -550,13 +559,14 @@ fn report(
     charts: usize,
     trust_windows: usize,
     title: String,
+    bounds: &str,
 ) -> PyResult<Page> {
     let read = || -> Result<_, Error> {
         let mut options = ReportOptions::new(
             capacities(capacity, capacities_table, capacities_path)?,
             horizon.map(parse_horizon).transpose()?,
         );
-        let model_options = ModelOptions::read(&seasons, levels, model, intervals)?;
+        let model_options = ModelOptions::read(&seasons, levels, model, intervals, bounds)?;
         options.settings = ForecastSettings {
             paths: paths.max(1),
             seed,
@@ -593,7 +603,7 @@ fn report(
 #[pyfunction]
 #[pyo3(signature = (command, levels=None))]
 fn result_columns(command: &str, levels: Option<Vec<String>>) -> PyResult<Vec<(String, String)>> {
-    let options = ModelOptions::read(&[], levels, "auto", "auto").map_err(to_py)?;
+    let options = ModelOptions::read(&[], levels, "auto", "auto", "auto").map_err(to_py)?;
     let frame = match command {
         "forecast" => forecasts_to_frame(&[], &options.levels),
         "saturation" => saturations_to_frame(&[]),
@@ -622,7 +632,7 @@ fn crate_seconds(
     capacity: Option<f64>,
 ) -> PyResult<f64> {
     let horizon = horizon.map(parse_horizon).transpose().map_err(to_py)?;
-    let options = ModelOptions::read(&seasons, None, model, "auto").map_err(to_py)?;
+    let options = ModelOptions::read(&seasons, None, model, "auto", "auto").map_err(to_py)?;
     let settings = options.settings(horizon);
     Ok(py.detach(|| {
         let start = std::time::Instant::now();
@@ -671,6 +681,11 @@ fn defaults(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     d.set_item("direction", "up")?;
     d.set_item("gaps", "interpolate")?;
     d.set_item("agg", "mean")?;
+    d.set_item("bounds", "auto")?;
+    d.set_item(
+        "duplicates",
+        headroom::ingest::Duplicates::default().to_string(),
+    )?;
     Ok(d)
 }
 

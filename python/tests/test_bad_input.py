@@ -88,16 +88,69 @@ def test_nan_values_are_missing(disks):
 
 def test_unsorted_and_duplicated_timestamps_are_merged_and_said_so(disks):
     shuffled = disks.sample(frac=1.0, random_state=1)
-    doubled = pd.concat([shuffled, disks[disks["series"] == "s001"].iloc[:10]])
+    # 5 of 509 rows repeat a timestamp: under the 1 % an overlap of exports explains.
+    doubled = pd.concat([shuffled, disks[disks["series"] == "s001"].iloc[:5]])
     with pytest.warns(headroom.HeadroomWarning) as w:
         got = headroom.forecast(doubled, horizon=24, seasons=24, model="stl_linear")
     notes = [str(x.message) for x in w]
     assert any("series s000" in n and "sorted by time" in n for n in notes), notes
-    assert any("series s001" in n and "10 duplicated timestamp(s) merged by their mean" in n for n in notes), notes
+    assert any("series s001" in n and "5 duplicated timestamp(s) merged by their mean" in n for n in notes), notes
     expected = headroom.forecast(disks, horizon=24, seasons=24, model="stl_linear")
     # Series come in order of first appearance; the answers are those of the clean frame.
     got = got.sort_values(["series", "timestamp"], ignore_index=True)
     pd.testing.assert_frame_equal(got, expected, check_exact=True)
+
+
+def test_an_unnamed_label_column_is_refused_not_averaged(disks):
+    # Four hosts under a column the layout does not know: one series named after
+    # the value column, each timestamp repeated per host (issue 20 item 1).
+    hosts = disks.rename(columns={"series": "host"})
+    with pytest.raises(headroom.HeadroomError, match=r"column 'host' probably names several series: pass series_column=host"):
+        headroom.saturation(hosts, capacity=400, horizon="7d")
+    # Named, it is the label; merging is there when asked for.
+    named = headroom.inspect(hosts, series_column="host")
+    assert named["series"].tolist() == ["s000", "s001", "s002"]
+    merged = headroom.inspect(hosts, duplicates="mean")
+    assert merged["series"].tolist() == ["value"]
+    assert merged["duplicates"].tolist() == [504]  # timestamps that repeat
+    with pytest.raises(headroom.HeadroomError, match="duplicates= must be refuse, mean, max or last"):
+        headroom.inspect(hosts, duplicates="sum")
+
+
+def test_decimal_years_are_calendar_months_and_implausible_numbers_refused():
+    # R's time() of a monthly ts: 1973, 1973.0833, ... (issue 20 item 2).
+    months = np.arange(48)
+    ts = pd.DataFrame({"time": 1973 + months / 12, "value": 100.0 + months})
+    with pytest.warns(headroom.HeadroomWarning, match="decimal years"):
+        table = headroom.inspect(ts)
+    row = table.iloc[0]
+    assert row["first_timestamp"] == pd.Timestamp("1973-01-01", tz="UTC")
+    assert row["last_timestamp"] == pd.Timestamp("1976-12-01", tz="UTC")
+    # Small counters are neither years nor plausible epoch seconds.
+    counts = pd.DataFrame({"time": np.arange(1, 49), "value": 1.0 + months})
+    with pytest.raises(headroom.HeadroomError, match="time"):
+        headroom.inspect(counts)
+
+
+def test_bounds_keep_every_future_inside():
+    # A queue depth near zero that never went below it (issue 20 item 3): the
+    # inferred bounds keep every band above zero, "none" lets it go below.
+    rng = np.random.default_rng(3)
+    hours = pd.date_range("2024-03-01", periods=24 * 21, freq="h", tz="UTC")
+    queue = pd.DataFrame({"timestamp": hours, "value": np.clip(1.0 + rng.normal(0, 1, len(hours)), 0, None)})
+    free = headroom.forecast(queue, horizon=48, bounds="none")
+    assert (free["lower_95"] < 0).any()
+    inferred = headroom.forecast(queue, horizon=48)
+    assert (inferred["lower_95"] >= 0).all() and (inferred["forecast"] >= 0).all()
+    pair = headroom.forecast(queue, horizon=48, bounds=(0, None))
+    pd.testing.assert_frame_equal(pair, headroom.forecast(queue, horizon=48, bounds="0,"))
+    assert (pair["lower_95"] >= 0).all()
+    sat = headroom.saturation(queue, capacity=-0.5, direction="down", horizon="2d", bounds=(0, None))
+    assert sat["probability"].tolist() == [0.0]
+    with pytest.raises(headroom.HeadroomError, match="bounds="):
+        headroom.forecast(queue, horizon=24, bounds="above")
+    with pytest.raises(headroom.HeadroomError, match="bounds="):
+        headroom.forecast(queue, horizon=24, bounds=(1, "x"))
 
 
 def test_a_capacity_that_is_not_a_number(disks):

@@ -79,7 +79,11 @@ pub fn repeated_rows(timestamps: &[DateTime<Utc>]) -> usize {
 
 /// Apply `policy` to a series just read. `hint` names the columns that may tell
 /// its rows apart (non-numeric columns not used as labels), for the error.
-pub(crate) fn apply(series: Series, policy: Duplicates, hint: &[String]) -> Result<Series> {
+///
+/// # Errors
+/// Under [`Duplicates::Refuse`], a series whose rows repeat a timestamp more
+/// often than [`MAX_DUPLICATE_SHARE`] of them, naming the likely label columns.
+pub fn apply(series: Series, policy: Duplicates, hint: &[String]) -> Result<Series> {
     let repeated = repeated_rows(series.timestamps());
     if repeated == 0 {
         return Ok(series);

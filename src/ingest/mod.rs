@@ -44,6 +44,7 @@ use serde::{Deserialize, Serialize};
 pub use duplicates::{Duplicates, MAX_DUPLICATE_SHARE};
 pub use layout::{resolve_layout, Layout, SERIES_ALIASES, TIME_ALIASES, VALUE_ALIASES};
 pub use prometheus_live::{Auth, Prometheus, RangeQuery};
+pub use roles::SAMPLE_ROWS;
 pub use timestamp::{parse_timestamp, parse_value};
 
 use crate::error::{Error, Result};

@@ -26,8 +26,9 @@ use super::timecol::TimeKind;
 use super::timestamp::{parse_timestamp, parse_value};
 use super::ReadOptions;
 
-/// Rows of the first block looked at to decide the columns' roles.
-pub(crate) const SAMPLE_ROWS: usize = 50_000;
+/// Rows of the first block looked at to decide the columns' roles (and, for a
+/// DataFrame, how its time column is written).
+pub const SAMPLE_ROWS: usize = 50_000;
 
 /// Header names of an index column (compared without case).
 const INDEX_NAMES: [&str; 5] = ["", "rownames", "row.names", "index", "unnamed: 0"];
