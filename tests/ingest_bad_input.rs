@@ -178,6 +178,15 @@ fn a_quote_left_open_at_the_end_is_an_error_with_its_line() {
     );
 }
 
+/// Found by the million-input campaign (case 816154): a lone quote closing a
+/// line whose other quotes pair up (an even count on the line) still reached
+/// polars, which panicked on it.
+#[test]
+fn a_lone_quote_after_paired_ones_is_an_error_with_its_line() {
+    let text = b"timestamp,value\n1700000000,1.5\n1700003600,2.5\n17000atus\":\"success\",\"";
+    fails_with("lone-quote.csv", text, "line 4, column 2", "never closed");
+}
+
 /// Found by fuzzing: one timestamp of a Grafana export moved four years on made
 /// gap filling invent 70,029 steps per series (`forecast --horizon 5` took 18 s).
 /// A gap longer than the history is refused, for each series, quickly.

@@ -445,7 +445,7 @@ impl CsvReader {
         if text.trim().is_empty() {
             return Ok(());
         }
-        if is_plain(text) && self.fast_block(text)? {
+        if is_plain(text, self.separator) && self.fast_block(text)? {
             return Ok(());
         }
         self.exact_block(text, first_line)
@@ -607,6 +607,17 @@ impl CsvReader {
     /// Parse a block with polars, value columns as `Float64`; `None` when polars
     /// rejects it (the exact path will say why).
     fn parse_typed(&self, text: &str) -> Option<DataFrame> {
+        // [`is_plain`] keeps the quote shapes polars panics on away from it; should
+        // another one get through, the panic declines the block (the exact path then
+        // names the line) instead of ending the read.
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.parse_with_polars(text)
+        }))
+        .ok()
+        .flatten()
+    }
+
+    fn parse_with_polars(&self, text: &str) -> Option<DataFrame> {
         let mut schema = Schema::default();
         for i in 0..self.header.len() {
             let dtype = if self.layout.values.contains(&i) {
@@ -803,25 +814,59 @@ impl CsvReader {
 }
 
 /// True when a block can go to polars as it is: single `\n` line breaks, no
-/// blank lines (polars would read those differently from the exact path) and an
-/// even number of quotes on every line. A quote left open makes polars read on
-/// across lines, and at the end of a block it panics inside polars (0.55: "slice
-/// index starts at 1 but ends at 0", found by fuzzing); the exact path names the
-/// line instead.
-fn is_plain(text: &str) -> bool {
+/// blank lines (polars would read those differently from the exact path) and
+/// quotes only around whole fields, each closed on its line. A quote left open
+/// makes polars read on across lines, and a field that is a lone quote at the end
+/// of a block panics inside polars (0.55: "slice index starts at 1 but ends at
+/// 0", found by fuzzing twice, the second time as `a":"b","` with an even count);
+/// the exact path names the line instead.
+fn is_plain(text: &str, separator: u8) -> bool {
     !text.contains('\r')
         && !text.contains("\n\n")
         && !text.starts_with('\n')
-        && quotes_close_on_each_line(text)
+        && quotes_are_whole_fields(text, separator)
 }
 
-/// True when no line of `text` holds an odd number of `"`.
-fn quotes_close_on_each_line(text: &str) -> bool {
+/// True when every `"` of `text` opens a field, closes it right before a
+/// separator or the line's end, or doubles inside a quoted field (RFC 4180).
+fn quotes_are_whole_fields(text: &str, separator: u8) -> bool {
     if !text.contains('"') {
         return true;
     }
-    text.split('\n')
-        .all(|line| line.bytes().filter(|&b| b == b'"').count() % 2 == 0)
+    text.split('\n').all(|line| {
+        let bytes = line.as_bytes();
+        let mut i = 0;
+        while i <= bytes.len() {
+            // At the start of a field.
+            if bytes.get(i) == Some(&b'"') {
+                i += 1;
+                loop {
+                    match bytes.get(i) {
+                        None => return false,
+                        Some(b'"') if bytes.get(i + 1) == Some(&b'"') => i += 2,
+                        Some(b'"') => break,
+                        Some(_) => i += 1,
+                    }
+                }
+                i += 1;
+                match bytes.get(i) {
+                    None => return true,
+                    Some(&b) if b == separator => i += 1,
+                    Some(_) => return false,
+                }
+            } else {
+                let end = bytes[i..]
+                    .iter()
+                    .position(|&b| b == separator)
+                    .map_or(bytes.len(), |p| i + p);
+                if bytes[i..end].contains(&b'"') {
+                    return false;
+                }
+                i = end + 1;
+            }
+        }
+        true
+    })
 }
 
 /// Read a `series,capacity` table (capacities may carry suffixes such as `500G`).
@@ -898,6 +943,23 @@ mod tests {
     use super::super::blocks::BLOCK_BYTES;
     use super::super::timestamp::parse_timestamp;
     use super::*;
+
+    #[test]
+    fn only_whole_quoted_fields_go_to_polars() {
+        for plain in [
+            "a,1\nb,2",
+            "\"a,b\",1",
+            "\"say \"\"hi\"\"\",2",
+            "a,\"\"",
+            "a,",
+            "",
+        ] {
+            assert!(quotes_are_whole_fields(plain, b','), "{plain:?}");
+        }
+        for odd in ["a,\"", "a\":\"b\",\"", "a\"b,1", "\"a\"b,1", "\"a,1"] {
+            assert!(!quotes_are_whole_fields(odd, b','), "{odd:?}");
+        }
+    }
 
     #[test]
     fn duplicate_header_is_an_error() {
