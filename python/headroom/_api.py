@@ -428,6 +428,7 @@ def backtest(
     levels: "float | Sequence[float]" = (80.0, 95.0),
     model: "str | Sequence[str]" = "auto",
     windows: int = 3,
+    bounds: Bounds = "auto",
     time_column: Optional[str] = None,
     series_column: Optional[str] = None,
     value_column: "str | Sequence[str] | None" = None,
@@ -443,7 +444,8 @@ def backtest(
     Columns: ``series, model, windows, smape, mase, msis`` and a ``coverage_L``
     per level; one row per series and model, then one per model over all series
     (series ``(all)``). ``model`` is one name or several; seasonal naive is always
-    scored beside them as the baseline. Input and ``errors`` as in :func:`inspect`.
+    scored beside them as the baseline. ``bounds`` as in :func:`forecast`,
+    resolved on each origin's history. Input and ``errors`` as in :func:`inspect`.
     """
     models = [model] if isinstance(model, str) else list(model)
     if isinstance(windows, bool) or not isinstance(windows, int) or windows < 1:
@@ -458,6 +460,7 @@ def backtest(
         _levels(levels),
         models,
         windows,
+        _bounds(bounds),
     )
 
 

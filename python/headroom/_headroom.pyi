@@ -73,6 +73,7 @@ def backtest(
     levels: Optional[List[str]],
     models: Sequence[str],
     windows: int,
+    bounds: str = ...,
 ) -> Outcome: ...
 def plot(
     batch: Batch,

@@ -204,6 +204,7 @@ fn inspect(py: Python<'_>, batch: &Batch) -> PyResult<Outcome> {
 /// Forecasts with intervals.
 #[pyfunction]
 #[pyo3(signature = (batch, horizon, seasons, levels, model, intervals, bounds="auto"))]
+#[allow(clippy::too_many_arguments)]
 fn forecast(
     py: Python<'_>,
     batch: &Batch,
@@ -388,7 +389,8 @@ fn saturation(
 
 /// Rolling-origin scores per series and model, then over all series.
 #[pyfunction]
-#[pyo3(signature = (batch, horizon, seasons, levels, models, windows))]
+#[pyo3(signature = (batch, horizon, seasons, levels, models, windows, bounds="auto"))]
+#[allow(clippy::too_many_arguments)]
 fn backtest(
     py: Python<'_>,
     batch: &Batch,
@@ -397,13 +399,14 @@ fn backtest(
     levels: Option<Vec<String>>,
     models: Vec<String>,
     windows: usize,
+    bounds: &str,
 ) -> PyResult<Outcome> {
     if windows == 0 {
         return Err(to_py(Error::invalid("--windows must be at least 1")));
     }
     let read = || -> Result<_, Error> {
         let horizon = parse_horizon(horizon)?;
-        let options = ModelOptions::read(&seasons, levels, "auto", "auto", "auto")?;
+        let options = ModelOptions::read(&seasons, levels, "auto", "auto", bounds)?;
         let models = models
             .iter()
             .map(|m| m.parse())
@@ -423,6 +426,7 @@ fn backtest(
                     windows,
                     &options.levels,
                     None,
+                    options.bounds,
                 ))
             })
         });

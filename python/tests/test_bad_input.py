@@ -145,6 +145,10 @@ def test_bounds_keep_every_future_inside():
     pair = headroom.forecast(queue, horizon=48, bounds=(0, None))
     pd.testing.assert_frame_equal(pair, headroom.forecast(queue, horizon=48, bounds="0,"))
     assert (pair["lower_95"] >= 0).all()
+    # The backtest scores the bounded forecasts: narrower where they were cut.
+    free_bt = headroom.backtest(queue, horizon=24, model="naive", bounds="none")
+    bt = headroom.backtest(queue, horizon=24, model="naive")
+    assert (bt["msis"] <= free_bt["msis"] + 1e-9).all() and (bt["msis"] < free_bt["msis"]).any()
     sat = headroom.saturation(queue, capacity=-0.5, direction="down", horizon="2d", bounds=(0, None))
     assert sat["probability"].tolist() == [0.0]
     with pytest.raises(headroom.HeadroomError, match="bounds="):

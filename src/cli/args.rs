@@ -95,7 +95,8 @@ pub struct ModelArgs {
     pub bounds: Bounds,
 }
 
-fn parse_bounds(s: &str) -> Result<Bounds, String> {
+/// `--bounds`: `auto`, `none` or `LO,HI`.
+pub fn parse_bounds(s: &str) -> Result<Bounds, String> {
     s.parse().map_err(|e: headroom::Error| e.to_string())
 }
 

@@ -10,7 +10,7 @@ use headroom::evaluate::{
     backtest_models, backtest_prepared, backtest_saturation, overall_scores, pooled_scores,
     Backtest, CapacityRule, SaturationBacktest, SaturationBacktestSettings, SaturationScores,
 };
-use headroom::forecast::{IntervalMethod, ModelChoice, DEFAULT_LEVELS};
+use headroom::forecast::{Bounds, IntervalMethod, ModelChoice, DEFAULT_LEVELS};
 use headroom::ingest::read_capacities;
 use headroom::output::{
     write_backtests, write_reliability, write_saturation_backtests, write_saturation_origins,
@@ -22,8 +22,8 @@ use headroom::units::Span;
 use headroom::Error;
 
 use super::args::{
-    parse_capacity_rule, parse_direction, parse_horizon, parse_intervals, parse_level, parse_model,
-    parse_span, InputArgs, OutputArg,
+    parse_bounds, parse_capacity_rule, parse_direction, parse_horizon, parse_intervals,
+    parse_level, parse_model, parse_span, InputArgs, OutputArg,
 };
 use super::{finish, open_output, prepare_all, read, Progress, Tally};
 
@@ -64,6 +64,11 @@ pub struct BacktestArgs {
     /// With a capacity: up, the metric rises to a ceiling; down, it falls to a floor.
     #[arg(long, default_value = "up", value_parser = parse_direction)]
     pub direction: Direction,
+    /// The values the metric can take, as for `forecast` (auto, none, LO,HI),
+    /// resolved on each origin's history: the forecasts and simulated futures
+    /// scored are those the commands answer.
+    #[arg(long, default_value = "auto", value_parser = parse_bounds)]
+    pub bounds: Bounds,
     /// With a capacity: intervals as for `saturation` (auto, model, conformal).
     #[arg(long, default_value = "auto", value_parser = parse_intervals)]
     pub intervals: IntervalMethod,
@@ -138,7 +143,8 @@ pub fn run(a: BacktestArgs) -> Result<ExitCode, Error> {
     let models = backtest_models(&a.models);
     let progress = Progress::new(prepared.len());
     let results = for_each_series(&prepared, |p| {
-        let scored = backtest_prepared(p, &models, a.horizon, a.windows, &levels, a.every);
+        let scored =
+            backtest_prepared(p, &models, a.horizon, a.windows, &levels, a.every, a.bounds);
         progress.tick();
         Ok(scored)
     });
@@ -225,6 +231,7 @@ fn run_saturation(
                         levels: levels.to_vec(),
                         stl: StlOptions::default(),
                         intervals: a.intervals,
+                        bounds: a.bounds,
                         paths: a.paths.max(1),
                         seed: a.seed,
                         ..Default::default()

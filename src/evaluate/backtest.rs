@@ -15,7 +15,7 @@ use super::metrics::{mase_scale, Scores};
 use super::saturation::{SaturationOutcome, SaturationScores, DEFAULT_BINS};
 use crate::decompose::{period, StlOptions};
 use crate::error::{Error, Result};
-use crate::forecast::{Forecast, ModelChoice, DEFAULT_LEVELS};
+use crate::forecast::{bound_forecast, Bounds, Forecast, ModelChoice, DEFAULT_LEVELS};
 use crate::pipeline::{saturation_with, ForecastSettings, Prepared};
 use crate::saturation::{Direction, Questions, Saturation, Status};
 use crate::series::RegularSeries;
@@ -39,6 +39,11 @@ pub struct BacktestSettings {
     pub periods: Vec<usize>,
     /// STL settings for the models that decompose.
     pub stl: StlOptions,
+    /// The values the metric can take, resolved on each origin's history (as the
+    /// `forecast` command resolves them on the whole), so the scores are those of
+    /// the forecasts it answers (default: inferred).
+    #[serde(default)]
+    pub bounds: Bounds,
 }
 
 impl Default for BacktestSettings {
@@ -50,6 +55,7 @@ impl Default for BacktestSettings {
             levels: DEFAULT_LEVELS.to_vec(),
             periods: Vec::new(),
             stl: StlOptions::default(),
+            bounds: Bounds::Infer,
         }
     }
 }
@@ -140,9 +146,13 @@ pub fn backtest(
                 format!("the history before step {origin} never changes over a season; scaled errors are undefined"),
             )
         })?;
-        let forecast = choice
+        let mut forecast = choice
             .fit(&history, &settings.periods, &settings.stl, h)?
             .predict(h, &settings.levels)?;
+        bound_forecast(
+            &mut forecast,
+            settings.bounds.resolve(series.name(), history.values()),
+        );
         let actual = series.values()[origin..origin + h].to_vec();
         let scores = Scores::of(&forecast, &actual, scale)?;
         windows.push(Window {
@@ -527,8 +537,8 @@ pub fn backtest_models(requested: &[ModelChoice]) -> Vec<ModelChoice> {
 }
 
 /// Backtest every model on a prepared series over `windows` stretches of
-/// `horizon`, `every` apart (default: one horizon); each model succeeds or fails
-/// alone.
+/// `horizon`, `every` apart (default: one horizon), its forecasts kept inside
+/// `bounds`; each model succeeds or fails alone.
 pub fn backtest_prepared(
     prepared: &Prepared,
     models: &[ModelChoice],
@@ -536,6 +546,7 @@ pub fn backtest_prepared(
     windows: usize,
     levels: &[f64],
     every: Option<Span>,
+    bounds: Bounds,
 ) -> Vec<Result<Backtest>> {
     let s = &prepared.series;
     let settings = BacktestSettings {
@@ -545,6 +556,7 @@ pub fn backtest_prepared(
         levels: levels.to_vec(),
         periods: prepared.periods.clone(),
         stl: StlOptions::default(),
+        bounds,
     };
     models
         .iter()
@@ -595,6 +607,29 @@ mod tests {
         assert_eq!(b.windows[0].origin, 84);
         // Seasonal naive misses the growth of 12 per season by exactly the scale.
         assert!((b.scores.mase - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn forecasts_scored_inside_the_bounds() {
+        // A count near zero: naive's intervals reach below it unless bounded.
+        let start = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+        let y: Vec<f64> = (0..120).map(|t| ((t * 7) % 5) as f64).collect();
+        let s = RegularSeries::new("s", start, Step::seconds(3600), y).unwrap();
+        let lowest = |bounds: Bounds| {
+            let settings = BacktestSettings {
+                horizon: 12,
+                windows: 3,
+                bounds,
+                ..Default::default()
+            };
+            let b = backtest(&s, ModelChoice::Naive, &settings).unwrap();
+            b.windows
+                .iter()
+                .flat_map(|w| w.forecast.intervals.iter().flat_map(|i| i.lower.clone()))
+                .fold(f64::INFINITY, f64::min)
+        };
+        assert!(lowest(Bounds::None) < 0.0);
+        assert_eq!(lowest(Bounds::Infer), 0.0);
     }
 
     #[test]
