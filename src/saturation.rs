@@ -26,6 +26,9 @@ use crate::forecast::{central_quantile, Forecast, SamplePaths};
 use crate::series::Step;
 use crate::units::Span;
 
+mod sentence;
+pub use sentence::describe;
+
 /// Whether the metric rises to a ceiling or falls to a floor.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Direction {
@@ -553,84 +556,6 @@ fn normal_probability(forecast: &Forecast, capacity: f64, direction: Direction) 
     (0..forecast.horizon())
         .map(step_probability)
         .fold(0.0, f64::max)
-}
-
-/// One sentence a person reads, saying what the row says: its status first, then
-/// when, how sure, and the answers to the questions.
-///
-/// `db-03 (crossing): reaches 500G around 14 Mar 2025 09:00 (80 % between 9 Mar
-/// 2025 02:00 and 22 Mar 2025 17:00); 62 % chance by the date asked.`
-pub fn describe(row: &Saturation) -> String {
-    let day = |t: DateTime<Utc>| t.format("%-d %b %Y %H:%M").to_string();
-    let cap = crate::units::si(row.capacity);
-    let percent = crate::units::probability_words;
-    let chance = || {
-        format!(
-            "a {} chance of reaching {cap} within the horizon",
-            percent(row.probability)
-        )
-    };
-    let said = match (row.status, row.p50_at) {
-        (Status::Saturated, _) => {
-            // Saturated means reached in the row's direction: the last value is
-            // at capacity or beyond it on the capacity side.
-            let side = match row.last_value.total_cmp(&row.capacity) {
-                Ordering::Equal => "at",
-                Ordering::Greater => "above",
-                Ordering::Less => "below",
-            };
-            format!(
-                "last value {}, already {side} the capacity {cap}",
-                crate::units::si(row.last_value)
-            )
-        }
-        (_, Some(median)) => {
-            let range = match (row.p10_at, row.p90_at) {
-                (Some(a), Some(b)) => format!(" (80 % between {} and {})", day(a), day(b)),
-                (Some(a), None) => format!(
-                    " (10 % by {}, {} within the horizon)",
-                    day(a),
-                    percent(row.probability)
-                ),
-                _ => String::new(),
-            };
-            match row.saturation_at {
-                Some(_) => format!("reaches {cap} around {}{range}", day(median)),
-                // The forecast line itself stays short: say what does reach it.
-                None => format!(
-                    "half the simulated futures reach {cap} by {}{range}; the point forecast does not within the horizon",
-                    day(median)
-                ),
-            }
-        }
-        (Status::Crossing | Status::Possible, None) if row.probability > 0.0 => chance(),
-        (Status::Possible, None) => match row.earliest_at.or(row.saturation_at) {
-            Some(t) => format!(
-                "no simulated future reaches {cap} within the horizon, but the widest band does from {}",
-                day(t)
-            ),
-            None => chance(),
-        },
-        _ => format!("stays clear of {cap} within the horizon"),
-    };
-    let mut text = format!("{} ({}): {said}", row.series, row.status);
-    if let Some(p) = row.probability_by {
-        text += &format!("; {} chance by the date asked", percent(p));
-    }
-    if let Some(c) = row.capacity_needed {
-        text += &format!(
-            "; {} needed to stay under the risk asked",
-            crate::units::si(c)
-        );
-    }
-    if let Some(check) = row.self_check.filter(|c| !c.trusted()) {
-        text += &format!(
-            "; trust this probability little: on its own history it did worse than \
-             climatology (skill {:.2} on {} origins)",
-            check.skill, check.origins
-        );
-    }
-    text + "."
 }
 
 /// Order a fleet most urgent first: saturated, crossing, possible, clear; within a

@@ -31,7 +31,7 @@ use super::dialect::{
     detect_separator, lines_with_ends, repeats_header, separator_line, split_header, split_record,
 };
 use super::duplicates::{self, Duplicates};
-use super::layout::{resolve_layout, Layout, SERIES_ALIASES};
+use super::layout::{resolve_layout, Layout};
 use super::roles::{self, Keys, KEY_SEPARATOR, SAMPLE_ROWS};
 use super::timecol::TimeKind;
 use super::timestamp::parse_value;
@@ -237,7 +237,7 @@ fn read_preamble(
 }
 
 /// A header must name each column once.
-fn check_header(file: &str, header: &[String], line: usize) -> Result<()> {
+pub(super) fn check_header(file: &str, header: &[String], line: usize) -> Result<()> {
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (i, name) in header.iter().enumerate() {
         if let Some(first) = seen.insert(name.to_ascii_lowercase(), i) {
@@ -867,62 +867,6 @@ fn quotes_are_whole_fields(text: &str, separator: u8) -> bool {
         }
         true
     })
-}
-
-/// Read a `series,capacity` table (capacities may carry suffixes such as `500G`).
-pub(crate) fn read_capacities(file: &str, text: &str) -> Result<HashMap<String, f64>> {
-    let mut lines = lines_with_ends(text)
-        .enumerate()
-        .map(|(i, (line, _))| (i + 1, line))
-        .filter(|(_, line)| !line.trim().is_empty());
-    let Some((header_line, header_text)) = lines.next() else {
-        return Err(Error::Format {
-            file: file.to_string(),
-            message: "the file is empty".to_string(),
-        });
-    };
-    let header_text = header_text.strip_prefix('\u{feff}').unwrap_or(header_text);
-    let separator = detect_separator(header_text);
-    let header = split_header(header_text, separator);
-    check_header(file, &header, header_line)?;
-    let find = |aliases: &[&str]| {
-        header
-            .iter()
-            .position(|h| aliases.iter().any(|a| h.eq_ignore_ascii_case(a)))
-    };
-    let (Some(series_col), Some(capacity_col)) = (find(&SERIES_ALIASES), find(&["capacity"]))
-    else {
-        return Err(Error::Format {
-            file: file.to_string(),
-            message: format!(
-                "a capacities file needs the columns series,capacity; found {}",
-                header.join(", ")
-            ),
-        });
-    };
-    let locate = |line: usize, column: usize, message: String| Error::Row {
-        file: file.to_string(),
-        line,
-        column: column + 1,
-        column_name: header.get(column).cloned().unwrap_or_default(),
-        message,
-    };
-    let mut capacities = HashMap::new();
-    for (line_no, line) in lines {
-        let fields = split_record(line, separator)
-            .map_err(|(column, message)| locate(line_no, column.saturating_sub(1), message))?;
-        let field = |i: usize| fields.get(i).map_or("", |f| f.as_ref());
-        let value = crate::units::parse_capacity(field(capacity_col))
-            .map_err(|e| locate(line_no, capacity_col, e.to_string()))?;
-        capacities.insert(field(series_col).trim().to_string(), value);
-    }
-    if capacities.is_empty() {
-        return Err(Error::Format {
-            file: file.to_string(),
-            message: format!("the file has a header ({}) but no rows", header.join(", ")),
-        });
-    }
-    Ok(capacities)
 }
 
 /// Read CSV text held in memory (see [`read_csv`]).

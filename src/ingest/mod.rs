@@ -20,6 +20,7 @@
 //! are read whole.
 
 mod blocks;
+mod capacities;
 mod cloudwatch;
 mod csv;
 mod dialect;
@@ -407,7 +408,7 @@ pub fn read_capacities_bytes(
     bytes: &[u8],
 ) -> Result<std::collections::HashMap<String, f64>> {
     check_encoding(file, bytes)?;
-    csv::read_capacities(file, decode(file, bytes)?)
+    capacities::read_capacities(file, decode(file, bytes)?)
 }
 
 /// Detect the format from the start of the content: JSON replies by their keys
