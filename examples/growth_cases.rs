@@ -17,7 +17,8 @@ use std::path::PathBuf;
 use chrono::Utc;
 use headroom::forecast::ModelChoice;
 use headroom::ingest::{read_path, ReadOptions};
-use headroom::pipeline::{prepare, saturation, ForecastSettings};
+use headroom::pipeline::{prepare, ForecastSettings};
+use headroom::query::SaturationQuery;
 use headroom::saturation::{Direction, Saturation};
 use headroom::units::Span;
 use headroom::{RegulariseOptions, Series};
@@ -89,8 +90,10 @@ fn assess(series: &Series, factor: f64, model: ModelChoice, cap_h: usize) -> Opt
             .unwrap_or_default(),
         ..Default::default()
     };
-    let (forecast, row) = match saturation(&prepared, &settings, capacity, Direction::Up) {
-        Ok(r) => r,
+    let answer =
+        SaturationQuery::fixed(capacity, Direction::Up, settings).and_then(|q| q.answer(&prepared));
+    let (forecast, row) = match answer {
+        Ok(a) => (a.forecast, a.row),
         Err(e) => {
             eprintln!("{}: {e}", series.name());
             return None;

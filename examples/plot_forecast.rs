@@ -8,8 +8,9 @@
 //! ```
 
 use headroom::ingest::{read_path, ReadOptions};
-use headroom::pipeline::{prepare, saturation, ForecastSettings};
+use headroom::pipeline::{prepare, ForecastSettings};
 use headroom::plot::ForecastChart;
+use headroom::query::SaturationQuery;
 use headroom::saturation::Direction;
 use headroom::units::Span;
 use headroom::RegulariseOptions;
@@ -35,7 +36,8 @@ fn main() -> headroom::Result<()> {
         horizon: Some(Span::Seconds(30.0 * 86_400.0)),
         ..Default::default()
     };
-    let (forecast, row) = saturation(&prepared, &settings, 500e9, Direction::Up)?;
+    let answer = SaturationQuery::fixed(500e9, Direction::Up, settings)?.answer(&prepared)?;
+    let (forecast, row) = (answer.forecast, answer.row);
 
     std::fs::create_dir_all("out").map_err(|source| headroom::Error::Io {
         path: "out".into(),

@@ -41,9 +41,10 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
+use headroom::capacity::CapacityRule;
 use headroom::evaluate::{
-    backtest_saturation, m4, pooled_scores, CapacityRule, SaturationBacktest,
-    SaturationBacktestSettings, SaturationScores,
+    backtest_saturation, m4, pooled_scores, SaturationBacktest, SaturationBacktestSettings,
+    SaturationScores,
 };
 use headroom::forecast::ModelChoice;
 use headroom::ingest::{read_path, ReadOptions};

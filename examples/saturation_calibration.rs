@@ -23,7 +23,8 @@
 use std::path::{Path, PathBuf};
 
 use headroom::ingest::{read_path, ReadOptions};
-use headroom::pipeline::{prepare, saturation, ForecastSettings};
+use headroom::pipeline::{prepare, ForecastSettings};
+use headroom::query::SaturationQuery;
 use headroom::saturation::{Direction, Saturation};
 use headroom::units::Span;
 use headroom::{RegulariseOptions, Series};
@@ -85,7 +86,8 @@ fn evaluate(name: &str, cases: &[Case], horizon: usize, seasons: &[Span]) {
             let capacity = max_fit + 0.5 * (max_out - max_fit).abs();
             let actual = c.held_out.iter().position(|&v| v >= capacity);
             let prepared = prepare(&c.fit, &RegulariseOptions::default(), seasons).ok()?;
-            let (_, row) = saturation(&prepared, &settings, capacity, Direction::Up).ok()?;
+            let query = SaturationQuery::fixed(capacity, Direction::Up, settings.clone()).ok()?;
+            let row = query.answer(&prepared).ok()?.row;
             Some((
                 actual.is_some(),
                 actual,

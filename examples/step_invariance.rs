@@ -7,7 +7,8 @@
 //!
 //! `cargo run --release --example step_invariance [-- SEEDS]` (default 3 seeds)
 use chrono::{TimeDelta, TimeZone, Utc};
-use headroom::pipeline::{prepare, saturation, ForecastSettings};
+use headroom::pipeline::{prepare, ForecastSettings};
+use headroom::query::SaturationQuery;
 use headroom::resample::{resample, Aggregation};
 use headroom::saturation::Direction;
 use headroom::units::Span;
@@ -57,7 +58,9 @@ fn main() {
                     horizon: Some("1d".parse::<Span>().unwrap()),
                     ..Default::default()
                 };
-                let (f, row) = saturation(&p, &settings, floor, Direction::Down).unwrap();
+                let query = SaturationQuery::fixed(floor, Direction::Down, settings).unwrap();
+                let answer = query.answer(&p).unwrap();
+                let (f, row) = (answer.forecast, answer.row);
                 let median = row
                     .p50_at
                     .map(|t| {

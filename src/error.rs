@@ -20,7 +20,13 @@ pub(crate) fn clip(text: &str) -> std::borrow::Cow<'_, str> {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong in headroom.
+///
+/// Match [`Error::is_too_short`] for a history too short for the question (more
+/// history, or a smaller question, would do), [`Error::series_name`] for the
+/// series a failure belongs to; the cause of a failure wrapped with its series
+/// ([`Error::InSeries`]) is its [`source`](std::error::Error::source).
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// A file could not be opened or read.
     #[error("{}: {source}", path.display())]
@@ -70,6 +76,27 @@ pub enum Error {
     #[error("{0}")]
     InvalidArgument(String),
 
+    /// The history is too short for what was asked: fewer points than two
+    /// seasons, than one backtest origin, or than a horizon that far ahead
+    /// needs. Not bad data: more history, or a smaller question, would do.
+    #[error("{}{message}", series.as_deref().map(|s| format!("series {}: ", clip(s))).unwrap_or_default())]
+    TooShort {
+        /// The series, once known.
+        series: Option<String>,
+        /// What was too short for what.
+        message: String,
+    },
+
+    /// A failure of one series, with its cause.
+    #[error("series {}: {source}", clip(series))]
+    InSeries {
+        /// Name of the series.
+        series: String,
+        /// What went wrong.
+        #[source]
+        source: Box<Error>,
+    },
+
     /// The CSV engine (polars) rejected the input.
     #[error("{file}: {message}")]
     Csv {
@@ -115,12 +142,59 @@ impl Error {
         }
     }
 
+    /// A [`Error::TooShort`], its series named later ([`Error::in_series`]).
+    pub fn too_short(message: impl Into<String>) -> Self {
+        Error::TooShort {
+            series: None,
+            message: message.into(),
+        }
+    }
+
     /// Attach a series name to an error that was raised without one, so a batch
-    /// can report which series failed.
+    /// can report which series failed; the error is kept as the cause.
     pub fn in_series(self, series: &str) -> Self {
         match self {
-            Error::InvalidArgument(message) => Error::series(series, message),
+            Error::InvalidArgument(_) => Error::InSeries {
+                series: series.to_string(),
+                source: Box::new(self),
+            },
+            Error::TooShort {
+                series: None,
+                message,
+            } => Error::TooShort {
+                series: Some(series.to_string()),
+                message,
+            },
             other => other,
+        }
+    }
+
+    /// The series the error belongs to, when it names one.
+    pub fn series_name(&self) -> Option<&str> {
+        match self {
+            Error::Series { series, .. } | Error::InSeries { series, .. } => Some(series),
+            Error::TooShort { series, .. } => series.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The message without the `series NAME: ` in front (for a page that shows
+    /// the name beside it).
+    pub fn reason(&self) -> String {
+        match self {
+            Error::Series { message, .. } | Error::TooShort { message, .. } => message.clone(),
+            Error::InSeries { source, .. } => source.reason(),
+            other => other.to_string(),
+        }
+    }
+
+    /// Whether the history was too short for the question (here or in the
+    /// cause).
+    pub fn is_too_short(&self) -> bool {
+        match self {
+            Error::TooShort { .. } => true,
+            Error::InSeries { source, .. } => source.is_too_short(),
+            _ => false,
         }
     }
 }

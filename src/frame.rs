@@ -411,6 +411,17 @@ pub fn saturations_to_frame(rows: &[Saturation]) -> Result<DataFrame> {
         let needed = rows.iter().map(|r| r.capacity_needed.unwrap_or(f64::NAN));
         columns.push(float_column("capacity_needed", needed));
     }
+    if rows.iter().any(|r| r.self_check.is_some()) {
+        let trust = rows.iter().map(|r| {
+            r.self_check
+                .map(|c| if c.trusted() { "ok" } else { "low" }.to_string())
+        });
+        columns.push(Column::new("trust".into(), trust.collect::<Vec<_>>()));
+        let skill = rows
+            .iter()
+            .map(|r| r.self_check.map_or(f64::NAN, |c| c.skill));
+        columns.push(float_column("trust_skill", skill));
+    }
     frame(columns)
 }
 

@@ -18,7 +18,8 @@
 //! ```
 //! use headroom::forecast::ModelChoice;
 //! use headroom::ingest::{read_bytes, ReadOptions};
-//! use headroom::pipeline::{prepare, saturation, ForecastSettings};
+//! use headroom::pipeline::{prepare, ForecastSettings};
+//! use headroom::query::SaturationQuery;
 //! use headroom::saturation::{Direction, Status};
 //! use headroom::units::Span;
 //! use headroom::RegulariseOptions;
@@ -37,7 +38,8 @@
 //!     horizon: Some("30d".parse()?),
 //!     ..Default::default()
 //! };
-//! let (forecast, row) = saturation(&prepared, &settings, 430e9, Direction::Up)?;
+//! let answer = SaturationQuery::fixed(430e9, Direction::Up, settings)?.answer(&prepared)?;
+//! let (forecast, row) = (answer.forecast, answer.row);
 //! assert_eq!(row.status, Status::Crossing);
 //! // 421 GB now, +1 GB a day: 430 GB about nine days later.
 //! let days = (row.saturation_at.unwrap() - row.last_timestamp).num_hours() as f64 / 24.0;
@@ -49,6 +51,7 @@
 #![warn(missing_docs)]
 
 pub mod budget;
+pub mod capacity;
 pub mod decompose;
 mod error;
 pub mod evaluate;
@@ -58,6 +61,7 @@ pub mod ingest;
 pub mod output;
 pub mod pipeline;
 pub mod plot;
+pub mod query;
 pub mod report;
 pub mod resample;
 pub mod saturation;

@@ -3,20 +3,13 @@
 //! forecast it, assess it against a capacity, and run any of these over a batch in
 //! parallel with each series failing alone ([`for_each_series`]).
 
-use std::collections::HashMap;
-
 use rayon::prelude::*;
 
 use crate::decompose::{decompose, period, Decomposition, StlOptions};
 use crate::error::{Error, Result};
 use crate::forecast::{
-    bound_forecast, bound_paths, fit_with_intervals, Bounds, Forecast, IntervalMethod, ModelChoice,
+    bound_forecast, fit_with_intervals, Bounds, FittedModel, Forecast, IntervalMethod, ModelChoice,
 };
-use chrono::{DateTime, Utc};
-
-use crate::forecast::FittedModel;
-use crate::saturation::{assess_unreached, Deadline, Direction, Questions, Saturation};
-use crate::scenario::Scenarios;
 use crate::series::{
     GapPolicy, RegularSeries, RegularisationReport, RegulariseOptions, Series, Step,
 };
@@ -120,8 +113,8 @@ impl Default for ForecastSettings {
 }
 
 /// Fit the chosen model to a prepared series: the fitted model and the horizon in
-/// steps (at least `min_horizon`).
-fn fit(
+/// steps (at least `min_horizon`), refused beyond [`horizon_limit`].
+pub(crate) fn fit(
     prepared: &Prepared,
     settings: &ForecastSettings,
     min_horizon: usize,
@@ -138,6 +131,7 @@ fn fit(
             "the horizon must be at least one step",
         ));
     }
+    check_horizon(series, horizon)?;
     let model = fit_with_intervals(
         settings.model,
         series,
@@ -148,6 +142,51 @@ fn fit(
     )
     .map_err(|e| e.in_series(series.name()))?;
     Ok((model, horizon))
+}
+
+/// How many times its own length a history may be forecast ahead: further out,
+/// no origin of the history can check the forecast, and the band is the model's
+/// assumption alone.
+pub const HORIZON_HISTORY_FACTOR: usize = 10;
+
+/// The most steps one series is forecast: beyond it a forecast (and its sample
+/// paths, and its CSV) costs more than a planner's question is worth; a coarser
+/// `--step` asks the same question in fewer steps.
+pub const MAX_HORIZON_STEPS: usize = 100_000;
+
+/// The longest horizon, in steps, a series of `n` steps is forecast: ten times
+/// its history (at least 1,000 steps, so a short history can still be asked a
+/// day ahead at a fine step), and never more than [`MAX_HORIZON_STEPS`].
+pub fn horizon_limit(n: usize) -> usize {
+    (HORIZON_HISTORY_FACTOR * n)
+        .max(1000)
+        .min(MAX_HORIZON_STEPS)
+}
+
+/// Refuse a horizon the history cannot support, before anything is allocated.
+fn check_horizon(series: &RegularSeries, horizon: usize) -> Result<()> {
+    let limit = horizon_limit(series.len());
+    if horizon <= limit {
+        return Ok(());
+    }
+    let step = series.step();
+    let why = if limit == MAX_HORIZON_STEPS {
+        format!("at most {MAX_HORIZON_STEPS} steps are forecast (ask with a coarser --step)")
+    } else {
+        format!(
+            "at most {HORIZON_HISTORY_FACTOR} times the history ({} steps of {step}) is \
+             forecast: no part of the history could check a forecast further ahead",
+            series.len()
+        )
+    };
+    Err(Error::TooShort {
+        series: Some(series.name().to_string()),
+        message: format!(
+            "a horizon of {horizon} steps of {step} is too far: {why}; the limit here is \
+             {limit} steps (about {:.0} days)",
+            limit as f64 * step.nominal_seconds() / 86_400.0
+        ),
+    })
 }
 
 /// Fit the chosen model to a prepared series and forecast.
@@ -161,92 +200,12 @@ pub fn forecast(prepared: &Prepared, settings: &ForecastSettings) -> Result<Fore
 }
 
 /// The bounds of a prepared series under these settings.
-fn bounds_of(prepared: &Prepared, settings: &ForecastSettings) -> (Option<f64>, Option<f64>) {
+pub(crate) fn bounds_of(
+    prepared: &Prepared,
+    settings: &ForecastSettings,
+) -> (Option<f64>, Option<f64>) {
     let s = &prepared.series;
     settings.bounds.resolve(s.name(), s.values())
-}
-
-/// Forecast a prepared series and assess it against `capacity`: dates from the
-/// forecast, probability and crossing percentiles from sample paths.
-pub fn saturation(
-    prepared: &Prepared,
-    settings: &ForecastSettings,
-    capacity: f64,
-    direction: Direction,
-) -> Result<(Forecast, Saturation)> {
-    saturation_with(
-        prepared,
-        settings,
-        capacity,
-        direction,
-        &Questions::default(),
-    )
-}
-
-/// [`saturation`] that also answers `questions`; the horizon is extended to reach
-/// their dates.
-pub fn saturation_with(
-    prepared: &Prepared,
-    settings: &ForecastSettings,
-    capacity: f64,
-    direction: Direction,
-    questions: &Questions,
-) -> Result<(Forecast, Saturation)> {
-    let none = Scenarios::default();
-    saturation_scenario(prepared, settings, capacity, direction, questions, &none)
-}
-
-/// [`saturation_with`] under what-if `scenarios`, applied to the forecast and
-/// the sample paths before they are assessed ([`Scenarios::assess`]); the
-/// forecast returned is the scenario's.
-pub fn saturation_scenario(
-    prepared: &Prepared,
-    settings: &ForecastSettings,
-    capacity: f64,
-    direction: Direction,
-    questions: &Questions,
-    scenarios: &Scenarios,
-) -> Result<(Forecast, Saturation)> {
-    let s = &prepared.series;
-    let last = s.last_timestamp();
-    let steps_to = |t: DateTime<Utc>| {
-        ((t - last).num_milliseconds() as f64 / 1000.0 / s.step().nominal_seconds()).ceil() as usize
-    };
-    let reach = questions
-        .by
-        .into_iter()
-        .chain(questions.need_until.map(|n| n.0))
-        .map(steps_to)
-        .max()
-        .unwrap_or(0);
-    let (model, horizon) = fit(prepared, settings, reach)?;
-    let in_series = |e: Error| e.in_series(s.name());
-    let mut f = model
-        .predict(horizon, &settings.levels)
-        .map_err(in_series)?;
-    let bounds = bounds_of(prepared, settings);
-    let (v, q) = (s.last_value(), questions);
-    if !settings.all_paths && scenarios.is_empty() && q.need_until.is_none() {
-        let up = direction == Direction::Up;
-        let bound = model.crossing_bound(horizon, capacity, up);
-        if let Some(b) = bound.map_err(in_series)? {
-            if b * settings.paths as f64 <= CLEAR_EXPECTED_PATHS {
-                bound_forecast(&mut f, bounds);
-                let row = assess_unreached(&f, settings.paths, last, v, capacity, direction, q)
-                    .map_err(in_series)?;
-                return Ok((f, row));
-            }
-        }
-    }
-    let mut paths = model
-        .simulate(horizon, settings.paths, settings.seed)
-        .map_err(in_series)?;
-    bound_forecast(&mut f, bounds);
-    bound_paths(&mut paths, bounds);
-    let row = scenarios
-        .assess(&mut f, &mut paths, last, v, capacity, direction, q)
-        .map_err(in_series)?;
-    Ok((f, row))
 }
 
 /// Run `work` on every item in parallel, keeping the input order; each item
@@ -270,9 +229,9 @@ pub fn regularise_options(gaps: GapPolicy, step: Option<Step>) -> RegulariseOpti
 
 /// The line that reports a failed series: `series NAME: reason`.
 pub fn failure_message(name: &str, error: &Error) -> String {
-    match error {
-        Error::Series { .. } => error.to_string(),
-        _ => {
+    match error.series_name() {
+        Some(_) => error.to_string(),
+        None => {
             // A megabyte-long name is not printed whole.
             let short: String = name.chars().take(200).collect();
             let cut = if short.len() < name.len() { "..." } else { "" };
@@ -338,49 +297,6 @@ pub fn decompose_prepared(prepared: &Prepared, options: &StlOptions) -> Result<D
     Ok(Decomposed {
         decomposition,
         notes,
-    })
-}
-
-/// Capacities: one for every series, or one per series by name.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Capacities {
-    /// The same capacity for every series.
-    One(f64),
-    /// Each series' own capacity (`--capacities FILE`).
-    PerSeries(HashMap<String, f64>),
-}
-
-impl Capacities {
-    /// The capacity of the named series; a series missing from the table fails.
-    pub fn of(&self, series: &str) -> Result<f64> {
-        match self {
-            Capacities::One(c) => Ok(*c),
-            Capacities::PerSeries(table) => table.get(series).copied().ok_or_else(|| {
-                Error::series(series, "no capacity for this series in the capacities file")
-            }),
-        }
-    }
-}
-
-/// The risk accepted with `--need-until` by default: one in twenty.
-pub const DEFAULT_RISK: f64 = 0.05;
-
-/// The questions asked of one series: the probability of reaching capacity `by` a
-/// deadline, the capacity needed until `need_until` at `risk`; deadlines given as
-/// spans count from the series' last observation.
-pub fn questions(
-    series: &RegularSeries,
-    by: Option<Deadline>,
-    need_until: Option<Deadline>,
-    risk: f64,
-) -> Result<Questions> {
-    let (last, step) = (series.last_timestamp(), series.step());
-    Ok(Questions {
-        by: by.map(|d| d.resolve(last, step)).transpose()?,
-        need_until: match need_until {
-            Some(d) => Some((d.resolve(last, step)?, risk)),
-            None => None,
-        },
     })
 }
 

@@ -1,17 +1,12 @@
 //! Saturation: when does a forecast reach capacity, and how likely is it.
 //!
-//! From a [`Forecast`], [`assess`] finds the first step at which the point forecast
-//! reaches capacity (`saturation_at`), the first at which the widest interval's
-//! bound on the capacity side reaches it (`earliest_at`) and the first at which its
-//! other bound does (`latest_at`), and the probability of reaching capacity within
-//! the horizon. [`rank`] orders a fleet most urgent first.
-//!
-//! The probability here comes from a normal approximation of the forecast: at each
-//! step the forecast is taken as normal with the point forecast as mean and the
-//! standard deviation implied by the widest interval; the probability of reaching
-//! capacity at some step is estimated as the largest single-step probability. That
-//! is exact when forecast errors are perfectly correlated across steps (a trend that
-//! is simply higher or lower than estimated) and a lower bound otherwise.
+//! The row of the saturation table ([`Saturation`]) takes its dates from the
+//! point forecast and its widest interval (`saturation_at`, `earliest_at`,
+//! `latest_at`) and its probability and crossing percentiles from simulated
+//! sample paths ([`CrossingDistribution`]). The question that produces it, for
+//! one series or a fleet, is [`crate::query::SaturationQuery`]; [`assess_paths`]
+//! is the same assessment of a forecast and its paths held whole. [`rank`] orders
+//! a fleet most urgent first.
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -19,10 +14,9 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use statrs::distribution::{ContinuousCDF, Normal};
 
 use crate::error::{Error, Result};
-use crate::forecast::{central_quantile, Forecast, SamplePaths};
+use crate::forecast::{Forecast, SamplePaths};
 use crate::series::Step;
 use crate::units::Span;
 
@@ -250,17 +244,16 @@ pub struct CrossingDistribution {
 impl CrossingDistribution {
     /// The crossing steps of `paths` against `capacity` (`>=` up, `<=` down).
     pub fn of(paths: &SamplePaths, capacity: f64, direction: Direction) -> Self {
-        let mut steps: Vec<usize> = paths
-            .paths
-            .rows()
-            .into_iter()
-            .filter_map(|row| row.iter().position(|&v| direction.reaches(v, capacity)))
-            .collect();
+        let mut steps = Vec::new();
+        crossing_steps(&paths.paths, capacity, None, direction, &mut steps);
+        CrossingDistribution::from_steps(paths.n_paths(), steps)
+    }
+
+    /// The distribution of `paths` paths of which those listed crossed at these
+    /// steps (in any order).
+    pub fn from_steps(paths: usize, mut steps: Vec<usize>) -> Self {
         steps.sort_unstable();
-        CrossingDistribution {
-            paths: paths.n_paths(),
-            steps,
-        }
+        CrossingDistribution { paths, steps }
     }
 
     /// The share of paths that reach capacity within the horizon.
@@ -361,22 +354,71 @@ pub fn assess_paths(
     let crossing = CrossingDistribution::of(paths, capacity, direction);
     let mut row = assess_crossings(row, forecast, &crossing, direction, questions.by);
     if let Some((until, risk)) = questions.need_until {
-        if !(risk > 0.0 && risk < 1.0) {
-            return Err(Error::invalid(format!(
-                "the risk must be between 0 and 1, got {risk}"
-            )));
-        }
+        check_risk(risk)?;
         let k = steps_until(forecast, until).max(1);
-        row.capacity_needed = Some(capacity_needed(paths, k, risk, direction));
+        let mut extremes = Vec::new();
+        path_extremes(&paths.paths, k, direction, &mut extremes);
+        row.capacity_needed = Some(capacity_needed(extremes, risk, direction));
     }
     Ok(row)
+}
+
+/// A risk is a probability strictly between 0 and 1.
+pub(crate) fn check_risk(risk: f64) -> Result<()> {
+    if risk > 0.0 && risk < 1.0 {
+        Ok(())
+    } else {
+        Err(Error::invalid(format!(
+            "the risk must be between 0 and 1, got {risk}"
+        )))
+    }
+}
+
+/// The first step at which each row of `paths` reaches capacity, pushed to `out`
+/// (rows that never do are left out). With `moved`, the capacity in force at
+/// step `h` is `moved[h]` (a planned change), compared as the row's value moved
+/// by `capacity - moved[h]` against `capacity`.
+pub(crate) fn crossing_steps(
+    paths: &ndarray::Array2<f64>,
+    capacity: f64,
+    moved: Option<&[f64]>,
+    direction: Direction,
+    out: &mut Vec<usize>,
+) {
+    for row in paths.rows() {
+        let first = match moved {
+            None => row.iter().position(|&v| direction.reaches(v, capacity)),
+            Some(c) => row
+                .iter()
+                .zip(c)
+                .position(|(&v, &c)| direction.reaches(v + (capacity - c), capacity)),
+        };
+        out.extend(first);
+    }
+}
+
+/// Each row's highest value (up) or lowest (down) over its first `k` steps,
+/// pushed to `out`.
+pub(crate) fn path_extremes(
+    paths: &ndarray::Array2<f64>,
+    k: usize,
+    direction: Direction,
+    out: &mut Vec<f64>,
+) {
+    out.extend(paths.rows().into_iter().map(|row| {
+        let window = row.iter().take(k);
+        match direction {
+            Direction::Up => window.fold(f64::NEG_INFINITY, |m, &v| m.max(v)),
+            Direction::Down => window.fold(f64::INFINITY, |m, &v| m.min(v)),
+        }
+    }));
 }
 
 /// [`assess_paths`] for a series none of whose `n_paths` paths would reach
 /// capacity (the caller knows it from [`FittedModel::crossing_bound`](crate::forecast::FittedModel::crossing_bound)):
 /// probability 0 and no crossing percentiles, without drawing them. The capacity
 /// needed (`questions.need_until`) takes the paths and is not answered here.
-pub fn assess_unreached(
+pub(crate) fn assess_unreached(
     forecast: &Forecast,
     n_paths: usize,
     last_timestamp: DateTime<Utc>,
@@ -400,13 +442,13 @@ pub fn assess_unreached(
 }
 
 /// The steps of `forecast` at or before `date`.
-fn steps_until(forecast: &Forecast, date: DateTime<Utc>) -> usize {
+pub(crate) fn steps_until(forecast: &Forecast, date: DateTime<Utc>) -> usize {
     forecast.timestamps.partition_point(|&t| t <= date)
 }
 
 /// The row's probability, percentiles, status and probability by `by`, from the
 /// paths' crossing steps.
-fn assess_crossings(
+pub(crate) fn assess_crossings(
     mut row: Saturation,
     forecast: &Forecast,
     crossing: &CrossingDistribution,
@@ -428,22 +470,10 @@ fn assess_crossings(
     row
 }
 
-/// The capacity reached before step `k` by only `risk` of the paths: the
-/// `1 - risk` quantile of the paths' highest values (up), or the `risk` quantile of
-/// their lowest (down).
-fn capacity_needed(paths: &SamplePaths, k: usize, risk: f64, direction: Direction) -> f64 {
-    let mut extremes: Vec<f64> = paths
-        .paths
-        .rows()
-        .into_iter()
-        .map(|row| {
-            let window = row.iter().take(k);
-            match direction {
-                Direction::Up => window.fold(f64::NEG_INFINITY, |m, &v| m.max(v)),
-                Direction::Down => window.fold(f64::INFINITY, |m, &v| m.min(v)),
-            }
-        })
-        .collect();
+/// The capacity reached by only `risk` of the paths, from each path's extreme
+/// over the steps asked about ([`path_extremes`]): the `1 - risk` quantile of the
+/// highest values (up), or the `risk` quantile of the lowest (down).
+pub(crate) fn capacity_needed(mut extremes: Vec<f64>, risk: f64, direction: Direction) -> f64 {
     extremes.sort_by(f64::total_cmp);
     let n = extremes.len();
     let q = match direction {
@@ -454,39 +484,10 @@ fn capacity_needed(paths: &SamplePaths, k: usize, risk: f64, direction: Directio
     extremes[rank - 1]
 }
 
-/// Assess a forecast against a capacity.
-///
-/// ```
-/// use chrono::{TimeZone, Utc};
-/// use headroom::forecast::{Curve, FittedModel, Forecaster, TrendRegression};
-/// use headroom::saturation::{assess, Direction, Status};
-/// use headroom::{RegularSeries, Step};
-/// let start = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
-/// let y: Vec<f64> = (0..100).map(|t| 50.0 + t as f64 * 0.5 + (t % 3) as f64).collect();
-/// let s = RegularSeries::new("disk", start, Step::seconds(3600), y).unwrap();
-/// let f = TrendRegression::new(Curve::Linear).fit(&s).unwrap().predict(48, &[80.0, 95.0]).unwrap();
-/// let row = assess(&f, s.last_timestamp(), s.last_value(), 110.0, Direction::Up).unwrap();
-/// assert_eq!(row.status, Status::Crossing);
-/// assert!(row.earliest_at <= row.saturation_at && row.saturation_at <= row.latest_at);
-/// ```
-pub fn assess(
-    forecast: &Forecast,
-    last_timestamp: DateTime<Utc>,
-    last_value: f64,
-    capacity: f64,
-    direction: Direction,
-) -> Result<Saturation> {
-    let mut row = crossing_dates(forecast, last_timestamp, last_value, capacity, direction)?;
-    row.probability = normal_probability(forecast, capacity, direction);
-    // Without paths there are no percentiles: the probability alone says crossing.
-    row.status = Status::of(&row, direction, row.probability >= 0.5);
-    Ok(row)
-}
-
 /// The dates the forecast and its widest interval reach capacity; the
 /// probability is left at 0 and the status provisional, for the caller to
 /// estimate and classify.
-fn crossing_dates(
+pub(crate) fn crossing_dates(
     forecast: &Forecast,
     last_timestamp: DateTime<Utc>,
     last_value: f64,
@@ -532,32 +533,6 @@ fn crossing_dates(
     })
 }
 
-/// The largest single-step probability of reaching capacity, each step taken as
-/// normal with the standard deviation implied by the widest interval.
-fn normal_probability(forecast: &Forecast, capacity: f64, direction: Direction) -> f64 {
-    let normal = Normal::standard();
-    let widest = forecast.widest();
-    let z = widest.map(|w| central_quantile(w.level, |p| normal.inverse_cdf(p)));
-    let step_probability = |i: usize| -> f64 {
-        let mean = forecast.point[i];
-        let sd = match (widest, z) {
-            (Some(w), Some(z)) if z > 0.0 => (w.upper[i] - w.lower[i]) / (2.0 * z),
-            _ => 0.0,
-        };
-        if !(sd > 0.0 && sd.is_finite()) {
-            return f64::from(u8::from(direction.reaches(mean, capacity)));
-        }
-        let zc = (capacity - mean) / sd;
-        match direction {
-            Direction::Up => normal.sf(zc),
-            Direction::Down => normal.cdf(zc),
-        }
-    };
-    (0..forecast.horizon())
-        .map(step_probability)
-        .fold(0.0, f64::max)
-}
-
 /// Order a fleet most urgent first: saturated, crossing, possible, clear; within a
 /// status by `saturation_at` (rows without one last), then `earliest_at`, then the
 /// higher probability, then the name. The status comes first so that a series
@@ -587,6 +562,7 @@ mod tests {
     use super::*;
     use crate::forecast::Interval;
     use chrono::{TimeDelta, TimeZone};
+    use statrs::distribution::{ContinuousCDF, Normal};
 
     fn forecast(point: Vec<f64>, half_width: f64) -> Forecast {
         let t0 = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
@@ -608,44 +584,41 @@ mod tests {
         Some(Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap() + TimeDelta::hours(h))
     }
 
+    /// The row's dates from the forecast and its bounds, the status from
+    /// `probability` (as paths would give it).
+    fn dated(f: &Forecast, last: f64, capacity: f64, d: Direction, p: f64) -> Result<Saturation> {
+        let t0 = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+        let mut row = crossing_dates(f, t0, last, capacity, d)?;
+        row.probability = p;
+        row.status = Status::of(&row, d, p >= 0.5);
+        Ok(row)
+    }
+
     #[test]
     fn up_crossing_dates_bracket_the_point() {
         let f = forecast((1..=10).map(|h| h as f64 * 10.0).collect(), 15.0);
-        let t0 = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
-        let s = assess(&f, t0, 0.0, 50.0, Direction::Up).unwrap();
+        let s = dated(&f, 0.0, 50.0, Direction::Up, 1.0).unwrap();
         assert_eq!(s.status, Status::Crossing);
         assert_eq!(s.saturation_at, hour(5));
         assert_eq!(s.earliest_at, hour(4));
         assert_eq!(s.latest_at, hour(7));
-        // At the last step the mean is 100, sd = 15 / 1.96: certain.
-        assert!(s.probability > 0.999);
     }
 
     #[test]
     fn down_direction_and_saturated_and_clear() {
-        let t0 = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
         let f = forecast((1..=10).map(|h| 100.0 - h as f64 * 10.0).collect(), 5.0);
-        let s = assess(&f, t0, 100.0, 20.0, Direction::Down).unwrap();
+        let s = dated(&f, 100.0, 20.0, Direction::Down, 1.0).unwrap();
         assert_eq!(s.saturation_at, hour(8));
         assert_eq!(s.earliest_at, hour(8));
         assert_eq!(s.latest_at, hour(9));
-        let s = assess(&f, t0, 10.0, 20.0, Direction::Down).unwrap();
+        let s = dated(&f, 10.0, 20.0, Direction::Down, 1.0).unwrap();
         assert_eq!(s.status, Status::Saturated);
-        // A tiny but positive normal tail is still a chance: possible, not clear.
-        let s = assess(&f, t0, 100.0, -50.0, Direction::Down).unwrap();
+        // A small but positive probability is still a chance: possible, not clear.
+        let s = dated(&f, 100.0, -50.0, Direction::Down, 1e-4).unwrap();
         assert_eq!(s.status, Status::Possible);
-        assert!(s.probability > 0.0 && s.probability < 1e-6);
-        let s = assess(&f, t0, 100.0, -5000.0, Direction::Down).unwrap();
+        let s = dated(&f, 100.0, -5000.0, Direction::Down, 0.0).unwrap();
         assert_eq!((s.status, s.probability), (Status::Clear, 0.0));
-        assert!(assess(&f, t0, 100.0, f64::NAN, Direction::Down).is_err());
-    }
-
-    #[test]
-    fn probability_at_the_point_is_one_half() {
-        let f = forecast(vec![40.0, 50.0], 10.0);
-        let t0 = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
-        let s = assess(&f, t0, 0.0, 50.0, Direction::Up).unwrap();
-        assert!((s.probability - 0.5).abs() < 1e-12);
+        assert!(dated(&f, 100.0, f64::NAN, Direction::Down, 0.0).is_err());
     }
 
     /// Paths `a + b h + sigma e` with independent standard normal `e`: the first
@@ -737,7 +710,9 @@ mod tests {
     fn capacity_needed_of_independent_normals() {
         let paths = trend_paths(20_000, 10);
         // The highest of ten steps stays under c with probability 0.95.
-        let needed = capacity_needed(&paths, 10, 0.05, Direction::Up);
+        let mut extremes = Vec::new();
+        path_extremes(&paths.paths, 10, Direction::Up, &mut extremes);
+        let needed = capacity_needed(extremes, 0.05, Direction::Up);
         let normal = Normal::standard();
         let below = |c: f64| {
             (0..10)

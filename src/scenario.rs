@@ -27,7 +27,10 @@ use chrono::{DateTime, Utc};
 
 use crate::error::{Error, Result};
 use crate::forecast::{Forecast, SamplePaths};
-use crate::saturation::{assess_paths, Direction, Questions, Saturation};
+use crate::saturation::{
+    assess_crossings, assess_paths, capacity_needed, check_risk, crossing_dates, crossing_steps,
+    path_extremes, CrossingDistribution, Direction, Questions, Saturation,
+};
 
 /// Seconds in the units a ramp can be given per.
 const RAMP_UNITS: [(&str, f64); 12] = [
@@ -350,12 +353,15 @@ impl Scenarios {
         }
     }
 
-    /// Move each step's values by `capacity - c(t)`, so that reaching the
-    /// changing capacity `c(t)` is reaching `capacity`.
-    fn shift(&self, times: &[DateTime<Utc>], values: &mut [f64], capacity: f64) {
-        for (v, &t) in values.iter_mut().zip(times) {
-            *v += capacity - self.capacity_at(capacity, t);
-        }
+    /// The capacity in force at each of `times` under the planned changes, or
+    /// `None` when no scenario changes the capacity.
+    fn capacities(&self, times: &[DateTime<Utc>], capacity: f64) -> Option<Vec<f64>> {
+        self.0.iter().any(Scenario::is_capacity).then(|| {
+            times
+                .iter()
+                .map(|&t| self.capacity_at(capacity, t))
+                .collect()
+        })
     }
 
     /// Assess a forecast and its paths under these scenarios, as
@@ -380,32 +386,123 @@ impl Scenarios {
                 forecast, paths, last, last_value, capacity, direction, questions,
             );
         }
-        self.apply_forecast(forecast, last, last_value);
-        self.apply_paths(paths, last, last_value);
-        if !self.0.iter().any(Scenario::is_capacity) {
-            return assess_paths(
-                forecast, paths, last, last_value, capacity, direction, questions,
-            );
+        let mut tally = PathTally::new(self, forecast, last, last_value, capacity, direction);
+        tally.add(paths, questions)?;
+        tally.finish(forecast, questions)
+    }
+}
+
+/// What the sample paths of one series say about its capacity under some
+/// scenarios, gathered a block of paths at a time so that a long horizon never
+/// holds every path at once: each path's first crossing step and, for the
+/// capacity needed, its extreme up to the date asked.
+pub(crate) struct PathTally<'a> {
+    scenarios: &'a Scenarios,
+    last: DateTime<Utc>,
+    last_value: f64,
+    capacity: f64,
+    direction: Direction,
+    /// The capacity in force at each step, when a scenario changes it.
+    moved: Option<Vec<f64>>,
+    paths: usize,
+    steps: Vec<usize>,
+    extremes: Vec<f64>,
+}
+
+impl<'a> PathTally<'a> {
+    /// An empty tally for the paths of `forecast`'s steps.
+    pub(crate) fn new(
+        scenarios: &'a Scenarios,
+        forecast: &Forecast,
+        last: DateTime<Utc>,
+        last_value: f64,
+        capacity: f64,
+        direction: Direction,
+    ) -> Self {
+        PathTally {
+            scenarios,
+            last,
+            last_value,
+            capacity,
+            direction,
+            moved: scenarios.capacities(&forecast.timestamps, capacity),
+            paths: 0,
+            steps: Vec::new(),
+            extremes: Vec::new(),
         }
-        let mut f = forecast.clone();
-        let times = f.timestamps.clone();
-        self.shift(&times, &mut f.point, capacity);
-        for i in &mut f.intervals {
-            self.shift(&times, &mut i.lower, capacity);
-            self.shift(&times, &mut i.upper, capacity);
+    }
+
+    /// Apply the scenarios' changes of the metric to a block of paths and count
+    /// its crossings (and extremes up to `questions.need_until`).
+    pub(crate) fn add(&mut self, block: &mut SamplePaths, questions: &Questions) -> Result<()> {
+        if !self.scenarios.is_empty() {
+            self.scenarios
+                .apply_paths(block, self.last, self.last_value);
         }
-        let mut p = paths.clone();
-        for mut row in p.paths.rows_mut() {
-            for (v, &t) in row.iter_mut().zip(&times) {
-                *v += capacity - self.capacity_at(capacity, t);
+        self.paths += block.n_paths();
+        crossing_steps(
+            &block.paths,
+            self.capacity,
+            self.moved.as_deref(),
+            self.direction,
+            &mut self.steps,
+        );
+        if let Some((until, risk)) = questions.need_until {
+            check_risk(risk)?;
+            let k = block.timestamps.partition_point(|&t| t <= until).max(1);
+            path_extremes(&block.paths, k, self.direction, &mut self.extremes);
+        }
+        Ok(())
+    }
+
+    /// The row: dates from `forecast` (to which the scenarios' changes of the
+    /// metric are applied, so that it draws the scenario), the probability and
+    /// percentiles from the paths added.
+    pub(crate) fn finish(
+        self,
+        forecast: &mut Forecast,
+        questions: &Questions,
+    ) -> Result<Saturation> {
+        if self.paths == 0 {
+            return Err(Error::invalid("no sample path was simulated"));
+        }
+        let s = self.scenarios;
+        if !s.is_empty() {
+            s.apply_forecast(forecast, self.last, self.last_value);
+        }
+        let dated = match &self.moved {
+            None => crossing_dates(
+                forecast,
+                self.last,
+                self.last_value,
+                self.capacity,
+                self.direction,
+            )?,
+            Some(moved) => {
+                let mut f = forecast.clone();
+                let shift = |values: &mut [f64]| {
+                    for (v, c) in values.iter_mut().zip(moved) {
+                        *v += self.capacity - c;
+                    }
+                };
+                shift(&mut f.point);
+                for i in &mut f.intervals {
+                    shift(&mut i.lower);
+                    shift(&mut i.upper);
+                }
+                crossing_dates(
+                    &f,
+                    self.last,
+                    self.last_value,
+                    self.capacity,
+                    self.direction,
+                )?
             }
-        }
-        let mut row = assess_paths(&f, &p, last, last_value, capacity, direction, questions)?;
-        if questions.need_until.is_some() {
-            let own = assess_paths(
-                forecast, paths, last, last_value, capacity, direction, questions,
-            )?;
-            row.capacity_needed = own.capacity_needed;
+        };
+        let crossing = CrossingDistribution::from_steps(self.paths, self.steps);
+        let mut row = assess_crossings(dated, forecast, &crossing, self.direction, questions.by);
+        if let Some((_, risk)) = questions.need_until {
+            row.capacity_needed = Some(capacity_needed(self.extremes, risk, self.direction));
         }
         Ok(row)
     }

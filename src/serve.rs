@@ -32,7 +32,7 @@
 //!     query: node_filesystem_size_bytes - node_filesystem_avail_bytes
 //!     range: 30d                  # history read (default 30d)
 //!     step: 5m                    # default: one request per series
-//!     capacity: 500G              # or capacities: {series name: capacity, ...}
+//!     capacity: 500G              # or 1.1x, 80%; or capacities: {series name: capacity, ...}
 //!     direction: up               # the default
 //!     horizon: 7d                 # default: as far ahead as the range
 //!     interval: 5m                # how often (default 5m)
@@ -54,16 +54,17 @@ use prometheus_client::encoding::DescriptorEncoder;
 use prometheus_client::registry::Unit;
 use serde::Deserialize;
 
+use crate::capacity::{Capacities, CapacityRule};
 use crate::error::{Error, Result};
 use crate::forecast::{Bounds, ModelChoice};
 use crate::ingest::{Auth, Prometheus, RangeQuery};
 use crate::output::openmetrics::{
     encode_collectors, gauge, series_labels, Labels, SaturationMetrics, CONTENT_TYPE,
 };
-use crate::pipeline::{for_each_series, prepare, saturation_with, ForecastSettings};
-use crate::saturation::{Deadline, Direction, Questions, Saturation};
+use crate::pipeline::{for_each_series, ForecastSettings};
+use crate::query::SaturationQuery;
+use crate::saturation::{Deadline, Direction, Saturation};
 use crate::units::{parse_capacity, Span};
-use crate::RegulariseOptions;
 
 /// How long [`Exporter::run`] waits, once stopped, for evaluations to reach
 /// their next series (a Prometheus query in flight is bounded by its timeout, so
@@ -118,7 +119,8 @@ pub struct RuleConfig {
     pub range: Option<Scalar>,
     /// Query resolution (default: one request per series).
     pub step: Option<Scalar>,
-    /// One capacity for every series (`500G`, `5e11`).
+    /// One capacity for every series (`500G`, `5e11`), or a rule as
+    /// `--capacity` reads it (`1.1x` of the peak so far, `80%` of a percent metric).
     pub capacity: Option<Scalar>,
     /// A capacity per series, by series name.
     pub capacities: Option<BTreeMap<String, Scalar>>,
@@ -194,23 +196,13 @@ impl ServeConfig {
     }
 }
 
-/// A rule ready to evaluate.
+/// A rule ready to evaluate: its Prometheus read and its saturation question.
 #[derive(Clone, Debug)]
 struct Rule {
     name: String,
     query: RangeQuery,
-    capacity: Capacity,
-    direction: Direction,
-    settings: ForecastSettings,
-    seasons: Vec<Span>,
-    by: Option<Deadline>,
+    question: SaturationQuery,
     interval: Duration,
-}
-
-#[derive(Clone, Debug)]
-enum Capacity {
-    One(f64),
-    Each(HashMap<String, f64>),
 }
 
 impl Rule {
@@ -236,18 +228,20 @@ impl Rule {
             query = query.with_step(duration("step", &config.step, "")?);
         }
         query.plan(Utc::now()).map_err(|e| bad("query", e))?;
-        let capacity = match (&config.capacity, &config.capacities) {
-            (Some(c), None) => {
-                Capacity::One(parse_capacity(&c.text()).map_err(|e| bad("capacity", e))?)
-            }
-            (None, Some(each)) => Capacity::Each(
+        let capacities = match (&config.capacity, &config.capacities) {
+            (Some(c), None) => Capacities::All(
+                c.text()
+                    .parse::<CapacityRule>()
+                    .map_err(|e| bad("capacity", e))?,
+            ),
+            (None, Some(each)) => Capacities::PerSeries(
                 each.iter()
                     .map(|(series, c)| {
                         parse_capacity(&c.text())
                             .map(|c| (series.clone(), c))
                             .map_err(|e| bad("capacities", e))
                     })
-                    .collect::<Result<_>>()?,
+                    .collect::<Result<HashMap<_, _>>>()?,
             ),
             _ => {
                 return Err(Error::invalid(format!(
@@ -281,37 +275,25 @@ impl Rule {
             None => Bounds::Infer,
         };
         let interval = duration("interval", &config.interval, "5m")?;
+        let question = SaturationQuery::builder(capacities)
+            .direction(direction)
+            .by(by)
+            .seasons(seasons)
+            .settings(ForecastSettings {
+                model,
+                horizon,
+                paths: config.paths.unwrap_or(crate::pipeline::DEFAULT_PATHS),
+                bounds,
+                ..Default::default()
+            })
+            .build()
+            .map_err(|e| Error::invalid(format!("rule '{name}': {e}")))?;
         Ok(Rule {
             name,
             query,
-            capacity,
-            direction,
-            settings: ForecastSettings {
-                model,
-                horizon,
-                paths: config
-                    .paths
-                    .unwrap_or(crate::pipeline::DEFAULT_PATHS)
-                    .max(1),
-                bounds,
-                ..Default::default()
-            },
-            seasons,
-            by,
+            question,
             interval: Duration::from_millis(interval.num_milliseconds().max(1) as u64),
         })
-    }
-
-    fn capacity_of(&self, series: &str) -> Result<f64> {
-        match &self.capacity {
-            Capacity::One(c) => Ok(*c),
-            Capacity::Each(table) => table.get(series).copied().ok_or_else(|| {
-                Error::series(
-                    series,
-                    format!("no capacity for this series in rule '{}'", self.name),
-                )
-            }),
-        }
     }
 
     /// Read, prepare and assess every series: the rows with their labels, and
@@ -324,9 +306,8 @@ impl Rule {
     ) -> Result<Option<Evaluation>> {
         let read = prometheus.query_range(&self.query)?;
         let mut failed: Vec<(String, Error)> = read.failed;
-        let Some(prepared) = each_until(&read.series, keep_going, |s| {
-            prepare(s, &RegulariseOptions::default(), &self.seasons)
-        }) else {
+        let Some(prepared) = each_until(&read.series, keep_going, |s| self.question.prepare(s))
+        else {
             return Ok(None);
         };
         let mut ready = Vec::new();
@@ -357,16 +338,7 @@ impl Rule {
         keep_going: &(dyn Fn() -> bool + Sync),
     ) -> Option<Vec<Result<Saturation>>> {
         each_until(ready, keep_going, |(_, p)| {
-            let s = &p.series;
-            let questions = Questions {
-                by: self
-                    .by
-                    .map(|d| d.resolve(s.last_timestamp(), s.step()))
-                    .transpose()?,
-                need_until: None,
-            };
-            let capacity = self.capacity_of(s.name())?;
-            saturation_with(p, &self.settings, capacity, self.direction, &questions).map(|(_, r)| r)
+            self.question.answer(p).map(|a| a.row)
         })
     }
 }
@@ -465,7 +437,7 @@ impl Shared {
             horizons: self
                 .rules
                 .iter()
-                .map(|r| match r.settings.horizon {
+                .map(|r| match r.question.horizon() {
                     Some(Span::Seconds(s)) => Some(s),
                     _ => None,
                 })
@@ -818,16 +790,17 @@ mod tests {
         assert_eq!(config.rules.len(), 2);
         let mem = Rule::from_config(&config.rules[1]).unwrap();
         assert_eq!(mem.interval, Duration::from_secs(30));
-        assert_eq!(mem.capacity_of("other").unwrap(), 5e9);
+        let capacity_of = |name: &str| mem.question.capacities().of(name, &[1.0], Direction::Up);
+        assert_eq!(capacity_of("other").unwrap(), 5e9);
         assert_eq!(
-            mem.capacity_of("mem_used{host=\"a\"}").unwrap(),
+            capacity_of("mem_used{host=\"a\"}").unwrap(),
             64.0 * (1u64 << 30) as f64
         );
-        assert!(mem.capacity_of("missing").is_err());
+        assert!(capacity_of("missing").is_err());
         let disk = Rule::from_config(&config.rules[0]).unwrap();
         assert_eq!(disk.interval, Duration::from_secs(300));
         // Bounds default to auto, as on the command line, and read as --bounds.
-        assert_eq!(disk.settings.bounds, Bounds::Infer);
+        assert_eq!(disk.question.settings().bounds, Bounds::Infer);
         let bounded = ServeConfig::from_yaml(
             "c.yml",
             "prometheus: {url: 'http://h'}\nrules: [{name: a, query: q, capacity: 1, bounds: '0,100'}, {name: b, query: q, capacity: 1, bounds: none}]\n",
@@ -836,7 +809,8 @@ mod tests {
         assert_eq!(
             Rule::from_config(&bounded.rules[0])
                 .unwrap()
-                .settings
+                .question
+                .settings()
                 .bounds,
             Bounds::Fixed {
                 lower: Some(0.0),
@@ -846,7 +820,8 @@ mod tests {
         assert_eq!(
             Rule::from_config(&bounded.rules[1])
                 .unwrap()
-                .settings
+                .question
+                .settings()
                 .bounds,
             Bounds::None
         );

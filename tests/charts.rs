@@ -9,8 +9,9 @@ use std::path::PathBuf;
 
 use headroom::evaluate::{SaturationOutcome, SaturationScores};
 use headroom::ingest::{read_path, ReadOptions};
-use headroom::pipeline::{prepare, saturation, ForecastSettings, Prepared};
+use headroom::pipeline::{prepare, ForecastSettings, Prepared};
 use headroom::plot::{FleetChart, ForecastChart, ReliabilityChart};
+use headroom::query::SaturationQuery;
 use headroom::saturation::{rank, Direction};
 use headroom::units::Span;
 use headroom::{RegulariseOptions, Series};
@@ -81,7 +82,10 @@ fn assess(
         paths: 500,
         ..Default::default()
     };
-    saturation(p, &settings, capacity, Direction::Up).unwrap()
+    let answer = SaturationQuery::fixed(capacity, Direction::Up, settings)
+        .and_then(|q| q.answer(p))
+        .unwrap();
+    (answer.forecast, answer.row)
 }
 
 #[test]
@@ -157,7 +161,8 @@ fn fleet_chart_keeps_its_labels_inside() {
         .iter()
         .map(|s| {
             let p = prepare(s, &RegulariseOptions::default(), &[]).unwrap();
-            saturation(&p, &settings, 450e9, Direction::Up).unwrap().1
+            let q = SaturationQuery::fixed(450e9, Direction::Up, settings.clone()).unwrap();
+            q.answer(&p).unwrap().row
         })
         .collect();
     rank(&mut rows);
@@ -317,7 +322,8 @@ fn fleet_chart_marks_the_series_not_to_trust() {
         .iter()
         .map(|s| {
             let p = prepare(s, &RegulariseOptions::default(), &[]).unwrap();
-            let mut row = saturation(&p, &settings, 450e9, Direction::Up).unwrap().1;
+            let q = SaturationQuery::fixed(450e9, Direction::Up, settings.clone()).unwrap();
+            let mut row = q.answer(&p).unwrap().row;
             row.self_check = Some(checked(0.3));
             row
         })

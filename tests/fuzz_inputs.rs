@@ -43,7 +43,8 @@ use headroom::forecast::{IntervalMethod, ModelChoice};
 use headroom::ingest::{
     parse_timestamp, parse_value, read_bytes, read_capacities_bytes, Format, ReadOptions,
 };
-use headroom::pipeline::{forecast, prepare, saturation, ForecastSettings};
+use headroom::pipeline::{forecast, prepare, ForecastSettings};
+use headroom::query::SaturationQuery;
 use headroom::resample::{step_from_seconds, Aggregation, Hygiene};
 use headroom::saturation::{Deadline, Direction};
 use headroom::units::{parse_capacity, Span};
@@ -594,7 +595,8 @@ fn exercise(case: u64, input: &[u8]) -> usize {
                     ..ForecastSettings::default()
                 };
                 let _ = forecast(&p, &settings);
-                let _ = saturation(&p, &settings, 100.0, Direction::Up);
+                let q = SaturationQuery::fixed(100.0, Direction::Up, settings.clone());
+                let _ = q.and_then(|q| q.answer(&p));
             }
         }
     }

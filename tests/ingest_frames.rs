@@ -9,7 +9,8 @@ use headroom::frame::{
     saturations_to_frame, series_to_frame,
 };
 use headroom::output::Inspection;
-use headroom::pipeline::{forecast, prepare, saturation, ForecastSettings};
+use headroom::pipeline::{forecast, prepare, ForecastSettings};
+use headroom::query::SaturationQuery;
 use headroom::saturation::Direction;
 use headroom::units::Span;
 use headroom::{RegulariseOptions, Series};
@@ -111,7 +112,10 @@ fn metrics_in_results_out() {
 
     let rows: Vec<_> = prepared
         .iter()
-        .map(|p| saturation(p, &settings, 280.0, Direction::Up).unwrap().1)
+        .map(|p| {
+            let q = SaturationQuery::fixed(280.0, Direction::Up, settings.clone()).unwrap();
+            q.answer(p).unwrap().row
+        })
         .collect();
     let s = saturations_to_frame(&rows).unwrap();
     assert_eq!(

@@ -10,7 +10,8 @@ use proptest::prelude::*;
 
 use headroom::decompose::StlOptions;
 use headroom::forecast::{fit_with_intervals, Forecast, IntervalMethod, ModelChoice};
-use headroom::pipeline::{prepare, saturation, ForecastSettings};
+use headroom::pipeline::{prepare, ForecastSettings};
+use headroom::query::SaturationQuery;
 use headroom::saturation::Direction;
 use headroom::units::Span;
 use headroom::{Error, RegularSeries, RegulariseOptions, Series, Step};
@@ -156,7 +157,10 @@ fn saturation_is_a_probability(raw: &Series, capacity: f64) -> Result<(), TestCa
         ..ForecastSettings::default()
     };
     for direction in [Direction::Up, Direction::Down] {
-        match saturation(&prepared, &settings, capacity, direction) {
+        let answer = SaturationQuery::fixed(capacity, direction, settings.clone())
+            .and_then(|q| q.answer(&prepared))
+            .map(|a| (a.forecast, a.row));
+        match answer {
             Ok((f, row)) => {
                 check_forecast("saturation", &f)?;
                 prop_assert!(

@@ -5,9 +5,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use headroom::capacity::Capacities;
 use headroom::forecast::ModelChoice;
-use headroom::pipeline::{prepare, saturation_scenario, ForecastSettings, Prepared};
-use headroom::saturation::{Direction, Questions, Saturation};
+use headroom::pipeline::{prepare, ForecastSettings, Prepared};
+use headroom::query::SaturationQuery;
+use headroom::saturation::Saturation;
 use headroom::scenario::Scenarios;
 use headroom::units::Span;
 use headroom::{RegulariseOptions, Series};
@@ -70,16 +72,13 @@ fn settings(horizon: usize) -> ForecastSettings {
 
 fn answer(texts: &[&str], capacity: f64, horizon: usize) -> (Vec<f64>, Saturation) {
     let scenarios = Scenarios(texts.iter().map(|t| t.parse().unwrap()).collect());
-    let (f, row) = saturation_scenario(
-        &line(),
-        &settings(horizon),
-        capacity,
-        Direction::Up,
-        &Questions::default(),
-        &scenarios,
-    )
-    .unwrap();
-    (f.point, row)
+    let answer = SaturationQuery::builder(Capacities::fixed(capacity))
+        .scenarios(scenarios)
+        .settings(settings(horizon))
+        .build()
+        .and_then(|q| q.answer(&line()))
+        .unwrap();
+    (answer.forecast.point, answer.row)
 }
 
 fn date(h: i64) -> String {

@@ -346,6 +346,7 @@ def saturation(
     duplicates: str = "refuse",
     errors: str = "warn",
     scenarios: "str | Sequence[str] | None" = None,
+    self_check: bool = False,
 ) -> Frame:
     """When does each series reach its capacity, and how likely is it
     (``headroom saturation``); most urgent first.
@@ -355,7 +356,9 @@ def saturation(
     time_left``, then ``probability_by`` with ``by`` and ``capacity_needed`` with
     ``need_until``.
 
-    Give ``capacity`` (a number in the data's unit or text such as ``"500G"``) or
+    Give ``capacity`` (a number in the data's unit, text such as ``"500G"``, a
+    multiple of the peak so far such as ``"1.1x"``, or a share of a percent
+    metric such as ``"80%"``) or
     ``capacities`` (a mapping ``{series: capacity}``, a DataFrame with columns
     ``series, capacity``, or the path of such a CSV). ``direction`` is ``"up"`` (a
     ceiling) or ``"down"`` (a floor). Without ``horizon`` it looks as far ahead as
@@ -363,8 +366,9 @@ def saturation(
     a date or span; ``need_until`` the capacity needed until then at ``risk``.
     ``scenarios`` are what-ifs as ``--scenario`` takes them (``"x1.3 from
     2025-05-01"``, ``"capacity 750G from 2025-06-01"``); with them a last column
-    ``scenario`` names the scenario every row answers. Input and ``errors`` as in
-    :func:`inspect`.
+    ``scenario`` names the scenario every row answers. ``self_check`` also scores
+    each answer on its own history (columns ``trust``, ``trust_skill``), as
+    ``--self-check`` does. Input and ``errors`` as in :func:`inspect`.
     """
     if capacity is not None and capacities is not None:
         raise HeadroomError("give capacity or capacities, not both")
@@ -393,6 +397,7 @@ def saturation(
         intervals,
         scenarios,
         _bounds(bounds),
+        bool(self_check),
     )
     return _with_scenario(frame, scenarios)
 
@@ -499,12 +504,14 @@ def plot(
     rate: bool = False,
     duplicates: str = "refuse",
     scenarios: "str | Sequence[str] | None" = None,
+    self_check: bool = False,
 ) -> PNG:
     """One series' forecast chart as :class:`PNG` bytes (``headroom plot``):
     history, forecast with its bands, and with ``capacity`` the capacity line and
     the saturation date. ``series`` picks the series (default: the first, with a
     warning when there are several). ``scenarios`` draw a what-if, as in
-    :func:`saturation`."""
+    :func:`saturation`; ``self_check`` with ``capacity`` warns when the
+    probability did worse than a constant on the series' own history."""
     batch, _ = _frames.read(df, **_input(time_column, series_column, value_column, gaps, step, agg, rate, duplicates))
     png, failed, notes = _native.plot(
         batch,
@@ -520,6 +527,7 @@ def plot(
         height,
         _scenarios(scenarios),
         _bounds(bounds),
+        bool(self_check),
     )
     _frames.report(1, failed, notes, "warn")
     return PNG(png)
@@ -566,6 +574,7 @@ def report(
     agg: str = "mean",
     rate: bool = False,
     duplicates: str = "refuse",
+    self_check: bool = False,
 ) -> Report:
     """The capacity report (``headroom report``): one self-contained HTML page
     with the summary sentence, the ranked saturation table, the fleet chart and a
@@ -608,6 +617,7 @@ def report(
         trust_windows,
         str(title),
         _bounds(bounds),
+        bool(self_check),
     )
     _frames.report(1, failed, notes, "warn")
     return Report(html)

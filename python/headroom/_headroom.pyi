@@ -65,6 +65,7 @@ def saturation(
     intervals: str,
     scenarios: List[str] = ...,
     bounds: str = ...,
+    self_check: bool = ...,
 ) -> Outcome: ...
 def backtest(
     batch: Batch,
@@ -89,6 +90,7 @@ def plot(
     height: int,
     scenarios: List[str] = ...,
     bounds: str = ...,
+    self_check: bool = ...,
 ) -> Tuple[bytes, Failed, List[str]]: ...
 def report(
     batch: Batch,
@@ -111,6 +113,7 @@ def report(
     trust_windows: int,
     title: str,
     bounds: str = ...,
+    self_check: bool = ...,
 ) -> Tuple[str, Failed, List[str]]: ...
 def defaults() -> Dict[str, Any]: ...
 def result_columns(command: str, levels: Optional[List[str]] = ...) -> List[Tuple[str, str]]: ...

@@ -13,6 +13,7 @@ mod output;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use headroom::capacity::{read_capacities, Capacities};
 use headroom::decompose::StlOptions;
 use headroom::evaluate::{backtest_models, backtest_prepared, overall_scores, Backtest};
 use headroom::forecast::{Bounds, Forecast, IntervalMethod, ModelChoice, DEFAULT_LEVELS};
@@ -20,17 +21,17 @@ use headroom::frame::{
     backtests_to_frame, decompositions_to_frame_with, forecasts_to_frame, inspections_to_frame,
     saturations_to_frame,
 };
-use headroom::ingest::read_capacities;
 use headroom::output::Inspection;
 use headroom::pipeline::{
-    self, choose_series, decompose_prepared, for_each_series, prepare, questions,
-    saturation_scenario, saturation_with, Capacities, ForecastSettings, Prepared, DEFAULT_PATHS,
+    self, choose_series, decompose_prepared, for_each_series, prepare, ForecastSettings, Prepared,
+    DEFAULT_PATHS,
 };
 use headroom::plot::ForecastChart;
+use headroom::query::{forecast_under, QueryBuilder, SaturationQuery, DEFAULT_RISK};
 use headroom::report::{build, ReportOptions};
-use headroom::saturation::{rank, Deadline, Direction, Questions};
+use headroom::saturation::{rank, Deadline};
 use headroom::scenario::Scenarios;
-use headroom::units::{parse_capacity, parse_horizon, parse_level, parse_risk, Span};
+use headroom::units::{parse_horizon, parse_level, parse_risk, Span};
 use headroom::{Error, GapPolicy, Series};
 use pyo3::create_exception;
 use pyo3::exceptions::PyValueError;
@@ -296,7 +297,7 @@ fn capacities(
     path: Option<String>,
 ) -> Result<Capacities, Error> {
     match (capacity, table, path) {
-        (Some(c), None, None) => Ok(Capacities::One(parse_capacity(&c)?)),
+        (Some(c), None, None) => c.parse(),
         (None, Some(t), None) => Ok(Capacities::PerSeries(capacity_table(t)?)),
         (None, None, Some(p)) => Ok(Capacities::PerSeries(read_capacities(&p)?)),
         (None, None, None) => Err(Error::invalid("capacity or capacities is required")),
@@ -313,23 +314,58 @@ fn read_scenarios(texts: &[String]) -> Result<Scenarios, Error> {
     Ok(Scenarios(list))
 }
 
-/// A scenario that does not fit a series (a date before its history ends, an
-/// upgrade its last value has reached) is a wrong option for the whole call.
-fn check_scenarios(
+/// The question `saturation`, `plot` and `report` ask, read from their options
+/// as the command line reads its flags.
+#[allow(clippy::too_many_arguments)]
+fn question(
+    capacities: Capacities,
+    direction: &str,
+    horizon: Option<&str>,
+    by: Option<&str>,
+    need_until: Option<&str>,
+    risk: &str,
+    scenarios: &[String],
+    self_check: bool,
+    options: &ModelOptions,
+    paths: usize,
+    seed: u64,
+) -> Result<QueryBuilder, Error> {
+    let horizon = horizon.map(parse_horizon).transpose()?;
+    Ok(SaturationQuery::builder(capacities)
+        .direction(direction.parse()?)
+        .by(by.map(str::parse::<Deadline>).transpose()?)
+        .need_until(need_until.map(str::parse::<Deadline>).transpose()?)
+        .risk(parse_risk(risk)?)
+        .scenarios(read_scenarios(scenarios)?)
+        .self_check(self_check)
+        .seasons(options.seasons.clone())
+        .settings(ForecastSettings {
+            paths,
+            seed,
+            ..options.settings(horizon)
+        }))
+}
+
+/// Answer `query` for every prepared series; a scenario that does not fit one
+/// of them is a wrong option for the whole call.
+fn answers(
+    query: &SaturationQuery,
     prepared: &[Prepared],
-    scenarios: &Scenarios,
-    direction: Direction,
-) -> Result<(), Error> {
-    for p in prepared {
-        let s = &p.series;
-        scenarios.check(s.name(), s.last_timestamp(), s.last_value(), direction)?;
+    log: &mut Log,
+) -> Result<Vec<headroom::query::Answer>, Error> {
+    let results = for_each_series(prepared, |p| guarded(p.series.name(), || query.answer(p)));
+    if let Some(Err(e)) = results
+        .iter()
+        .find(|r| matches!(r, Err(Error::InvalidArgument(_))))
+    {
+        return Err(Error::invalid(e.to_string()));
     }
-    Ok(())
+    Ok(log.keep(prepared, |p| p.series.name(), results))
 }
 
 /// The saturation table, most urgent first.
 #[pyfunction]
-#[pyo3(signature = (batch, capacity, capacities_table, capacities_path, direction, horizon, by, need_until, risk, paths, seed, seasons, levels, model, intervals, scenarios=Vec::new(), bounds="auto"))]
+#[pyo3(signature = (batch, capacity, capacities_table, capacities_path, direction, horizon, by, need_until, risk, paths, seed, seasons, levels, model, intervals, scenarios=Vec::new(), bounds="auto", self_check=false))]
 #[allow(clippy::too_many_arguments)]
 fn saturation(
     py: Python<'_>,
@@ -350,36 +386,34 @@ fn saturation(
     intervals: &str,
     scenarios: Vec<String>,
     bounds: &str,
+    self_check: bool,
 ) -> PyResult<Outcome> {
-    let scenarios = read_scenarios(&scenarios).map_err(to_py)?;
     let read = || -> Result<_, Error> {
         let limits = capacities(capacity, capacities_table, capacities_path)?;
-        let direction: Direction = direction.parse()?;
-        let horizon = horizon.map(parse_horizon).transpose()?;
-        let by = by.map(str::parse::<Deadline>).transpose()?;
-        let need_until = need_until.map(str::parse::<Deadline>).transpose()?;
-        let risk = parse_risk(risk)?;
         let options = ModelOptions::read(&seasons, levels, model, intervals, bounds)?;
-        Ok((limits, direction, horizon, by, need_until, risk, options))
+        let query = question(
+            limits, direction, horizon, by, need_until, risk, &scenarios, self_check, &options,
+            paths, seed,
+        )?;
+        Ok((query.build()?, options.seasons))
     };
-    let (limits, direction, horizon, by, need_until, risk, options) = read().map_err(to_py)?;
-    let settings = ForecastSettings {
-        paths: paths.max(1),
-        seed,
-        ..options.settings(horizon)
-    };
+    let (query, seasons) = read().map_err(to_py)?;
     let mut log = Log::of(batch);
     let columns = py.detach(|| {
-        let prepared = prepare_all(&batch.series, batch, &options.seasons, &mut log);
-        check_scenarios(&prepared, &scenarios, direction)?;
-        let results = for_each_series(&prepared, |p| {
-            guarded(p.series.name(), || {
-                let c = limits.of(p.series.name())?;
-                let q: Questions = questions(&p.series, by, need_until, risk)?;
-                saturation_scenario(p, &settings, c, direction, &q, &scenarios).map(|(_, row)| row)
-            })
-        });
-        let mut rows = log.keep(&prepared, |p| p.series.name(), results);
+        let prepared = prepare_all(&batch.series, batch, &seasons, &mut log);
+        let mut rows: Vec<_> = answers(&query, &prepared, &mut log)?
+            .into_iter()
+            .map(|a| a.row)
+            .collect();
+        let names = batch.series.iter().map(|s| s.name());
+        let unused = query.capacities().unused(names);
+        if !unused.is_empty() {
+            log.notes.push(format!(
+                "capacities names {} series not in the input, ignored: {}",
+                unused.len(),
+                unused.join(", ")
+            ));
+        }
         rank(&mut rows);
         log.ok = rows.len();
         Columns::of(&saturations_to_frame(&rows)?)
@@ -456,7 +490,7 @@ type Chart = (Py<PyBytes>, Vec<(String, String)>, Vec<String>);
 
 /// One series' forecast chart as PNG bytes, with the notes and failures.
 #[pyfunction]
-#[pyo3(signature = (batch, series, horizon, capacity, direction, seasons, levels, model, intervals, width, height, scenarios=Vec::new(), bounds="auto"))]
+#[pyo3(signature = (batch, series, horizon, capacity, direction, seasons, levels, model, intervals, width, height, scenarios=Vec::new(), bounds="auto", self_check=false))]
 #[allow(clippy::too_many_arguments)]
 fn plot(
     py: Python<'_>,
@@ -473,13 +507,33 @@ fn plot(
     height: u32,
     scenarios: Vec<String>,
     bounds: &str,
+    self_check: bool,
 ) -> PyResult<Chart> {
-    let scenarios = read_scenarios(&scenarios).map_err(to_py)?;
     let read = || -> Result<_, Error> {
-        let horizon = parse_horizon(horizon)?;
-        let capacity = capacity.as_deref().map(parse_capacity).transpose()?;
-        let direction: Direction = direction.parse()?;
         let options = ModelOptions::read(&seasons, levels, model, intervals, bounds)?;
+        // Without a capacity the chart is the forecast alone, under the
+        // scenarios; with one, the question's answer.
+        let query = match capacity {
+            Some(c) => Some(
+                question(
+                    c.parse()?,
+                    direction,
+                    Some(horizon),
+                    None,
+                    None,
+                    &DEFAULT_RISK.to_string(),
+                    &scenarios,
+                    self_check,
+                    &options,
+                    DEFAULT_PATHS,
+                    ForecastSettings::default().seed,
+                )?
+                .build()?,
+            ),
+            None => None,
+        };
+        let settings = options.settings(Some(parse_horizon(horizon)?));
+        let scenarios = read_scenarios(&scenarios)?;
         let names: Vec<&str> = batch.series.iter().map(|s| s.name()).collect();
         // A series that could not be read: its reason, not "no series named".
         let unread = match series {
@@ -491,9 +545,9 @@ fn plot(
             return Err(Error::invalid(message.clone()));
         }
         let (chosen, note) = choose_series(&names, series, FRAME)?;
-        Ok((horizon, capacity, direction, options, chosen, note))
+        Ok((query, settings, scenarios, options.seasons, chosen, note))
     };
-    let (horizon, capacity, direction, options, chosen, note) = read().map_err(to_py)?;
+    let (query, settings, scenarios, seasons, chosen, note) = read().map_err(to_py)?;
     let mut log = Log {
         ok: 0,
         failed: Vec::new(),
@@ -501,28 +555,30 @@ fn plot(
     };
     let png = py.detach(|| {
         let one = &batch.series[chosen];
-        let prepared = prepare_all(std::slice::from_ref(one), batch, &options.seasons, &mut log);
+        let prepared = prepare_all(std::slice::from_ref(one), batch, &seasons, &mut log);
         let Some(p) = prepared.first() else {
             let (_, message) = log.failed.first().cloned().unwrap_or_default();
             return Err(Error::invalid(message));
         };
-        let settings = options.settings(Some(horizon));
-        check_scenarios(&prepared, &scenarios, direction)?;
+        let s = &p.series;
+        scenarios.check(
+            s.name(),
+            s.last_timestamp(),
+            s.last_value(),
+            direction.parse()?,
+        )?;
         guarded(one.name(), || {
-            let (f, row) = match capacity {
-                Some(c) => {
-                    let q = Questions::default();
-                    let (f, row) = saturation_scenario(p, &settings, c, direction, &q, &scenarios)?;
-                    (f, Some(row))
+            let (f, row) = if let Some(query) = &query {
+                let answer = query.answer(p)?;
+                if let Some(caution) = answer.row.self_check.and_then(|c| c.caution()) {
+                    log.notes
+                        .push(format!("series {}: {caution}", answer.row.series));
                 }
-                None => {
-                    let mut f = pipeline::forecast(p, &settings)?;
-                    let s = &p.series;
-                    scenarios.apply_forecast(&mut f, s.last_timestamp(), s.last_value());
-                    (f, None)
-                }
+                let drawn = answer.drawn();
+                (answer.forecast, Some(drawn))
+            } else {
+                (forecast_under(p, &settings, &scenarios)?, None)
             };
-            let row = row.map(|r| scenarios.drawn(&r));
             let mut chart = ForecastChart::new(&p.series, &f).size(width, height);
             if let Some(row) = &row {
                 chart = chart.saturation(row);
@@ -540,7 +596,7 @@ type Page = (String, Vec<(String, String)>, Vec<String>);
 
 /// The capacity report as one self-contained HTML page.
 #[pyfunction]
-#[pyo3(signature = (batch, capacity, capacities_table, capacities_path, direction, horizon, by, need_until, risk, paths, seed, seasons, levels, model, intervals, scenarios, charts, trust_windows, title, bounds="auto"))]
+#[pyo3(signature = (batch, capacity, capacities_table, capacities_path, direction, horizon, by, need_until, risk, paths, seed, seasons, levels, model, intervals, scenarios, charts, trust_windows, title, bounds="auto", self_check=false))]
 #[allow(clippy::too_many_arguments)]
 fn report(
     py: Python<'_>,
@@ -564,23 +620,26 @@ fn report(
     trust_windows: usize,
     title: String,
     bounds: &str,
+    self_check: bool,
 ) -> PyResult<Page> {
     let read = || -> Result<_, Error> {
-        let mut options = ReportOptions::new(
-            capacities(capacity, capacities_table, capacities_path)?,
-            horizon.map(parse_horizon).transpose()?,
-        );
+        let limits = capacities(capacity, capacities_table, capacities_path)?;
         let model_options = ModelOptions::read(&seasons, levels, model, intervals, bounds)?;
-        options.settings = ForecastSettings {
-            paths: paths.max(1),
+        let query = question(
+            limits,
+            direction,
+            horizon,
+            by,
+            need_until,
+            risk,
+            &scenarios,
+            self_check,
+            &model_options,
+            paths,
             seed,
-            ..model_options.settings(options.horizon)
-        };
-        options.direction = direction.parse()?;
-        options.by = by.map(str::parse::<Deadline>).transpose()?;
-        options.need_until = need_until.map(str::parse::<Deadline>).transpose()?;
-        options.risk = parse_risk(risk)?;
-        options.scenarios = read_scenarios(&scenarios)?;
+        )?
+        .build()?;
+        let mut options = ReportOptions::new(query);
         options.charts = charts;
         options.trust_windows = trust_windows;
         options.title = title;
@@ -591,9 +650,8 @@ fn report(
     let mut log = Log::of(batch);
     let html = py.detach(|| {
         let prepared = prepare_all(&batch.series, batch, &seasons, &mut log);
-        check_scenarios(&prepared, &options.scenarios, options.direction)?;
         let page = guarded("(report)", || {
-            let built = build(&prepared, log.failed.clone(), &options);
+            let built = build(&prepared, log.failed.clone(), &options)?;
             Ok((built.to_html()?, built.failures))
         })?;
         log.failed = page.1;
@@ -652,13 +710,18 @@ fn crate_seconds(
                 std::hint::black_box(done);
             }
             Some(c) => {
-                let none = Questions::default();
-                let mut rows: Vec<_> = for_each_series(&prepared, |p| {
-                    saturation_with(p, &settings, c, Direction::Up, &none).map(|(_, r)| r)
-                })
-                .into_iter()
-                .flatten()
-                .collect();
+                let Ok(query) = SaturationQuery::builder(Capacities::fixed(c))
+                    .settings(settings)
+                    .build()
+                else {
+                    return f64::NAN;
+                };
+                let mut rows: Vec<_> = query
+                    .answer_all(&prepared)
+                    .into_iter()
+                    .flatten()
+                    .map(|a| a.row)
+                    .collect();
                 rank(&mut rows);
                 std::hint::black_box(rows);
             }
@@ -675,7 +738,7 @@ fn defaults(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     d.set_item("levels", f.levels)?;
     d.set_item("paths", DEFAULT_PATHS)?;
     d.set_item("seed", f.seed)?;
-    d.set_item("risk", pipeline::DEFAULT_RISK)?;
+    d.set_item("risk", DEFAULT_RISK)?;
     d.set_item(
         "windows",
         headroom::evaluate::BacktestSettings::default().windows,

@@ -1,4 +1,9 @@
-"""Shared fixtures: small fleets of hourly metrics, made here (no data files)."""
+"""Shared fixtures: small fleets of hourly metrics, made here (no data files),
+and the command line the Python answers are compared with."""
+
+import os
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -23,3 +28,16 @@ def fleet(n: int = 3, days: int = 21, seed: int = 7, start: str = "2024-03-01") 
 @pytest.fixture
 def disks() -> pd.DataFrame:
     return fleet()
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def binary():
+    """The command line built by `cargo build` (CI builds it for `cargo test`)."""
+    target = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
+    for candidate in (os.environ.get("HEADROOM"), target / "debug" / "headroom", target / "release" / "headroom",
+                      shutil.which("headroom")):
+        if candidate and Path(candidate).is_file():
+            return str(candidate)
+    return None

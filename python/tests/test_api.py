@@ -4,7 +4,6 @@ timestamps, and the answers of the command line."""
 import datetime as dt
 import inspect as pyinspect
 import os
-import shutil
 import subprocess
 import threading
 import time
@@ -17,14 +16,14 @@ import pytest
 
 import headroom
 from headroom import _headroom as native
-from conftest import fleet
+from conftest import binary, fleet
 
 FORECAST = ["series", "timestamp", "forecast", "lower_80", "upper_80", "lower_95", "upper_95", "model"]
 SATURATION = [
     "series", "capacity", "status", "last_timestamp", "last_value", "saturation_at",
     "earliest_at", "latest_at", "probability", "p10_at", "p50_at", "p90_at", "time_left",
 ]
-REPO = Path(__file__).resolve().parents[2]
+
 
 
 def quiet(function, *args, **kwargs):
@@ -207,16 +206,6 @@ def test_the_gil_is_released_while_the_crate_computes():
     # of the call; released, it runs on (a busy machine can still pause it).
     assert took > 0.4, f"the call took {took:.2f} s with {n} series, too short to tell"
     assert longest < 0.5 * took, (longest, took)
-
-
-def binary():
-    """The command line built by `cargo build` (CI builds it for `cargo test`)."""
-    target = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
-    for candidate in (os.environ.get("HEADROOM"), target / "debug" / "headroom", target / "release" / "headroom",
-                      shutil.which("headroom")):
-        if candidate and Path(candidate).is_file():
-            return str(candidate)
-    return None
 
 
 @pytest.mark.parametrize("command", ["forecast", "saturation", "decompose", "inspect"])

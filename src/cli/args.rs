@@ -2,10 +2,11 @@
 
 use clap::Args;
 
-use headroom::evaluate::CapacityRule;
+use headroom::capacity::CapacityRule;
 use headroom::forecast::{Bounds, IntervalMethod, ModelChoice};
 use headroom::ingest::{Duplicates, Format};
-use headroom::pipeline::{DEFAULT_PATHS, DEFAULT_RISK};
+use headroom::pipeline::DEFAULT_PATHS;
+use headroom::query::DEFAULT_RISK;
 use headroom::resample::Aggregation;
 use headroom::saturation::{Deadline, Direction};
 use headroom::units::{self, Span};

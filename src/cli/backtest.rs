@@ -5,13 +5,13 @@ use std::process::ExitCode;
 
 use clap::Args;
 
+use headroom::capacity::{read_capacities, Capacities, CapacityRule};
 use headroom::decompose::StlOptions;
 use headroom::evaluate::{
     backtest_models, backtest_prepared, backtest_saturation, overall_scores, pooled_scores,
-    Backtest, CapacityRule, SaturationBacktest, SaturationBacktestSettings, SaturationScores,
+    Backtest, SaturationBacktest, SaturationBacktestSettings, SaturationScores,
 };
 use headroom::forecast::{Bounds, IntervalMethod, ModelChoice, DEFAULT_LEVELS};
-use headroom::ingest::read_capacities;
 use headroom::output::{
     write_backtests, write_reliability, write_saturation_backtests, write_saturation_origins,
 };
@@ -110,9 +110,10 @@ pub fn run(a: BacktestArgs) -> Result<ExitCode, Error> {
         eprintln!("headroom: {flag} scores a saturation answer: give --capacity or --capacities");
         return Ok(ExitCode::from(2));
     }
-    let capacities = match &a.capacities {
-        Some(path) => Some(read_capacities(path)?),
-        None => None,
+    let capacities = match (&a.capacities, a.capacity) {
+        (Some(path), _) => Some(Capacities::PerSeries(read_capacities(path)?)),
+        (None, Some(rule)) => Some(Capacities::All(rule)),
+        (None, None) => None,
     };
     let series = read(&a.input, &mut tally)?;
     let prepared = prepare_all(&series, &a.input, &a.seasons, &mut tally);
@@ -121,23 +122,9 @@ pub fn run(a: BacktestArgs) -> Result<ExitCode, Error> {
     } else {
         a.levels.clone()
     };
-    if with_capacity {
-        let rule_of =
-            |name: &str| -> Result<CapacityRule, Error> {
-                match (&capacities, a.capacity) {
-                    (Some(table), _) => table
-                        .get(name)
-                        .map(|&c| CapacityRule::Fixed(c))
-                        .ok_or_else(|| {
-                            Error::series(
-                                name,
-                                "no capacity for this series in the capacities file",
-                            )
-                        }),
-                    (None, Some(rule)) => Ok(rule),
-                    (None, None) => Err(Error::invalid("--capacity or --capacities is required")),
-                }
-            };
+    if let Some(capacities) = capacities {
+        super::warn_unused_capacities(&capacities, series.iter().map(|s| s.name()));
+        let rule_of = |name: &str| capacities.rule_for(name);
         return run_saturation(&a, &prepared, &levels, rule_of, tally);
     }
     let models = backtest_models(&a.models);

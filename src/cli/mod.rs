@@ -22,17 +22,20 @@ use std::io::{BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use headroom::capacity::{read_capacities, Capacities};
 use headroom::decompose::StlOptions;
 use headroom::forecast::DEFAULT_LEVELS;
 use headroom::ingest::{read_path, Ingested, ReadOptions};
 use headroom::pipeline::{
     self, failure_message, for_each_series, prepare, ForecastSettings, Prepared,
 };
+use headroom::query::{QueryBuilder, SaturationQuery};
+
 use headroom::resample::Hygiene;
 use headroom::units::Span;
 use headroom::{Error, RegulariseOptions, Series};
 
-use args::{InputArgs, ModelArgs};
+use args::{CapacityArgs, InputArgs, ModelArgs, QuestionArgs};
 
 /// How a run ended: series written, series failed, and series not answered
 /// because the input stopped in the middle of them.
@@ -123,9 +126,66 @@ pub fn prepare_one(
     input: &InputArgs,
     seasons: &[Span],
 ) -> (Vec<String>, Result<Prepared, Error>) {
-    match prepare(s, &regularise_options(input), seasons) {
+    noted(prepare(s, &regularise_options(input), seasons))
+}
+
+/// A prepared series with what regularisation did, as a line for standard
+/// error when it changed anything.
+pub fn noted(prepared: Result<Prepared, Error>) -> (Vec<String>, Result<Prepared, Error>) {
+    match prepared {
         Ok(p) if !p.report.is_clean() => (vec![format!("headroom: {}", p.report)], Ok(p)),
         r => (Vec::new(), r),
+    }
+}
+
+/// The saturation question of `saturation`, `report` and `plot`, from their
+/// flags (built by the caller, after any option of its own).
+pub fn query(
+    limit: &CapacityArgs,
+    question: &QuestionArgs,
+    scenario: &args::ScenarioArgs,
+    model: &ModelArgs,
+    input: &InputArgs,
+) -> Result<QueryBuilder, Error> {
+    let capacities = match (&limit.capacities, limit.capacity) {
+        (Some(path), _) => Capacities::PerSeries(read_capacities(path)?),
+        (None, Some(rule)) => Capacities::All(rule),
+        (None, None) => return Err(Error::invalid("--capacity or --capacities is required")),
+    };
+    Ok(SaturationQuery::builder(capacities)
+        .direction(question.direction)
+        .by(question.by)
+        .need_until(question.need_until)
+        .risk(question.risk)
+        .scenarios(scenario.scenarios())
+        .seasons(model.seasons.clone())
+        .regularise(regularise_options(input))
+        .settings(ForecastSettings {
+            paths: question.paths,
+            seed: question.seed,
+            all_paths: question.all_paths,
+            ..settings(model, question.horizon)
+        }))
+}
+
+/// Say which rows of a capacities table name no series that was read: a typo
+/// there otherwise leaves a series silently without its limit.
+pub fn warn_unused_capacities<'a>(
+    capacities: &Capacities,
+    series: impl IntoIterator<Item = &'a str>,
+) {
+    let unused = capacities.unused(series);
+    if !unused.is_empty() {
+        let shown: Vec<String> = unused.iter().take(10).map(|n| format!("'{n}'")).collect();
+        let more = match unused.len() {
+            n if n > 10 => format!(" and {} more", n - 10),
+            _ => String::new(),
+        };
+        eprintln!(
+            "headroom: --capacities names {} series not in the input, ignored: {}{more}",
+            unused.len(),
+            shown.join(", ")
+        );
     }
 }
 

@@ -4,10 +4,11 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use headroom::evaluate::saturation::self_check;
-use headroom::evaluate::CapacityRule;
-use headroom::pipeline::{choose_series, forecast, saturation_scenario};
 use std::io::Read;
+
+use headroom::capacity::{Capacities, CapacityRule};
+use headroom::pipeline::choose_series;
+use headroom::query::{forecast_under, SaturationQuery};
 
 use headroom::ingest::{detect, resolve_layout, Format, ReadOptions};
 use headroom::plot::{value_column_name, ForecastChart};
@@ -73,35 +74,35 @@ pub fn run(a: PlotArgs) -> Result<ExitCode, Error> {
     };
     let settings = settings(&a.model, Some(a.horizon));
     let scenarios = a.scenario.scenarios();
-    if let Err(e) = super::report::check_scenarios(&prepared, &scenarios, a.direction) {
-        eprintln!("headroom: {e}");
-        return Ok(ExitCode::from(2));
-    }
     let (f, row) = match a.capacity {
         Some(rule) => {
-            let c = rule.resolve(p.series.name(), p.series.values(), a.direction)?;
-            let q = Default::default();
-            let (f, mut row) = saturation_scenario(p, &settings, c, a.direction, &q, &scenarios)?;
-            if a.self_check {
-                // As in `saturation`: a self-check that cannot be done leaves the
-                // chart without the mark, never fails it.
-                row.self_check = self_check(p, c, a.direction, f.horizon(), &f.model, &settings)
-                    .ok()
-                    .flatten();
-                if let Some(caution) = row.self_check.and_then(|c| c.caution()) {
-                    eprintln!("headroom: series {}: {caution}", row.series);
+            let query = SaturationQuery::builder(Capacities::All(rule))
+                .direction(a.direction)
+                .scenarios(scenarios)
+                .self_check(a.self_check)
+                .settings(settings)
+                .build()?;
+            let answer = match query.answer(p) {
+                Err(e @ Error::InvalidArgument(_)) => {
+                    eprintln!("headroom: {e}");
+                    return Ok(ExitCode::from(2));
                 }
+                other => other?,
+            };
+            if let Some(caution) = answer.row.self_check.and_then(|c| c.caution()) {
+                eprintln!("headroom: series {}: {caution}", answer.row.series);
             }
-            (f, Some(row))
+            let drawn = answer.drawn();
+            (answer.forecast, Some(drawn))
         }
         None => {
-            let mut f = forecast(p, &settings)?;
-            let s = &p.series;
-            scenarios.apply_forecast(&mut f, s.last_timestamp(), s.last_value());
-            (f, None)
+            if let Err(e) = check_scenarios(&scenarios, p, a.direction) {
+                eprintln!("headroom: {e}");
+                return Ok(ExitCode::from(2));
+            }
+            (forecast_under(p, &settings, &scenarios)?, None)
         }
     };
-    let row = row.map(|r| scenarios.drawn(&r));
     let mut chart = ForecastChart::new(&p.series, &f);
     if let Some(name) = value_name(&a.input, &one) {
         chart = chart.value_name(name);
@@ -111,6 +112,16 @@ pub fn run(a: PlotArgs) -> Result<ExitCode, Error> {
     }
     chart.render_png(&a.output)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A scenario that does not fit the series is a wrong command line.
+fn check_scenarios(
+    scenarios: &headroom::scenario::Scenarios,
+    p: &headroom::pipeline::Prepared,
+    direction: Direction,
+) -> Result<(), Error> {
+    let s = &p.series;
+    scenarios.check(s.name(), s.last_timestamp(), s.last_value(), direction)
 }
 
 /// What the values of `series` are called in the input: a Prometheus series'

@@ -6,19 +6,16 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use headroom::evaluate::saturation::self_check;
-use headroom::ingest::read_capacities;
 use headroom::output::{
     write_file_atomically, write_saturations_scenario, OutputFormat, SaturationMetrics,
 };
-use headroom::pipeline::{questions, saturation_scenario, Capacities, ForecastSettings};
 use headroom::plot::FleetChart;
 use headroom::saturation::{describe, rank};
 use headroom::{Error, Series};
 
 use super::args::{CapacityArgs, InputArgs, ModelArgs, OutputArg, QuestionArgs};
 use super::stream::{stream, Answer};
-use super::{finish, open_output, prepare_one, settings, Tally};
+use super::{finish, noted, open_output, Tally};
 
 #[derive(Args)]
 pub struct SaturationArgs {
@@ -74,69 +71,22 @@ fn write_openmetrics(
 
 pub fn run(a: SaturationArgs) -> Result<ExitCode, Error> {
     let mut tally = Tally::default();
-    let table = match (&a.limit.capacities, a.limit.capacity) {
-        (Some(path), _) => Some(Capacities::PerSeries(read_capacities(path)?)),
-        (None, Some(_)) => None,
-        (None, None) => return Err(Error::invalid("--capacity or --capacities is required")),
-    };
-    // `0.9x` and `80%` depend on each series' own history.
-    let capacity_of = |s: &headroom::RegularSeries| match (&table, a.limit.capacity) {
-        (Some(table), _) => table.of(s.name()),
-        (None, Some(rule)) => rule.resolve(s.name(), s.values(), a.question.direction),
-        (None, None) => Err(Error::invalid("--capacity or --capacities is required")),
-    };
-    let settings = ForecastSettings {
-        paths: a.question.paths.max(1),
-        seed: a.question.seed,
-        all_paths: a.question.all_paths,
-        ..settings(&a.model, a.question.horizon)
-    };
-    let (scenarios, wrong) = (a.scenario.scenarios(), std::sync::Mutex::new(None));
+    let query = super::query(&a.limit, &a.question, &a.scenario, &a.model, &a.input)?
+        .self_check(a.self_check)
+        .build()?;
+    let wrong = std::sync::Mutex::new(None);
     let answer = |raw: &Series| {
-        let (notes, prepared) = prepare_one(raw, &a.input, &a.model.seasons);
-        let result = prepared.and_then(|p| {
-            let c = capacity_of(&p.series)?;
-            let questions = questions(
-                &p.series,
-                a.question.by,
-                a.question.need_until,
-                a.question.risk,
-            )?;
-            let s = &p.series;
-            if let Err(e) = scenarios.check(
-                s.name(),
-                s.last_timestamp(),
-                s.last_value(),
-                a.question.direction,
-            ) {
+        let (notes, prepared) = noted(query.prepare(raw));
+        let result = prepared.and_then(|p| match query.answer(&p) {
+            Ok(answer) => Ok((answer.row, raw.labels().clone(), answer.by)),
+            // A scenario that does not fit a series makes the command line wrong.
+            Err(e @ Error::InvalidArgument(_)) => {
                 if let Ok(mut first) = wrong.lock() {
                     first.get_or_insert(e);
                 }
-                return Err(Error::invalid("not answered: --scenario does not fit it"));
+                Err(Error::invalid("not answered: --scenario does not fit it"))
             }
-            let (f, mut row) = saturation_scenario(
-                &p,
-                &settings,
-                c,
-                a.question.direction,
-                &questions,
-                &scenarios,
-            )?;
-            if a.self_check {
-                // A self-check that cannot be done leaves the row unscored, never
-                // fails the answer.
-                row.self_check = self_check(
-                    &p,
-                    c,
-                    a.question.direction,
-                    f.horizon(),
-                    &f.model,
-                    &settings,
-                )
-                .ok()
-                .flatten();
-            }
-            Ok((row, raw.labels().clone(), questions.by))
+            Err(e) => Err(e),
         });
         Answer { notes, result }
     };
@@ -153,6 +103,9 @@ pub fn run(a: SaturationArgs) -> Result<ExitCode, Error> {
         rows.push(row);
         Ok(())
     })?;
+    let names = rows.iter().map(|r| r.series.as_str());
+    let failed = tally.failures.iter().map(|(name, _)| name.as_str());
+    super::warn_unused_capacities(query.capacities(), names.chain(failed));
     if let Some(e) = wrong.into_inner().ok().flatten() {
         eprintln!("headroom: {e}");
         return Ok(ExitCode::from(2));
@@ -177,7 +130,7 @@ pub fn run(a: SaturationArgs) -> Result<ExitCode, Error> {
         write_openmetrics(path, &labels, &rows)?;
     } else {
         let mut out = open_output(path)?;
-        write_saturations_scenario(&mut out, &rows, scenarios.label().as_deref())?;
+        write_saturations_scenario(&mut out, &rows, query.scenarios().label().as_deref())?;
         finish(out, path)?;
     }
     if let Some(png) = &a.plot {

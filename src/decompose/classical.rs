@@ -57,7 +57,7 @@ pub fn classical(
         )));
     }
     if n < 2 * period {
-        return Err(Error::invalid(format!(
+        return Err(Error::too_short(format!(
             "{n} points is shorter than two seasons of {period} steps ({} points needed)",
             2 * period
         )));

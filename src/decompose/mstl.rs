@@ -94,7 +94,7 @@ impl Mstl {
             .filter(|&(p, _)| (p as f64) < n as f64 / 2.0)
             .unzip();
         if periods.is_empty() {
-            return Err(Error::invalid(format!(
+            return Err(Error::too_short(format!(
                 "{n} points is shorter than two seasons of every period in {:?}",
                 self.periods
             )));

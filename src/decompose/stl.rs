@@ -262,7 +262,7 @@ fn check_window(name: &str, window: usize, above: Option<usize>) -> Result<()> {
 /// value in every phase of the period (missing values are `NaN`).
 pub(crate) fn check_values(y: &[f64], period: usize) -> Result<()> {
     if y.len() < 2 * period {
-        return Err(Error::invalid(format!(
+        return Err(Error::too_short(format!(
             "{} points is shorter than two seasons of {period} steps ({} points needed)",
             y.len(),
             2 * period

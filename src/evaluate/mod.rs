@@ -10,8 +10,8 @@ pub mod saturation;
 
 pub use backtest::{
     backtest, backtest_models, backtest_prepared, backtest_saturation, overall_scores,
-    pooled_scores, Backtest, BacktestSettings, CapacityRule, SaturationBacktest,
-    SaturationBacktestSettings, SaturationCase, Window,
+    pooled_scores, Backtest, BacktestSettings, SaturationBacktest, SaturationBacktestSettings,
+    SaturationCase, Window,
 };
 pub use metrics::{mase_scale, Scores};
 pub use saturation::{

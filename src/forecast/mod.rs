@@ -55,6 +55,11 @@ pub use trend::{Curve, FittedTrend, TrendRegression, TrendWindow};
 use crate::error::{Error, Result};
 use crate::series::{RegularSeries, Step};
 
+/// Values of sample paths a simulation holds at once for one series: 8 M values
+/// (64 MB). Two series in flight then hold a few hundred MB at most, whatever the
+/// horizon; every 2,000-path question up to 4,000 steps fits in one.
+pub(crate) const MAX_PATH_VALUES: usize = 1 << 23;
+
 /// The default interval levels, in percent.
 pub const DEFAULT_LEVELS: [f64; 2] = [80.0, 95.0];
 

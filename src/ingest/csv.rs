@@ -237,7 +237,7 @@ fn read_preamble(
 }
 
 /// A header must name each column once.
-pub(super) fn check_header(file: &str, header: &[String], line: usize) -> Result<()> {
+pub(crate) fn check_header(file: &str, header: &[String], line: usize) -> Result<()> {
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (i, name) in header.iter().enumerate() {
         if let Some(first) = seen.insert(name.to_ascii_lowercase(), i) {

@@ -20,15 +20,14 @@
 //! are read whole.
 
 mod blocks;
-mod capacities;
 mod cloudwatch;
-mod csv;
-mod dialect;
+pub(crate) mod csv;
+pub(crate) mod dialect;
 pub mod duplicates;
 mod influx;
 mod json;
 mod json_value;
-mod layout;
+pub(crate) mod layout;
 mod prometheus;
 pub mod prometheus_live;
 mod roles;
@@ -392,25 +391,6 @@ fn unused_options(format: Format, options: &ReadOptions) -> Vec<Note> {
         .collect()
 }
 
-/// Read a `series,capacity` CSV for fleets whose members have different limits.
-/// Capacities accept the suffixes of [`parse_capacity`](crate::units::parse_capacity).
-pub fn read_capacities(path: &str) -> Result<std::collections::HashMap<String, f64>> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Io {
-        path: path.into(),
-        source,
-    })?;
-    read_capacities_bytes(path, &bytes)
-}
-
-/// [`read_capacities`] of a table held in memory; `file` names it in messages.
-pub fn read_capacities_bytes(
-    file: &str,
-    bytes: &[u8],
-) -> Result<std::collections::HashMap<String, f64>> {
-    check_encoding(file, bytes)?;
-    capacities::read_capacities(file, decode(file, bytes)?)
-}
-
 /// Detect the format from the start of the content: JSON replies by their keys
 /// (Prometheus has `status` or `resultType`, CloudWatch `Datapoints` or
 /// `MetricDataResults`), InfluxDB by its annotation lines or its `,result,table,`
@@ -442,7 +422,7 @@ fn valid_prefix(bytes: &[u8]) -> &str {
 
 /// UTF-16 (with or without a byte-order mark) is refused with advice: it would
 /// otherwise fail later with a confusing message about the first field.
-fn check_encoding(file: &str, head: &[u8]) -> Result<()> {
+pub(crate) fn check_encoding(file: &str, head: &[u8]) -> Result<()> {
     let with_bom = head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]);
     let sample = &head[..head.len().min(512)];
     let nul = sample.iter().filter(|&&b| b == 0).count();
@@ -466,7 +446,7 @@ fn check_encoding(file: &str, head: &[u8]) -> Result<()> {
 
 /// The input as UTF-8 text without a byte-order mark. Invalid UTF-8 is an error
 /// that says where.
-fn decode<'a>(file: &str, bytes: &'a [u8]) -> Result<&'a str> {
+pub(crate) fn decode<'a>(file: &str, bytes: &'a [u8]) -> Result<&'a str> {
     let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
     std::str::from_utf8(bytes).map_err(|e| {
         let offset = e.valid_up_to();

@@ -154,7 +154,7 @@ fn reaches(row: &Saturation) -> bool {
 /// The sentence at the top of the page.
 pub(super) fn summary(report: &Report) -> String {
     let total = report.series.len();
-    let within = match report.options.horizon {
+    let within = match report.options.query.horizon() {
         Some(h) => format!("within the next {}", horizon_words(Some(h))),
         None => "within the horizon (as far ahead as each history reaches back)".into(),
     };
@@ -186,10 +186,10 @@ pub(super) fn summary(report: &Report) -> String {
         }
     }
     if let Some(first) = reaching.first() {
-        let drawn = report.options.scenarios.drawn(&first.row);
+        let drawn = report.options.query.scenarios().drawn(&first.row);
         text += &format!(". The first: {}.", first_sentence(&drawn));
     }
-    if let Some(label) = report.options.scenarios.label() {
+    if let Some(label) = report.options.query.scenarios().label() {
         text = format!("Under the scenario “{label}”: {text}");
     }
     text
@@ -230,7 +230,7 @@ fn series_charts(report: &Report) -> Vec<(String, Result<Vec<u8>>)> {
     risky
         .par_iter()
         .map(|s| {
-            let drawn = report.options.scenarios.drawn(&s.row);
+            let drawn = report.options.query.scenarios().drawn(&s.row);
             let png = ForecastChart::new(&s.history, &s.forecast)
                 .saturation(&drawn)
                 .size(1280, 600)
@@ -260,9 +260,9 @@ pub(super) fn page(report: &Report) -> Result<String> {
         "<p class=\"meta\">{}{} series answered{failed} · horizon {} · model {} · {} simulated futures per series · made {} UTC</p>\n",
         if o.source.is_empty() { String::new() } else { format!("{} · ", escape(&o.source)) },
         report.series.len(),
-        horizon_words(o.horizon),
-        escape(&o.settings.model.to_string()),
-        o.settings.paths,
+        horizon_words(o.query.horizon()),
+        escape(&o.query.settings().model.to_string()),
+        o.query.settings().paths,
         report.made_at.format("%Y-%m-%d %H:%M"),
     );
     let ok = report.series.iter().all(|s| !s.at_risk()) && !report.series.is_empty();
@@ -271,7 +271,7 @@ pub(super) fn page(report: &Report) -> Result<String> {
         if ok { " ok" } else { "" },
         escape(&summary(report))
     );
-    if let Some(label) = o.scenarios.label() {
+    if let Some(label) = o.query.scenarios().label() {
         h += &format!(
             "<p class=\"scenario\">Every probability and date below answers the what-if <b>{}</b>: \
              the change is applied to each simulated future and to the forecast drawn. \
@@ -289,7 +289,7 @@ pub(super) fn page(report: &Report) -> Result<String> {
         "<footer>Made by headroom {}. Probabilities are the share of {} simulated futures \
          per series that reach capacity within the horizon; dates are UTC.</footer>\n</body>\n</html>\n",
         env!("CARGO_PKG_VERSION"),
-        o.settings.paths
+        o.query.settings().paths
     );
     Ok(h)
 }
@@ -301,7 +301,7 @@ fn table(report: &Report) -> String {
         return h + "<p>No series could be answered; the reasons are below.</p>\n";
     }
     let by = report.series.iter().any(|s| s.row.probability_by.is_some());
-    let until = match report.options.need_until {
+    let until = match report.options.query.need_until() {
         Some(_) => "the date asked",
         None => "the end of the horizon",
     };
@@ -354,7 +354,7 @@ fn table(report: &Report) -> String {
     h += &format!(
         "</tbody>\n</table>\n<p class=\"footnote\">* Capacity needed: the capacity that the \
          simulated futures reach before {until} with a chance of only {} (--risk).</p>\n",
-        percent(report.options.risk)
+        percent(report.options.query.risk())
     );
     h
 }
@@ -403,7 +403,7 @@ fn at_risk_section(report: &Report) -> String {
             }
         }
         if let Some(s) = report.series.iter().find(|s| s.row.series == name) {
-            let drawn = report.options.scenarios.drawn(&s.row);
+            let drawn = report.options.query.scenarios().drawn(&s.row);
             h += &format!(
                 "<figcaption>{}.</figcaption>",
                 escape(&first_sentence(&drawn))
@@ -447,8 +447,8 @@ fn trust_section(report: &Report) -> Result<String> {
         } else {
             String::new()
         },
-        horizon_words(report.options.horizon),
-        if report.options.scenarios.is_empty() {
+        horizon_words(report.options.query.horizon()),
+        if report.options.query.scenarios().is_empty() {
             ""
         } else {
             " The past had no such what-if, so this scores the forecast without the scenario."
@@ -463,7 +463,7 @@ fn trust_section(report: &Report) -> Result<String> {
     }
     h += &scores_table(scores);
     let png = ReliabilityChart::new()
-        .curve(report.options.settings.model.to_string(), scores)
+        .curve(report.options.query.settings().model.to_string(), scores)
         .render_png_bytes()?;
     h += &format!(
         "<figure>{}<figcaption>Reliability: of the past answers that gave a probability in each band, \

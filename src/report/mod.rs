@@ -3,17 +3,21 @@
 //! take, a chart of each at-risk series and of the fleet, how well the same
 //! answer did on the fleet's own history, and what was done to each series.
 //!
-//! [`build`] runs the saturation pipeline ([`crate::pipeline`]) on every series,
-//! each failing alone, and the saturation backtest
+//! [`build`] answers the saturation question ([`crate::query`]) for every series,
+//! each failing alone, and runs the saturation backtest
 //! ([`crate::evaluate::backtest_saturation`]) for the "can you trust this"
 //! section; [`Report::to_html`] writes the page, with every chart embedded as a
 //! PNG data URI and nothing fetched from anywhere.
 //!
 //! ```no_run
 //! # fn report(prepared: &[headroom::pipeline::Prepared]) -> headroom::Result<String> {
-//! use headroom::pipeline::Capacities;
+//! use headroom::capacity::Capacities;
+//! use headroom::query::SaturationQuery;
 //! use headroom::report::{build, ReportOptions};
-//! let options = ReportOptions::new(Capacities::One(500e9), Some("30d".parse()?));
+//! let query = SaturationQuery::builder(Capacities::fixed(500e9))
+//!     .horizon(Some("30d".parse()?))
+//!     .build()?;
+//! let options = ReportOptions::new(query);
 //! build(prepared, Vec::new(), &options).to_html()
 //! # }
 //! ```
@@ -22,20 +26,17 @@ mod html;
 
 use chrono::{DateTime, Utc};
 
+use crate::capacity::CapacityRule;
 use crate::error::{Error, Result};
 use crate::evaluate::saturation::DEFAULT_BINS;
 use crate::evaluate::{
-    backtest_saturation, pooled_scores, CapacityRule, SaturationBacktestSettings, SaturationScores,
+    backtest_saturation, pooled_scores, SaturationBacktestSettings, SaturationScores,
 };
 use crate::forecast::Forecast;
-use crate::pipeline::{
-    failure_message, for_each_series, questions, saturation_scenario, Capacities, ForecastSettings,
-    Prepared, DEFAULT_RISK,
-};
-use crate::saturation::{rank, Deadline, Direction, Saturation, Status};
-use crate::scenario::Scenarios;
+use crate::pipeline::{failure_message, for_each_series, Prepared};
+use crate::query::SaturationQuery;
+use crate::saturation::{rank, Saturation, Status};
 use crate::series::RegularSeries;
-use crate::units::Span;
 
 /// At-risk series drawn one chart each by default; the others are in the table.
 pub const DEFAULT_CHARTS: usize = 12;
@@ -50,27 +51,15 @@ pub const DEFAULT_TRUST_SERIES: usize = 100;
 
 /// What the report answers and how.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct ReportOptions {
     /// The page's title.
     pub title: String,
     /// Where the history came from, as the page says it.
     pub source: String,
-    /// Model, levels, paths and seed, as for `saturation`; the horizon is `horizon`.
-    pub settings: ForecastSettings,
-    /// How far ahead (`None`: as far as each series' history reaches back).
-    pub horizon: Option<Span>,
-    /// Each series' capacity.
-    pub capacities: Capacities,
-    /// Up to a ceiling or down to a floor.
-    pub direction: Direction,
-    /// Also the probability by this date (a column when given).
-    pub by: Option<Deadline>,
-    /// The capacity needed until this date (default: the end of the horizon).
-    pub need_until: Option<Deadline>,
-    /// The risk accepted for the capacity needed.
-    pub risk: f64,
-    /// What-if scenarios every series is answered under.
-    pub scenarios: Scenarios,
+    /// The question every series is answered; without a `need_until` date the
+    /// capacity needed is until the end of the horizon.
+    pub query: SaturationQuery,
     /// At most this many at-risk series get a chart of their own.
     pub charts: usize,
     /// Backtest origins per series for the trust section (0: no backtest).
@@ -81,19 +70,12 @@ pub struct ReportOptions {
 }
 
 impl ReportOptions {
-    /// The defaults of `headroom report` for these capacities and horizon.
-    pub fn new(capacities: Capacities, horizon: Option<Span>) -> Self {
+    /// The defaults of `headroom report` for this question.
+    pub fn new(query: SaturationQuery) -> Self {
         ReportOptions {
             title: "Capacity report".into(),
             source: String::new(),
-            settings: ForecastSettings::default(),
-            horizon,
-            capacities,
-            direction: Direction::Up,
-            by: None,
-            need_until: None,
-            risk: DEFAULT_RISK,
-            scenarios: Scenarios::default(),
+            query: query.needing_capacity_at_horizon(),
             charts: DEFAULT_CHARTS,
             trust_windows: DEFAULT_TRUST_WINDOWS,
             trust_series: DEFAULT_TRUST_SERIES,
@@ -161,22 +143,26 @@ pub struct Report {
 
 /// Answer every prepared series (in parallel, each failing alone) and backtest
 /// the answer; `failures` are series that failed before (reading, cleaning),
-/// listed with theirs.
+/// listed with theirs. A scenario that does not fit a series makes the whole
+/// report wrong: that error is returned.
 pub fn build(
     prepared: &[Prepared],
     failures: Vec<(String, String)>,
     options: &ReportOptions,
-) -> Report {
-    let settings = ForecastSettings {
-        horizon: options.horizon,
-        ..options.settings.clone()
-    };
-    let results = for_each_series(prepared, |p| answer(p, &settings, options));
+) -> Result<Report> {
+    let results = options.query.answer_all(prepared);
     let mut failures = failures;
     let mut series = Vec::new();
     for (p, r) in prepared.iter().zip(results) {
         match r {
-            Ok(s) => series.push(s),
+            Ok(a) => series.push(SeriesReport {
+                row: a.row,
+                history: p.series.clone(),
+                forecast: a.forecast,
+                cleaning: cleaning(p),
+                periods: (p.periods.clone(), p.detected),
+            }),
+            Err(e @ Error::InvalidArgument(_)) => return Err(e),
             Err(e) => failures.push((
                 p.series.name().to_string(),
                 failure_message(p.series.name(), &e),
@@ -187,41 +173,13 @@ pub fn build(
     rank(&mut rows);
     let order = |name: &str| rows.iter().position(|r| r.series == name);
     series.sort_by_key(|s| order(&s.row.series));
-    let trust = trust(prepared, &series, &settings, options);
-    Report {
+    let trust = trust(prepared, &series, options);
+    Ok(Report {
         options: options.clone(),
         series,
         failures,
         trust,
         made_at: Utc::now(),
-    }
-}
-
-/// The saturation answer for one series, with what the page says about it.
-fn answer(
-    p: &Prepared,
-    settings: &ForecastSettings,
-    options: &ReportOptions,
-) -> Result<SeriesReport> {
-    let s = &p.series;
-    let capacity = options.capacities.of(s.name())?;
-    let horizon = options.horizon.unwrap_or(Span::Steps(s.len()));
-    let need_until = options.need_until.unwrap_or(Deadline::After(horizon));
-    let q = questions(s, options.by, Some(need_until), options.risk)?;
-    let (forecast, row) = saturation_scenario(
-        p,
-        settings,
-        capacity,
-        options.direction,
-        &q,
-        &options.scenarios,
-    )?;
-    Ok(SeriesReport {
-        row,
-        history: s.clone(),
-        forecast,
-        cleaning: cleaning(p),
-        periods: (p.periods.clone(), p.detected),
     })
 }
 
@@ -239,12 +197,8 @@ fn cleaning(p: &Prepared) -> String {
 
 /// The saturation backtest of the answered series against their own capacity,
 /// pooled; skipped with the reason where no series has the history for it.
-fn trust(
-    prepared: &[Prepared],
-    answered: &[SeriesReport],
-    settings: &ForecastSettings,
-    options: &ReportOptions,
-) -> Trust {
+fn trust(prepared: &[Prepared], answered: &[SeriesReport], options: &ReportOptions) -> Trust {
+    let q = &options.query;
     if options.trust_windows == 0 {
         return Trust::Skipped("the backtest was turned off (--trust-windows 0)".into());
     }
@@ -260,13 +214,12 @@ fn trust(
     // A history that never reached its capacity cannot have a past stretch that
     // did: the own-capacity backtest would score one outcome only, so it is not run.
     let reached = todo.iter().any(|p| {
-        let c = options.capacities.of(p.series.name()).unwrap_or(f64::NAN);
-        p.series
-            .values()
-            .iter()
-            .any(|&v| options.direction.reaches(v, c))
+        let s = &p.series;
+        let c = q.capacities().of(s.name(), s.values(), q.direction());
+        let c = c.unwrap_or(f64::NAN);
+        s.values().iter().any(|&v| q.direction().reaches(v, c))
     });
-    let own = reached.then(|| backtest(&todo, settings, options, None));
+    let own = reached.then(|| backtest(&todo, options, None));
     match own {
         Some(Trust::Scored { ref scores, .. })
             if scores.crossings > 0 && scores.crossings < scores.cases =>
@@ -278,7 +231,7 @@ fn trust(
         // each origin a limit its future may or may not pass.
         _ => {
             let halfway = Some(CapacityRule::TowardsFuturePeak(0.5));
-            match (backtest(&todo, settings, options, halfway), own) {
+            match (backtest(&todo, options, halfway), own) {
                 (scored @ Trust::Scored { .. }, _) => scored,
                 (_, Some(own)) => own,
                 (skipped, None) => skipped,
@@ -299,26 +252,23 @@ fn spread<'a, T>(items: &[&'a T], k: usize) -> Vec<&'a T> {
 
 /// The pooled saturation backtest of `todo`, against each series' capacity or
 /// `rule`.
-fn backtest(
-    todo: &[&Prepared],
-    settings: &ForecastSettings,
-    options: &ReportOptions,
-    rule: Option<CapacityRule>,
-) -> Trust {
+fn backtest(todo: &[&Prepared], options: &ReportOptions, rule: Option<CapacityRule>) -> Trust {
+    let q = &options.query;
     let results = for_each_series(todo, |p| {
+        let s = &p.series;
         let rule = match rule {
             Some(r) => r,
-            None => CapacityRule::Fixed(options.capacities.of(p.series.name())?),
+            None => CapacityRule::Fixed(q.capacities().of(s.name(), s.values(), q.direction())?),
         };
         let bt = SaturationBacktestSettings {
-            horizon: match options.horizon {
-                Some(h) => h.steps_ceil(p.series.step()).max(1),
-                None => p.series.len(),
+            horizon: match q.horizon() {
+                Some(h) => h.steps_ceil(s.step()).max(1),
+                None => s.len(),
             },
             windows: options.trust_windows,
             spacing: None,
-            direction: options.direction,
-            forecast: settings.clone(),
+            direction: q.direction(),
+            forecast: q.settings().clone(),
             bins: DEFAULT_BINS,
         };
         backtest_saturation(p, rule, &bt)
@@ -332,7 +282,7 @@ fn backtest(
                 p.series.name().to_string(),
                 "no origin could be scored".to_string(),
             )),
-            Err(e) => skipped.push((p.series.name().to_string(), reason(&e))),
+            Err(e) => skipped.push((p.series.name().to_string(), e.reason())),
         }
     }
     if done.is_empty() {
@@ -351,15 +301,6 @@ fn backtest(
             skipped,
         },
         Err(e) => Trust::Skipped(e.to_string()),
-    }
-}
-
-/// An error's reason without the `series NAME:` in front (the name is shown
-/// beside it).
-fn reason(e: &Error) -> String {
-    match e {
-        Error::Series { message, .. } => message.clone(),
-        other => other.to_string(),
     }
 }
 

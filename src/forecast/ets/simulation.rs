@@ -10,7 +10,7 @@ use super::FittedEts;
 use crate::error::Result;
 use crate::forecast::{
     check_request, check_simulation, normal_intervals, rng, FittedModel, Forecast, Interval,
-    SamplePaths,
+    SamplePaths, MAX_PATH_VALUES,
 };
 
 impl FittedEts {
@@ -103,9 +103,12 @@ impl FittedEts {
         out.iter().all(|v| v.is_finite())
     }
 
-    /// Intervals from the quantiles of simulated paths.
+    /// Intervals from the quantiles of simulated paths; a horizon too long for
+    /// all of them in [`MAX_PATH_VALUES`] gets fewer (at least 200: the 95 %
+    /// bounds are then the 5th value from each end).
     fn simulated_intervals(&self, horizon: usize, levels: &[f64]) -> Result<Vec<Interval>> {
-        let paths = self.simulate(horizon, self.interval_paths, self.interval_seed)?;
+        let fit = (MAX_PATH_VALUES / horizon.max(1)).max(200);
+        let paths = self.simulate(horizon, self.interval_paths.min(fit), self.interval_seed)?;
         let mut probabilities: Vec<f64> = levels
             .iter()
             .flat_map(|l| [0.5 - l / 200.0, 0.5 + l / 200.0])

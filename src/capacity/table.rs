@@ -4,13 +4,30 @@
 
 use std::collections::HashMap;
 
-use super::csv::check_header;
-use super::dialect::{detect_separator, lines_with_ends, split_header, split_record};
-use super::layout::SERIES_ALIASES;
 use crate::error::{Error, Result};
+use crate::ingest::csv::check_header;
+use crate::ingest::dialect::{detect_separator, lines_with_ends, split_header, split_record};
+use crate::ingest::layout::SERIES_ALIASES;
+use crate::ingest::{check_encoding, decode};
 
-/// Read a `series,capacity` table (capacities may carry suffixes such as `500G`).
-pub(crate) fn read_capacities(file: &str, text: &str) -> Result<HashMap<String, f64>> {
+/// Read a `series,capacity` CSV for fleets whose members have different limits.
+/// Capacities accept the suffixes of [`parse_capacity`](crate::units::parse_capacity).
+pub fn read_capacities(path: &str) -> Result<HashMap<String, f64>> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+        path: path.into(),
+        source,
+    })?;
+    read_capacities_bytes(path, &bytes)
+}
+
+/// [`read_capacities`] of a table held in memory; `file` names it in messages.
+pub fn read_capacities_bytes(file: &str, bytes: &[u8]) -> Result<HashMap<String, f64>> {
+    check_encoding(file, bytes)?;
+    parse_table(file, decode(file, bytes)?)
+}
+
+/// Parse a `series,capacity` table (capacities may carry suffixes such as `500G`).
+fn parse_table(file: &str, text: &str) -> Result<HashMap<String, f64>> {
     let mut lines = lines_with_ends(text)
         .enumerate()
         .map(|(i, (line, _))| (i + 1, line))

@@ -1,0 +1,100 @@
+//! The answer to one series' saturation question: fit, forecast, simulate the
+//! futures a block of paths at a time, and assess them against the capacity.
+
+use crate::error::{Error, Result};
+use crate::forecast::{bound_forecast, bound_paths, Forecast};
+use crate::pipeline::{bounds_of, fit, ForecastSettings, Prepared, CLEAR_EXPECTED_PATHS};
+use crate::saturation::{assess_unreached, Direction, Questions, Saturation};
+use crate::scenario::{PathTally, Scenarios};
+
+/// Path values per block: every question up to 2,000 paths of 4,000 steps is
+/// one block, its paths those of one seeded simulation.
+use crate::forecast::MAX_PATH_VALUES as PATH_VALUES_PER_BLOCK;
+
+/// The blocks `n_paths` paths of `horizon` steps are simulated in: `(paths,
+/// seed)`, the first with `seed` itself, later ones with seeds derived from it.
+pub(crate) fn path_blocks(horizon: usize, n_paths: usize, seed: u64) -> Vec<(usize, u64)> {
+    let per_block = (PATH_VALUES_PER_BLOCK / horizon.max(1)).clamp(1, n_paths.max(1));
+    (0..n_paths.div_ceil(per_block))
+        .map(|i| {
+            let n = per_block.min(n_paths - i * per_block);
+            // A golden-ratio stride keeps the derived seeds far apart.
+            let seed = seed.wrapping_add((i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            (n, seed)
+        })
+        .collect()
+}
+
+/// Forecast a prepared series and assess it against `capacity` under
+/// `scenarios`: dates from the forecast, probability and crossing percentiles
+/// from sample paths; the horizon reaches at least the questions' dates. The
+/// forecast returned is the scenario's.
+pub(crate) fn assess(
+    prepared: &Prepared,
+    settings: &ForecastSettings,
+    capacity: f64,
+    direction: Direction,
+    questions: &Questions,
+    scenarios: &Scenarios,
+) -> Result<(Forecast, Saturation)> {
+    let s = &prepared.series;
+    let last = s.last_timestamp();
+    let steps_to = |t: chrono::DateTime<chrono::Utc>| {
+        ((t - last).num_milliseconds() as f64 / 1000.0 / s.step().nominal_seconds()).ceil() as usize
+    };
+    let reach = questions
+        .by
+        .into_iter()
+        .chain(questions.need_until.map(|n| n.0))
+        .map(steps_to)
+        .max()
+        .unwrap_or(0);
+    let (model, horizon) = fit(prepared, settings, reach)?;
+    let in_series = |e: Error| e.in_series(s.name());
+    let mut f = model
+        .predict(horizon, &settings.levels)
+        .map_err(in_series)?;
+    let bounds = bounds_of(prepared, settings);
+    let (v, q) = (s.last_value(), questions);
+    if !settings.all_paths && scenarios.is_empty() && q.need_until.is_none() {
+        let up = direction == Direction::Up;
+        let bound = model.crossing_bound(horizon, capacity, up);
+        if let Some(b) = bound.map_err(in_series)? {
+            if b * settings.paths as f64 <= CLEAR_EXPECTED_PATHS {
+                bound_forecast(&mut f, bounds);
+                let row = assess_unreached(&f, settings.paths, last, v, capacity, direction, q)
+                    .map_err(in_series)?;
+                return Ok((f, row));
+            }
+        }
+    }
+    let mut tally = PathTally::new(scenarios, &f, last, v, capacity, direction);
+    for (n, seed) in path_blocks(horizon, settings.paths, settings.seed) {
+        let mut block = model.simulate(horizon, n, seed).map_err(in_series)?;
+        bound_paths(&mut block, bounds);
+        tally.add(&mut block, q).map_err(in_series)?;
+    }
+    bound_forecast(&mut f, bounds);
+    let row = tally.finish(&mut f, q).map_err(in_series)?;
+    Ok((f, row))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_block_with_the_seed_itself_unless_the_paths_are_too_many() {
+        assert_eq!(path_blocks(720, 2000, 7), [(2000, 7)]);
+        let blocks = path_blocks(100_000, 2000, 7);
+        assert_eq!(blocks[0], (83, 7));
+        assert_eq!(blocks.iter().map(|b| b.0).sum::<usize>(), 2000);
+        assert!(blocks
+            .iter()
+            .all(|b| b.0 * 100_000 <= PATH_VALUES_PER_BLOCK));
+        let seeds: std::collections::HashSet<u64> = blocks.iter().map(|b| b.1).collect();
+        assert_eq!(seeds.len(), blocks.len());
+        // A horizon longer than a block still gets one path at a time.
+        assert_eq!(path_blocks(PATH_VALUES_PER_BLOCK * 2, 3, 1).len(), 3);
+    }
+}
