@@ -22,6 +22,53 @@
 //!   alerts of Google's SRE workbook ([`rules::prometheus_rules`]);
 //! - realistic SLI series for trying all of this ([`SliGenerator`]).
 //!
+//! ## The sample's error budget
+//!
+//! The error budget of the sample's `search` service, its burn-down chart and its
+//! alert rules (what `headroom budget` does):
+//!
+//! ```
+//! use headroom::budget::rules::{prometheus_rules, RuleSpec, SliQuery};
+//! use headroom::budget::{describe, forecast_budget, pair_series, BurnDownChart, EventUnit, Sli, Slo, Window};
+//! use headroom::ingest::{read_path, ReadOptions};
+//! use headroom::pipeline::ForecastSettings;
+//! use headroom::RegulariseOptions;
+//!
+//! fn main() -> headroom::Result<()> {
+//!     // Columns good and total with a series column: series search/good, search/total, ...
+//!     let read = read_path("data/sli_requests.csv", &ReadOptions::default())?;
+//!     let slo = Slo::new(99.9, Window::rolling_days(30.0))?;
+//!     let settings = ForecastSettings { paths: 500, ..Default::default() };
+//!     std::fs::create_dir_all("out").ok();
+//!     for (service, pair) in pair_series(&read.series, "good", "total", "sli") {
+//!         if service != "search" {
+//!             continue;
+//!         }
+//!         let (good, total) = pair?;
+//!         let (good, _) = good.regularise(&RegulariseOptions::default())?;
+//!         let (total, _) = total.regularise(&RegulariseOptions::default())?;
+//!         let sli = Sli::from_series(service.clone(), &good, &total, EventUnit::PerStep)?;
+//!         let budget = forecast_budget(&sli, &slo, &settings, &[])?;
+//!         println!("{}", describe(&budget.row)); // search: 34 % of the 30d budget left; runs out around ...
+//!         assert!(budget.row.probability > 0.9);
+//!         BurnDownChart::new(&budget).render_png("out/readme-budget-search.png")?;
+//!     }
+//!     let rules = prometheus_rules(&[RuleSpec {
+//!         service: "search".into(),
+//!         slo,
+//!         sli: SliQuery::Events {
+//!             good: r#"http_requests_total{job="search",code!~"5.."}"#.into(),
+//!             total: r#"http_requests_total{job="search"}"#.into(),
+//!         },
+//!     }])?;
+//!     std::fs::write("out/readme-slo-rules.yaml", rules).map_err(|source| headroom::Error::Io {
+//!         path: "out/readme-slo-rules.yaml".into(),
+//!         source,
+//!     })?;
+//!     Ok(())
+//! }
+//! ```
+//!
 //! ## Conventions
 //!
 //! - A step's count is the events of the step that its timestamp starts (the

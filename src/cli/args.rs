@@ -82,7 +82,7 @@ pub struct ModelArgs {
     /// Interval level in percent; repeat for several (default 80 and 95).
     #[arg(long = "level", value_parser = parse_level)]
     pub levels: Vec<f64>,
-    /// Model: auto, or a model name (naive, seasonal_naive, drift, stl_linear, linear_trend, ...; see the README).
+    /// Model: auto, or a model name (naive, seasonal_naive, drift, stl_linear, linear_trend, ...; see docs/cli.md).
     #[arg(long, default_value = "auto", value_parser = parse_model)]
     pub model: ModelChoice,
     /// Intervals: auto (conformal for the auto model, the model's own otherwise),
@@ -159,7 +159,7 @@ pub struct ScenarioArgs {
     /// What-if, repeatable, applied to every simulated future: 'x1.3 from 2025-05-01'
     /// (a launch), '+50G on 2025-05-01' (a migration), '+5G/day from DATE' or
     /// '+20%/month from DATE' (a ramp), 'growth x2 from DATE', 'capacity 750G from
-    /// 2025-06-01' (a planned upgrade). See the README.
+    /// 2025-06-01' (a planned upgrade). See docs/cli.md.
     #[arg(long = "scenario", value_parser = headroom::scenario::parse_scenario, allow_hyphen_values = true)]
     pub scenarios: Vec<headroom::scenario::Scenario>,
 }

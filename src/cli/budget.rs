@@ -93,7 +93,7 @@ pub struct BudgetArgs {
     /// Without it, daily and weekly periods are detected on the total events.
     #[arg(long = "season", value_parser = parse_span)]
     pub seasons: Vec<Span>,
-    /// Model of the bad and total events: auto, or a model name (see the README).
+    /// Model of the bad and total events: auto, or a model name (see docs/cli.md).
     #[arg(long, default_value = "auto", value_parser = parse_model)]
     pub model: ModelChoice,
     /// Intervals behind the simulated futures: auto, model or conformal.

@@ -11,7 +11,7 @@ use headroom::Error;
 
 #[derive(Args)]
 pub struct ServeArgs {
-    /// The configuration: Prometheus to read, rules to evaluate (YAML; see the README).
+    /// The configuration: Prometheus to read, rules to evaluate (YAML; see docs/cli.md).
     #[arg(long)]
     pub config: String,
     /// Listen on this address instead of the configuration's (default 127.0.0.1:9847).
