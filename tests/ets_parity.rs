@@ -5,7 +5,8 @@
 //! one-step predictions and (for the models with exact intervals) the forecast and
 //! its 95 % bounds must equal the reference's to 1e-6 relative. Our own fit must
 //! reach a log-likelihood at least as high as the reference's (statsmodels'
-//! optimiser sometimes stops early).
+//! optimiser sometimes stops early). On M4 Hourly series, a richer model is never
+//! clearly less likely than the model nested in it.
 
 mod common;
 
@@ -14,7 +15,8 @@ use std::time::Instant;
 use chrono::{TimeZone, Utc};
 use common::{fixtures, floats, json, max_relative_error, shared};
 use headroom::forecast::{
-    ets_loglik, Ets, EtsParams, EtsSpec, EtsState, FittedEts, FittedModel, Forecaster,
+    ets_loglik, AutoEts, Ets, EtsOutcome, EtsParams, EtsSpec, EtsState, FittedEts, FittedModel,
+    Forecaster,
 };
 use headroom::{RegularSeries, Step};
 
@@ -58,7 +60,9 @@ fn relative(a: f64, b: f64) -> f64 {
 
 #[test]
 fn loglik_fitted_and_forecast_at_reference_parameters() {
-    let files = fixtures("ets_");
+    let Some(files) = fixtures("ets_") else {
+        return;
+    };
     for path in &files {
         let f = json(path);
         let name = path.file_name().unwrap().to_string_lossy().to_string();
@@ -106,7 +110,9 @@ fn loglik_fitted_and_forecast_at_reference_parameters() {
 
 #[test]
 fn our_fit_is_at_least_as_likely_as_the_reference() {
-    let files = fixtures("ets_");
+    let Some(files) = fixtures("ets_") else {
+        return;
+    };
     for path in &files {
         let f = json(path);
         let name = path.file_name().unwrap().to_string_lossy().to_string();
@@ -134,14 +140,15 @@ fn our_fit_is_at_least_as_likely_as_the_reference() {
     }
 }
 
-/// The M4 Hourly training series (one row per series: id, then values).
-fn m4_hourly() -> Vec<(String, Vec<f64>)> {
-    let Some(path) = shared("data/m4/Hourly-train.csv") else {
-        return Vec::new();
-    };
+/// Every `every`-th M4 Hourly training series (one row per series: id, then
+/// values), or `None` by the policy of `common::shared`.
+fn m4_hourly(every: usize) -> Option<Vec<(String, Vec<f64>)>> {
+    let path = shared("data/m4/Hourly-train.csv")?;
     let text = std::fs::read_to_string(path).expect("M4 file readable");
-    text.lines()
+    let rows = text
+        .lines()
         .skip(1)
+        .step_by(every)
         .map(|line| {
             let mut fields = line.split(',').map(|f| f.trim_matches('"'));
             let id = fields.next().unwrap_or_default().to_string();
@@ -151,65 +158,33 @@ fn m4_hourly() -> Vec<(String, Vec<f64>)> {
                 .collect();
             (id, values)
         })
-        .collect()
+        .collect();
+    Some(rows)
 }
 
-/// Timing and sanity on the 414 M4 Hourly series (run with `--ignored`, ideally
-/// with optimisation: `--config 'profile.dev.package.headroom.opt-level=3'`).
+/// The non-seasonal automatic choice on M4 Hourly: each richer candidate reaches
+/// at least the log-likelihood of the one nested in it (its trend at zero), to
+/// 0.5. Every 6th series keeps the debug build short; all 414 hold too (the
+/// report of `cargo bench --bench ets`).
 #[test]
-#[ignore]
-fn m4_hourly_timing() {
-    use headroom::forecast::AutoEts;
-    let all = m4_hourly();
-    if all.is_empty() {
+fn richer_nested_models_are_not_clearly_less_likely_on_m4_hourly() {
+    let Some(all) = m4_hourly(6) else {
         return;
-    }
-    let codes = ["ANN", "AAN", "AAdN", "MNN", "MAN", "MAdN"];
-    let mut worse_than_nested = 0;
-    for code in codes {
-        let spec: EtsSpec = code.parse().unwrap();
-        let clock = Instant::now();
-        let mut total_ll = 0.0;
-        let mut refused = 0;
-        for (id, y) in &all {
-            match Ets::new(spec).fit(&series(y.clone())) {
-                Ok(fit) => total_ll += fit.loglik(),
-                Err(e) => {
-                    refused += 1;
-                    if y.iter().all(|v| *v > 0.0) {
-                        println!("  {code} {id}: {e}");
-                    }
-                }
-            }
-        }
-        println!(
-            "{code}: {} fits in {:.1?} (sum loglik {total_ll:.1}, {refused} refused)",
-            all.len() - refused,
-            clock.elapsed()
-        );
-    }
-    let clock = Instant::now();
-    let mut chosen = std::collections::BTreeMap::new();
-    let mut predicting = std::time::Duration::ZERO;
-    for (_, y) in &all {
-        let s = series(y.clone());
-        let fit = AutoEts::new(1).fit(&s).unwrap();
-        let started = Instant::now();
-        fit.predict(48, &[80.0, 95.0]).unwrap();
-        predicting += started.elapsed();
-        *chosen.entry(fit.spec().code()).or_insert(0) += 1;
-        // Nested pairs: a richer model should not be clearly less likely.
-        let ll = |code: &str| -> f64 {
-            fit.selection()
-                .unwrap()
-                .candidates
+    };
+    assert_eq!(all.len(), 69);
+    let mut worse = Vec::new();
+    for (id, y) in &all {
+        let fit = AutoEts::new(1).fit(&series(y.clone())).unwrap();
+        let candidates = &fit.selection().expect("a selection").candidates;
+        let ll = |code: &str| {
+            let c = candidates
                 .iter()
                 .find(|c| c.spec.code() == code)
-                .and_then(|c| match c.outcome {
-                    headroom::forecast::EtsOutcome::Fitted { loglik, .. } => Some(loglik),
-                    _ => None,
-                })
-                .unwrap_or(f64::NEG_INFINITY)
+                .unwrap_or_else(|| panic!("{id}: no candidate {code}"));
+            match &c.outcome {
+                EtsOutcome::Fitted { loglik, .. } => Ok(*loglik),
+                other => Err(format!("{other:?}")),
+            }
         };
         for (small, big) in [
             ("ANN", "AAN"),
@@ -217,62 +192,17 @@ fn m4_hourly_timing() {
             ("MNN", "MAN"),
             ("MNN", "MAdN"),
         ] {
-            if ll(big) < ll(small) - 0.5 {
-                worse_than_nested += 1;
+            // A series the smaller model cannot take (say, not positive) has no pair.
+            let Ok(small_ll) = ll(small) else { continue };
+            match ll(big) {
+                Ok(big_ll) if big_ll >= small_ll - 0.5 => {}
+                Ok(big_ll) => worse.push(format!("{id}: {big} {big_ll} < {small} {small_ll}")),
+                Err(why) => worse.push(format!("{id}: {big} not fitted ({why}), {small} was")),
             }
         }
     }
-    println!(
-        "AutoEts non-seasonal, fit + 48-step forecast of 414 series: {:.1?} ({predicting:.1?} \
-         forecasting); chosen {chosen:?}; {worse_than_nested} nested pairs clearly worse",
-        clock.elapsed()
-    );
-    let clock = Instant::now();
-    for (_, y) in &all {
-        let fit = AutoEts::new(1)
-            .additive_only()
-            .fit(&series(y.clone()))
-            .unwrap();
-        fit.predict(48, &[80.0, 95.0]).unwrap();
-    }
-    println!(
-        "AutoEts non-seasonal additive only, fit + 48-step forecast of 414 series: {:.1?}",
-        clock.elapsed()
-    );
-    for code in ["ANA", "AAdA", "MNA", "MAdM"] {
-        let spec = EtsSpec::parse(code, 24).unwrap();
-        let clock = Instant::now();
-        for (_, y) in all
-            .iter()
-            .filter(|(_, y)| y.iter().all(|v| *v > 0.0))
-            .take(20)
-        {
-            let fit = Ets::new(spec).fit(&series(y.clone())).unwrap();
-            fit.predict(48, &[95.0]).unwrap();
-        }
-        println!(
-            "{code} (24): 20 fits + forecasts in {:.1?}",
-            clock.elapsed()
-        );
-    }
-    for period in [24, 168] {
-        let clock = Instant::now();
-        let fit = AutoEts::new(period).fit(&series(all[0].1.clone())).unwrap();
-        println!(
-            "AutoEts({period}) on {} points: {:.1?}, chose {}",
-            all[0].1.len(),
-            clock.elapsed(),
-            fit.spec()
-        );
-    }
-    let clock = Instant::now();
-    let fit = Ets::new(EtsSpec::parse("AAA", 168).unwrap())
-        .fit(&series(all[0].1.clone()))
-        .unwrap();
-    println!(
-        "AAA (168) on {} points: {:.1?}, loglik {:.2}",
-        all[0].1.len(),
-        clock.elapsed(),
-        fit.loglik()
+    assert!(
+        worse.is_empty(),
+        "richer models clearly less likely: {worse:?}"
     );
 }

@@ -191,7 +191,7 @@ const SEED_BYTES: usize = 24 << 10;
 
 fn seeds() -> Vec<Vec<u8>> {
     let mut seeds: Vec<Vec<u8>> = BUILT_IN.iter().map(|s| s.as_bytes().to_vec()).collect();
-    if let Some(dir) = common::shared("data/export-samples") {
+    if let Some(dir) = common::shared_else("data/export-samples", "the export samples as seeds") {
         let mut files = Vec::new();
         for format in std::fs::read_dir(&dir).expect("samples readable") {
             for file in std::fs::read_dir(format.unwrap().path()).expect("format folder") {

@@ -23,7 +23,11 @@ const H: usize = 48;
 /// Each series cut into the part a model sees and the 48 hours held out.
 fn split() -> Option<Vec<(Series, Vec<f64>)>> {
     let path = common::shared("data/m4/Hourly-train-long.csv")?;
-    let read = read_path(path.to_str()?, &ReadOptions::default()).expect("M4 reads");
+    let read = read_path(
+        path.to_str().expect("a UTF-8 path"),
+        &ReadOptions::default(),
+    )
+    .expect("M4 reads");
     Some(
         read.series
             .iter()

@@ -5,32 +5,69 @@
 
 use std::path::PathBuf;
 
+/// Whether a missing shared folder fails the test instead of skipping it:
+/// `HEADROOM_REQUIRE_SHARED` set to anything but empty or `0` (`.ci/run` sets it
+/// where the shared data is present).
+pub fn shared_required() -> bool {
+    std::env::var_os("HEADROOM_REQUIRE_SHARED").is_some_and(|v| !v.is_empty() && v != "0")
+}
+
 /// The shared folder (`../shared` beside the repository, or the parent of
-/// `HEADROOM_SHARED_DATA`), or `None` with a printed reason when it is absent.
+/// `HEADROOM_SHARED_DATA`) joined with `sub`, when it exists. When it does not,
+/// the one policy of every test that needs it: a panic if
+/// [`shared_required`], else `None` and a `SKIPPED:` line naming the test (the
+/// caller returns at once).
 pub fn shared(sub: &str) -> Option<PathBuf> {
+    shared_else(sub, "")
+}
+
+/// [`shared`], for a test that still runs without the file but does less:
+/// `without` says what it runs without (as in "the export samples as seeds").
+pub fn shared_else(sub: &str, without: &str) -> Option<PathBuf> {
     let root = match std::env::var_os("HEADROOM_SHARED_DATA") {
         Some(data) => PathBuf::from(data).join(".."),
         None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"),
     };
     let path = root.join(sub);
     if path.exists() {
-        Some(path)
-    } else {
-        eprintln!(
-            "SKIPPED: {} not found (set HEADROOM_SHARED_DATA to the shared data folder)",
+        return Some(path);
+    }
+    // The harness names each test's thread after the test.
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("a test")
+        .to_string();
+    if shared_required() {
+        panic!(
+            "HEADROOM_REQUIRE_SHARED is set but {} is missing ({test} needs it; \
+             HEADROOM_SHARED_DATA names the shared data folder)",
             path.display()
         );
-        None
     }
+    let skipped = if without.is_empty() {
+        String::new()
+    } else {
+        format!(" runs without {without}")
+    };
+    // One write straight to the process' standard error: the harness captures
+    // `println!` and `eprintln!` of a passing test, and a skip must show in a
+    // plain `cargo test`.
+    let line = format!(
+        "SKIPPED: {test}{skipped}: {} not found (set HEADROOM_SHARED_DATA to the shared \
+         data folder; HEADROOM_REQUIRE_SHARED=1 makes this a failure)\n",
+        path.display()
+    );
+    use std::io::Write;
+    let _ = std::io::stderr().write_all(line.as_bytes());
+    None
 }
 
-/// The shared fixtures whose names start with `prefix`, sorted; none (with a
-/// printed reason) when the shared folder is absent.
-pub fn fixtures(prefix: &str) -> Vec<PathBuf> {
-    let Some(dir) = shared("fixtures") else {
-        return Vec::new();
-    };
-    let mut files: Vec<_> = std::fs::read_dir(dir)
+/// The shared fixtures whose names start with `prefix`, sorted; `None` (by the
+/// policy of [`shared`]) when the fixtures folder is absent. A folder without
+/// any such fixture is a failure, not a pass over nothing.
+pub fn fixtures(prefix: &str) -> Option<Vec<PathBuf>> {
+    let dir = shared("fixtures")?;
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
         .expect("fixtures folder readable")
         .map(|e| e.expect("entry").path())
         .filter(|p| {
@@ -39,7 +76,12 @@ pub fn fixtures(prefix: &str) -> Vec<PathBuf> {
         })
         .collect();
     files.sort();
-    files
+    assert!(
+        !files.is_empty(),
+        "no {prefix}*.json fixture in {}",
+        dir.display()
+    );
+    Some(files)
 }
 
 /// Read a JSON fixture.
