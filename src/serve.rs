@@ -854,7 +854,8 @@ mod tests {
 
     #[test]
     fn a_stop_ends_an_evaluation_at_the_next_series() {
-        use crate::series::Series;
+        use crate::pipeline::prepare;
+        use crate::series::{RegulariseOptions, Series};
         use chrono::TimeZone;
         use std::sync::atomic::AtomicUsize;
         let config = ServeConfig::from_yaml(
