@@ -71,7 +71,7 @@ use crate::error::{Error, Result};
 use crate::forecast::{Bounds, ModelChoice};
 use crate::ingest::{Auth, Prometheus, RangeQuery};
 use crate::output::openmetrics::{
-    encode_collectors, gauge, series_labels, Labels, SaturationMetrics, CONTENT_TYPE,
+    encode_collectors, gauge, series_labels_all, Labels, SaturationMetrics, CONTENT_TYPE,
 };
 use crate::pipeline::{for_each_series, ForecastSettings};
 use crate::query::SaturationQuery;
@@ -322,10 +322,14 @@ impl Rule {
         else {
             return Ok(None);
         };
+        // The rule's own label is written for every row: a series' label of
+        // that name is left out.
+        let named: Vec<_> = read.series.iter().map(|s| (s.name(), s.labels())).collect();
+        let labels = series_labels_all(&named, &["rule"]);
         let mut ready = Vec::new();
-        for (s, p) in read.series.iter().zip(prepared) {
+        for ((s, p), labels) in read.series.iter().zip(prepared).zip(labels) {
             match p {
-                Ok(p) => ready.push((series_labels(s.name(), s.labels()), p)),
+                Ok(p) => ready.push((labels, p)),
                 Err(e) => failed.push((s.name().to_string(), e)),
             }
         }
@@ -490,7 +494,7 @@ impl Collector for Snapshot {
         for (name, state) in self.names.iter().zip(&self.states) {
             for (labels, row) in state.good.iter().flat_map(|(_, rows)| rows) {
                 let labels = std::iter::once(("rule".to_string(), name.clone()))
-                    .chain(labels.iter().filter(|(k, _)| k != "rule").cloned())
+                    .chain(labels.iter().cloned())
                     .collect();
                 metrics.push(labels, row.clone());
             }

@@ -108,11 +108,13 @@ fn rules_are_served_failed_rules_marked_and_last_results_kept() {
             && t.contains("headroom_rule_up{rule=\"broken\"} 0")
     });
     assert!(text.ends_with("# EOF\n"), "{text}");
-    let full = "rule=\"disk\",series=\"disk_used_bytes{host=\\\"full\\\"}\",host=\"full\"";
+    // The series' labels are labels, not repeated in `series` (issue 28).
+    let full = "rule=\"disk\",series=\"disk_used_bytes\",host=\"full\"";
     assert!(
         text.contains(&format!("headroom_saturation_probability{{{full}}} ")),
         "{text}"
     );
+    assert!(!text.contains("series=\"disk_used_bytes{"), "{text}");
     assert!(
         text.contains("headroom_rule_series{rule=\"disk\"} 2"),
         "{text}"
