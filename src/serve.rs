@@ -12,6 +12,18 @@
 //! others go on, and its last good results are still served, with
 //! `headroom_rule_staleness_seconds` saying how old they are.
 //!
+//! `/healthz` says whether the exporter can serve what it promises: it answers
+//! 503, first line `unhealthy: every rule has failed for longer than its
+//! interval`, once every rule has been failing for longer than its own interval
+//! (counted from the start of its first failed evaluation since its last
+//! success), and 200, first line `ok`, otherwise; then one line per rule (`ok`,
+//! `failed: why` or `pending`). A rule pending its first evaluation is not
+//! failing, and one rule that succeeds keeps the exporter healthy. With
+//! Prometheus unreachable the status turns one interval after the first
+//! evaluations start, or when they end if the timeout and retries take longer.
+//! `/metrics` answers 200 whatever the health, with the last good results and
+//! `headroom_rule_up 0`.
+//!
 //! The HTTP server is `tiny_http`: a blocking server with four small
 //! dependencies that builds in seconds, where an async stack (hyper, axum and
 //! tokio) would add far more compile time for two endpoints scraped every
@@ -59,7 +71,7 @@ use crate::error::{Error, Result};
 use crate::forecast::{Bounds, ModelChoice};
 use crate::ingest::{Auth, Prometheus, RangeQuery};
 use crate::output::openmetrics::{
-    encode_collectors, gauge, series_labels, Labels, SaturationMetrics, CONTENT_TYPE,
+    encode_collectors, gauge, series_labels_all, Labels, SaturationMetrics, CONTENT_TYPE,
 };
 use crate::pipeline::{for_each_series, ForecastSettings};
 use crate::query::SaturationQuery;
@@ -310,10 +322,14 @@ impl Rule {
         else {
             return Ok(None);
         };
+        // The rule's own label is written for every row: a series' label of
+        // that name is left out.
+        let named: Vec<_> = read.series.iter().map(|s| (s.name(), s.labels())).collect();
+        let labels = series_labels_all(&named, &["rule"]);
         let mut ready = Vec::new();
-        for (s, p) in read.series.iter().zip(prepared) {
+        for ((s, p), labels) in read.series.iter().zip(prepared).zip(labels) {
             match p {
-                Ok(p) => ready.push((series_labels(s.name(), s.labels()), p)),
+                Ok(p) => ready.push((labels, p)),
                 Err(e) => failed.push((s.name().to_string(), e)),
             }
         }
@@ -381,6 +397,10 @@ struct RuleState {
     up: Option<bool>,
     /// Why the last evaluation failed.
     error: Option<String>,
+    /// When the rule started failing: the start of its first failed evaluation
+    /// since its last success (or since the exporter started, when it never
+    /// succeeded); `None` while its last evaluation succeeded or before any ends.
+    failing_since: Option<Instant>,
     duration: Option<Duration>,
     failed_series: usize,
 }
@@ -418,6 +438,7 @@ impl Shared {
                 );
                 state.up = Some(true);
                 state.error = None;
+                state.failing_since = None;
                 state.failed_series = evaluation.failed.len();
                 state.good = Some((Utc::now(), evaluation.rows));
             }
@@ -425,6 +446,9 @@ impl Shared {
                 eprintln!("headroom serve: rule '{}' failed: {e}", rule.name);
                 state.up = Some(false);
                 state.error = Some(e.to_string());
+                // The first failure in a row dates the outage; later ones do not
+                // move it, so a rule that keeps failing ages.
+                state.failing_since.get_or_insert(started);
             }
         }
     }
@@ -470,7 +494,7 @@ impl Collector for Snapshot {
         for (name, state) in self.names.iter().zip(&self.states) {
             for (labels, row) in state.good.iter().flat_map(|(_, rows)| rows) {
                 let labels = std::iter::once(("rule".to_string(), name.clone()))
-                    .chain(labels.iter().filter(|(k, _)| k != "rule").cloned())
+                    .chain(labels.iter().cloned())
                     .collect();
                 metrics.push(labels, row.clone());
             }
@@ -674,7 +698,10 @@ impl Exporter {
         let (status, content_type, body) = match (request.method(), request.url()) {
             (tiny_http::Method::Get, url) => match url.split('?').next().unwrap_or("") {
                 "/metrics" => (200, CONTENT_TYPE, self.metrics()),
-                "/healthz" => (200, text, self.health()),
+                "/healthz" => {
+                    let (status, body) = self.health();
+                    (status, text, body)
+                }
                 "/" => (
                     200,
                     text,
@@ -697,11 +724,18 @@ impl Exporter {
         let _ = request.respond(response);
     }
 
-    /// One line per rule: ok, failed (and why) or pending. The exporter itself
-    /// answering is the health; the lines are for a person.
-    fn health(&self) -> String {
+    /// The status and body of `/healthz`: 503 once every rule has been failing
+    /// for longer than its interval (the exporter then serves nothing fresh,
+    /// however well it answers), 200 otherwise. The first line says which; then
+    /// one line per rule, ok, failed (and why) or pending, for a person.
+    fn health(&self) -> (u16, String) {
         let snapshot = self.shared.snapshot();
-        let mut out = String::from("ok\n");
+        let unhealthy = every_rule_failing(&self.shared.rules, &snapshot.states, Instant::now());
+        let (status, mut out) = if unhealthy {
+            (503, format!("{UNHEALTHY}\n"))
+        } else {
+            (200, String::from("ok\n"))
+        };
         for (name, state) in snapshot.names.iter().zip(&snapshot.states) {
             let line = match (state.up, &state.error) {
                 (Some(false), Some(e)) => format!("rule {name}: failed: {e}"),
@@ -714,8 +748,23 @@ impl Exporter {
             out += &line;
             out.push('\n');
         }
-        out
+        (status, out)
     }
+}
+
+/// The first line of `/healthz` when it answers 503.
+const UNHEALTHY: &str = "unhealthy: every rule has failed for longer than its interval";
+
+/// Whether every rule has been failing for longer than its own interval. A rule
+/// pending its first evaluation, or whose last one succeeded, is not failing;
+/// one that is gets an interval to recover (a Prometheus restart) before it
+/// counts. One healthy rule is enough: the exporter still serves something fresh.
+fn every_rule_failing(rules: &[Rule], states: &[RuleState], now: Instant) -> bool {
+    rules.iter().zip(states).all(|(rule, state)| {
+        state
+            .failing_since
+            .is_some_and(|since| now.saturating_duration_since(since) > rule.interval)
+    })
 }
 
 /// Send each rule to the pool when it is due and not running; every rule is
@@ -853,8 +902,59 @@ mod tests {
     }
 
     #[test]
+    fn unhealthy_once_every_rule_has_failed_for_longer_than_its_interval() {
+        let config = ServeConfig::from_yaml(
+            "c.yml",
+            "prometheus: {url: 'http://127.0.0.1:9'}\nrules: [{name: fast, query: q, capacity: 1, interval: 10s}, {name: slow, query: q, capacity: 1, interval: 1m}]\n",
+        )
+        .unwrap();
+        let rules: Vec<Rule> = config
+            .rules
+            .iter()
+            .map(|r| Rule::from_config(r).unwrap())
+            .collect();
+        let start = Instant::now();
+        let at = |seconds: u64| start + Duration::from_secs(seconds);
+        let failing = |since: u64| RuleState {
+            up: Some(false),
+            error: Some("down".to_string()),
+            failing_since: Some(at(since)),
+            ..RuleState::default()
+        };
+        let pending = RuleState::default();
+        let ok = RuleState {
+            up: Some(true),
+            ..RuleState::default()
+        };
+        // Both failing since 0: unhealthy once past the longer interval, not at it.
+        let both = [failing(0), failing(0)];
+        assert!(!every_rule_failing(&rules, &both, at(11)));
+        assert!(!every_rule_failing(&rules, &both, at(60)));
+        assert!(every_rule_failing(&rules, &both, at(61)));
+        // A rule pending its first evaluation is not failing, nor is one that succeeded.
+        assert!(!every_rule_failing(
+            &rules,
+            &[failing(0), pending],
+            at(3600)
+        ));
+        assert!(!every_rule_failing(&rules, &[ok, failing(0)], at(3600)));
+        // A rule that failed, recovered and fails again counts from the new failure.
+        assert!(!every_rule_failing(
+            &rules,
+            &[failing(0), failing(100)],
+            at(130)
+        ));
+        assert!(every_rule_failing(
+            &rules,
+            &[failing(0), failing(100)],
+            at(161)
+        ));
+    }
+
+    #[test]
     fn a_stop_ends_an_evaluation_at_the_next_series() {
-        use crate::series::Series;
+        use crate::pipeline::prepare;
+        use crate::series::{RegulariseOptions, Series};
         use chrono::TimeZone;
         use std::sync::atomic::AtomicUsize;
         let config = ServeConfig::from_yaml(

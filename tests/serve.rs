@@ -1,7 +1,8 @@
 //! `headroom serve` against a mock Prometheus: rules evaluated on schedule and
 //! served as OpenMetrics, a failed rule marked down while the others go on,
-//! the last good results kept (with their age) when Prometheus goes away, and
-//! a clean stop on SIGTERM.
+//! the last good results kept (with their age) when Prometheus goes away,
+//! `/healthz` at 503 once every rule has failed for longer than its interval,
+//! and a clean stop on SIGTERM.
 
 mod mock_prometheus;
 
@@ -107,11 +108,13 @@ fn rules_are_served_failed_rules_marked_and_last_results_kept() {
             && t.contains("headroom_rule_up{rule=\"broken\"} 0")
     });
     assert!(text.ends_with("# EOF\n"), "{text}");
-    let full = "rule=\"disk\",series=\"disk_used_bytes{host=\\\"full\\\"}\",host=\"full\"";
+    // The series' labels are labels, not repeated in `series` (issue 28).
+    let full = "rule=\"disk\",series=\"disk_used_bytes\",host=\"full\"";
     assert!(
         text.contains(&format!("headroom_saturation_probability{{{full}}} ")),
         "{text}"
     );
+    assert!(!text.contains("series=\"disk_used_bytes{"), "{text}");
     assert!(
         text.contains("headroom_rule_series{rule=\"disk\"} 2"),
         "{text}"
@@ -126,8 +129,10 @@ fn rules_are_served_failed_rules_marked_and_last_results_kept() {
         content_type.starts_with("application/openmetrics-text"),
         "{content_type}"
     );
+    // One rule failing while another succeeds: the exporter is healthy.
     let (status, _, health) = get(&addr, "/healthz");
     assert_eq!(status, 200);
+    assert!(health.starts_with("ok\n"), "{health}");
     assert!(health.contains("rule disk: ok, 2 series"), "{health}");
     assert!(
         health.contains("rule broken: failed:") && health.contains("unknown function bad"),
@@ -153,12 +158,17 @@ fn rules_are_served_failed_rules_marked_and_last_results_kept() {
     std::thread::sleep(Duration::from_millis(1200));
     let (_, _, later) = get(&addr, "/metrics");
     assert!(staleness(&later) > first + 1.0, "{first} then {later}");
-    let (_, _, health) = get(&addr, "/healthz");
+    // Both rules now fail (broken always did): once disk has failed for longer
+    // than its interval, /healthz says the exporter serves nothing fresh.
+    let health = wait_for_health(&addr, 503);
+    assert!(health.starts_with("unhealthy: "), "{health}");
     assert!(health.contains("HTTP 503"), "{health}");
 
-    // Back again: up, and fresh.
+    // Back again: up, fresh, and healthy.
     up.store(true, Ordering::SeqCst);
     wait_for(&addr, |t| t.contains("headroom_rule_up{rule=\"disk\"} 1"));
+    let health = wait_for_health(&addr, 200);
+    assert!(health.starts_with("ok\n"), "{health}");
 
     // Stopping is prompt by design: an evaluation under way ends at its next
     // series (the unit test `a_stop_ends_an_evaluation_at_the_next_series`
@@ -180,6 +190,82 @@ fn rules_are_served_failed_rules_marked_and_last_results_kept() {
         std::net::TcpStream::connect(addr).is_err(),
         "the port is released"
     );
+}
+
+/// Poll `/healthz` until it answers `status` (at most 60 s): the body.
+fn wait_for_health(addr: &std::net::SocketAddr, status: u16) -> String {
+    let started = Instant::now();
+    loop {
+        let (now, _, body) = get(addr, "/healthz");
+        if now == status {
+            return body;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "timed out waiting for {status}; last {now}:\n{body}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Issue 28: with Prometheus unreachable, every evaluation fails at once, and
+/// `/healthz` answers 503 one interval after the first failure, so within two
+/// intervals of the start, and not before one; `/metrics` still answers 200 and
+/// says the rule is down.
+#[test]
+fn healthz_is_503_once_every_rule_has_failed_for_an_interval() {
+    let interval = Duration::from_secs(2);
+    let yaml = "listen: 127.0.0.1:0\nprometheus: {url: 'http://127.0.0.1:9', timeout: 1s, retries: 0}\nrules:\n  - {name: disk, query: disk_used_bytes, range: 2d, capacity: 2e11, interval: 2s}\n";
+    let exporter = Exporter::bind(ServeConfig::from_yaml("t.yml", yaml).unwrap()).unwrap();
+    let addr = exporter.local_addr();
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let running = {
+        let stop = Arc::clone(&stop);
+        std::thread::spawn(move || exporter.run(stop))
+    };
+    let (status, health) = loop {
+        let (status, _, body) = get(&addr, "/healthz");
+        let elapsed = started.elapsed();
+        if status == 503 {
+            // The rule started failing after `started`, so a 503 before one
+            // interval would be a rule counted as failing too soon.
+            assert!(elapsed > interval, "503 after {elapsed:?}:\n{body}");
+            break (status, body);
+        }
+        assert_eq!(status, 200, "{body}");
+        assert!(
+            elapsed < 2 * interval,
+            "still {status} after {elapsed:?}:\n{body}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status, 503);
+    let mut lines = health.lines();
+    assert_eq!(
+        lines.next(),
+        Some("unhealthy: every rule has failed for longer than its interval"),
+        "{health}"
+    );
+    assert!(
+        lines
+            .next()
+            .is_some_and(|l| l.starts_with("rule disk: failed: ")),
+        "{health}"
+    );
+    let (status, content_type, text) = get(&addr, "/metrics");
+    assert_eq!(status, 200);
+    assert!(
+        content_type.starts_with("application/openmetrics-text"),
+        "{content_type}"
+    );
+    assert!(
+        text.contains("headroom_rule_up{rule=\"disk\"} 0.0\n"),
+        "{text}"
+    );
+    assert!(text.ends_with("# EOF\n"), "{text}");
+    stop.store(true, Ordering::SeqCst);
+    running.join().unwrap().unwrap();
 }
 
 #[test]

@@ -236,22 +236,24 @@ promtool check metrics < "$WORK/serve.prom" || fail "promtool check metrics on /
 step "openmetrics output and headroom serve's /metrics pass promtool check metrics"
 
 # 4. Prometheus scrapes headroom serve; the example alert fires for exactly the
-# two series that fill within a week.
-expected='disk_used_bytes{host="db-01",mount="/data"}
-memory_used_bytes{host="db-01"}'
+# two series that fill within a week. Their labels stay labels: `series` is the
+# metric name alone.
+expected='disk_used_bytes db-01 /data
+memory_used_bytes db-01'
 firing=""
 for _ in $(seq 240); do
     evaluated=$(curl -sf "$PROM/api/v1/query" --data-urlencode 'query=count(headroom_rule_series > 0)' \
         | jq -r '.data.result[0].value[1] // "0"')
     firing=$(curl -sf "$PROM/api/v1/alerts" | jq -r '.data.alerts[]
         | select(.labels.alertname == "HeadroomFillsWithin7Days" and .state == "firing")
-        | .labels.series' | sort)
+        | [.labels.series, .labels.host, .labels.mount] | map(select(. != null)) | join(" ")' | sort)
     [ "$evaluated" = 2 ] && [ "$firing" = "$expected" ] && break
     sleep 0.5
 done
 [ "$firing" = "$expected" ] || fail "HeadroomFillsWithin7Days fires for [$firing], expected [$expected]"
 curl -sf "$PROM/api/v1/query" --data-urlencode 'query=headroom_saturation_probability' \
-    | jq -r '.data.result[] | "  \(.metric.series) \(.value[1])"'
+    | jq -r '.data.result[] | "  \(.metric.series) \(.metric | del(.__name__, .series, .rule, .job, .instance)
+        | to_entries | map("\(.key)=\(.value)") | join(",")) \(.value[1])"'
 step "HeadroomFillsWithin7Days fires for the two filling series and no other"
 
 # A clean stop: SIGTERM ends headroom serve with status 0.

@@ -28,7 +28,7 @@ mod influx;
 mod json;
 mod json_value;
 pub(crate) mod layout;
-mod prometheus;
+pub(crate) mod prometheus;
 pub mod prometheus_live;
 mod roles;
 pub mod timecol;

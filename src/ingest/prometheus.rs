@@ -292,7 +292,7 @@ pub(crate) fn series_name(labels: &BTreeMap<String, String>, stem: &str) -> Stri
 }
 
 /// A label value escaped as in the exposition format.
-fn escape(v: &str) -> String {
+pub(crate) fn escape(v: &str) -> String {
     v.replace('\\', "\\\\")
         .replace('"', "\\\"")
         .replace('\n', "\\n")

@@ -4,7 +4,10 @@
 //!
 //! Every metric is a gauge labelled `series` (headroom's name for the series)
 //! plus the input series' own labels (Prometheus label sets; labels starting
-//! with `__`, such as `__name__`, are reserved and left out):
+//! with `__`, such as `__name__`, are reserved and left out). The labels are
+//! not said twice: a series named from its labels, `disk_used_bytes{host="db-01"}`,
+//! is published as `series="disk_used_bytes",host="db-01"`, and one with no
+//! metric name, `{host="db-01"}`, as `host="db-01"` alone ([`series_labels`]):
 //!
 //! | metric | value |
 //! |---|---|
@@ -20,7 +23,7 @@
 //! The order of the text is the order of the rows, so the same table always
 //! gives the same bytes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
 use std::path::Path;
 
@@ -31,6 +34,7 @@ use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::{Registry, Unit};
 
 use crate::error::{Error, Result};
+use crate::ingest::prometheus::escape;
 use crate::saturation::{Saturation, Status};
 
 /// The content type of OpenMetrics text, for HTTP replies.
@@ -39,18 +43,77 @@ pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; cha
 /// A label set: pairs in the order they are written.
 pub type Labels = Vec<(String, String)>;
 
-/// The labels a series is published under: `series` with headroom's name,
-/// then the series' own labels in name order, leaving out reserved ones (`__*`)
-/// and a label of its own called `series`.
-pub fn series_labels(name: &str, labels: &BTreeMap<String, String>) -> Labels {
-    std::iter::once(("series".to_string(), name.to_string()))
-        .chain(
-            labels
-                .iter()
-                .filter(|(k, _)| !k.starts_with("__") && k.as_str() != "series")
-                .map(|(k, v)| (k.clone(), v.clone())),
-        )
+/// The labels a series is published under: `series`, then the series' own
+/// labels in name order, leaving out reserved ones (`__*`), its own `series`
+/// and those in `taken` (labels the caller writes itself, such as the
+/// exporter's `rule`).
+///
+/// `series` is headroom's name for the series, short of any label set that the
+/// labels after it already say: `disk_used_bytes` for
+/// `disk_used_bytes{host="db-01"}` (as the Prometheus reader names a series)
+/// published with `host="db-01"`, and no `series` at all for `{host="db-01"}`
+/// (the series of `rate(...)`, which has no metric name), as Prometheus itself
+/// would show it. Two such series differ in their labels, as their names did.
+pub fn series_labels(name: &str, labels: &BTreeMap<String, String>, taken: &[&str]) -> Labels {
+    let own: Labels = labels
+        .iter()
+        .filter(|(k, _)| !k.starts_with("__") && k.as_str() != "series")
+        .filter(|(k, _)| !taken.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let series = name_before_labels(name, &own).unwrap_or(name);
+    (!series.is_empty())
+        .then(|| ("series".to_string(), series.to_string()))
+        .into_iter()
+        .chain(own)
         .collect()
+}
+
+/// [`series_labels`] of many series at once, each `(name, labels)`, so that no
+/// two series with different names are published under the same labels: where
+/// the short `series` would make two label sets equal (two readers naming
+/// series alike), those series keep their whole name.
+pub fn series_labels_all(
+    series: &[(&str, &BTreeMap<String, String>)],
+    taken: &[&str],
+) -> Vec<Labels> {
+    let mut all: Vec<Labels> = series
+        .iter()
+        .map(|(name, labels)| series_labels(name, labels, taken))
+        .collect();
+    let mut names_of: HashMap<&Labels, HashSet<&str>> = HashMap::new();
+    for (labels, (name, _)) in all.iter().zip(series) {
+        names_of.entry(labels).or_default().insert(name);
+    }
+    let shared: Vec<bool> = all.iter().map(|l| names_of[l].len() > 1).collect();
+    for ((labels, shared), (name, _)) in all.iter_mut().zip(shared).zip(series) {
+        if shared {
+            labels.retain(|(k, _)| k != "series");
+            labels.insert(0, ("series".to_string(), name.to_string()));
+        }
+    }
+    all
+}
+
+/// The part of `name` before a closing label set `{k="v",...}` each of whose
+/// pairs is one of `own` (written as the readers write it, values escaped): the
+/// metric name, or "" for a bare label set. `None` when the name does not end
+/// so: then it says something the labels do not, and is kept whole.
+fn name_before_labels<'a>(name: &'a str, own: &Labels) -> Option<&'a str> {
+    let (metric, pairs) = name.split_once('{')?;
+    let mut rest = pairs.strip_suffix('}').filter(|p| !p.is_empty())?;
+    loop {
+        // Each pair ends at its closing quote (quotes inside a value are
+        // escaped), so at most one of `own` matches here.
+        let after = own
+            .iter()
+            .find_map(|(k, v)| rest.strip_prefix(format!("{k}=\"{}\"", escape(v)).as_str()))?;
+        match after.strip_prefix(',') {
+            Some(more) if !more.is_empty() => rest = more,
+            Some(_) => return None,
+            None => return after.is_empty().then_some(metric),
+        }
+    }
 }
 
 /// Saturation rows with the labels they are published under, encoded as
@@ -72,17 +135,25 @@ impl SaturationMetrics {
     }
 
     /// Rows read from series with these labels: each row's labels are
-    /// [`series_labels`] of its series (`labels_of` gives a series' own labels
-    /// by name; none when it returns `None`).
+    /// [`series_labels_all`] of the series (`labels_of` gives a series' own
+    /// labels by name; none when it returns `None`).
     pub fn from_rows<'a>(
         rows: &[Saturation],
         labels_of: impl Fn(&str) -> Option<&'a BTreeMap<String, String>>,
     ) -> Self {
         let empty = BTreeMap::new();
+        let series: Vec<(&str, &BTreeMap<String, String>)> = rows
+            .iter()
+            .map(|row| {
+                (
+                    row.series.as_str(),
+                    labels_of(&row.series).unwrap_or(&empty),
+                )
+            })
+            .collect();
         let mut metrics = Self::new();
-        for row in rows {
-            let own = labels_of(&row.series).unwrap_or(&empty);
-            metrics.push(series_labels(&row.series, own), row.clone());
+        for (labels, row) in series_labels_all(&series, &[]).into_iter().zip(rows) {
+            metrics.push(labels, row.clone());
         }
         metrics
     }
@@ -342,6 +413,104 @@ mod tests {
         );
         assert!(!text.contains("probability_by"));
         assert_eq!(text, metrics.to_text());
+    }
+
+    fn own(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    /// Issue 28: the `series` label does not repeat the labels after it.
+    #[test]
+    fn series_is_short_where_the_labels_say_the_rest() {
+        use crate::ingest::prometheus::series_name;
+        fn pairs(labels: &Labels) -> Vec<(&str, &str)> {
+            labels
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect()
+        }
+        // Named as the Prometheus reader names it, escapes and all: the metric name.
+        let disk = own(&[
+            ("__name__", "disk_used_bytes"),
+            ("host", "db-01"),
+            ("hostname", "a\\b"),
+            ("mount", "/da\"ta"),
+        ]);
+        let name = series_name(&disk, "stem");
+        assert_eq!(
+            name,
+            "disk_used_bytes{host=\"db-01\",hostname=\"a\\\\b\",mount=\"/da\\\"ta\"}"
+        );
+        let labels = series_labels(&name, &disk, &[]);
+        assert_eq!(
+            pairs(&labels),
+            [
+                ("series", "disk_used_bytes"),
+                ("host", "db-01"),
+                ("hostname", "a\\b"),
+                ("mount", "/da\"ta")
+            ]
+        );
+        // No metric name (rate(...)): the labels alone, as Prometheus shows it.
+        let rate = own(&[("instance", "a:9100")]);
+        let labels = series_labels(&series_name(&rate, "stem"), &rate, &[]);
+        assert_eq!(pairs(&labels), [("instance", "a:9100")]);
+        // No labels: the whole name.
+        let none = BTreeMap::new();
+        assert_eq!(
+            pairs(&series_labels("db-02", &none, &[])),
+            [("series", "db-02")]
+        );
+        // A name whose label set says what the labels do not keeps it all: a
+        // label left out (its own `series`, one the caller writes, a reserved
+        // one), a value that differs, a name that only looks like a label set.
+        for (labels, taken) in [
+            (
+                own(&[("__name__", "up"), ("series", "s"), ("job", "j")]),
+                &[][..],
+            ),
+            (
+                own(&[("__name__", "up"), ("rule", "r"), ("job", "j")]),
+                &["rule"][..],
+            ),
+            (
+                own(&[("__name__", "up"), ("__meta", "m"), ("job", "j")]),
+                &[][..],
+            ),
+        ] {
+            let name = series_name(&labels, "stem");
+            let published = series_labels(&name, &labels, taken);
+            assert_eq!(published[0], ("series".to_string(), name.clone()));
+        }
+        let job = own(&[("job", "j")]);
+        for name in [
+            "up{job=\"k\"}",
+            "up{job=\"j\",}",
+            "up{job=\"j\"} ",
+            "up{}",
+            "{job=\"j\"x}",
+        ] {
+            assert_eq!(series_labels(name, &job, &[])[0].1, name, "{name}");
+        }
+    }
+
+    /// Two series with different names never share a label set: where the short
+    /// `series` would make them equal, both keep their whole name.
+    #[test]
+    fn short_names_that_would_collide_stay_whole() {
+        let a = own(&[("host", "a")]);
+        let b = own(&[("__name__", "x"), ("host", "b")]);
+        let series = [("x{host=\"a\"}", &a), ("x", &a), ("x{host=\"b\"}", &b)];
+        let all = series_labels_all(&series, &[]);
+        let first = |labels: &Labels| labels[0].1.clone();
+        assert_eq!(first(&all[0]), "x{host=\"a\"}");
+        assert_eq!(first(&all[1]), "x");
+        assert_eq!(first(&all[2]), "x", "no clash: short");
+        let distinct: HashSet<&Labels> = all.iter().collect();
+        assert_eq!(distinct.len(), 3);
     }
 
     #[test]
