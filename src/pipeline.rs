@@ -158,9 +158,7 @@ pub const MAX_HORIZON_STEPS: usize = 100_000;
 /// its history (at least 1,000 steps, so a short history can still be asked a
 /// day ahead at a fine step), and never more than [`MAX_HORIZON_STEPS`].
 pub fn horizon_limit(n: usize) -> usize {
-    (HORIZON_HISTORY_FACTOR * n)
-        .max(1000)
-        .min(MAX_HORIZON_STEPS)
+    (HORIZON_HISTORY_FACTOR * n).clamp(1000, MAX_HORIZON_STEPS)
 }
 
 /// Refuse a horizon the history cannot support, before anything is allocated.

@@ -436,7 +436,7 @@ impl QueryBuilder {
             Some(Span::Steps(0)) => {
                 return Err(Error::invalid("the horizon must be at least one step"))
             }
-            Some(Span::Seconds(s)) if !(s > 0.0) => {
+            Some(Span::Seconds(s)) if s.is_nan() || s <= 0.0 => {
                 return Err(Error::invalid("the horizon must be a positive duration"))
             }
             _ => {}
