@@ -40,9 +40,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use headroom::forecast::{IntervalMethod, ModelChoice};
-use headroom::ingest::{
-    parse_timestamp, parse_value, read_bytes, read_capacities_bytes, Format, ReadOptions,
-};
+use headroom::capacity::read_capacities_bytes;
+use headroom::ingest::{parse_timestamp, parse_value, read_bytes, Format, ReadOptions};
 use headroom::pipeline::{forecast, prepare, ForecastSettings};
 use headroom::query::SaturationQuery;
 use headroom::resample::{step_from_seconds, Aggregation, Hygiene};
