@@ -113,11 +113,15 @@ impl Default for ForecastSettings {
 }
 
 /// Fit the chosen model to a prepared series: the fitted model and the horizon in
-/// steps (at least `min_horizon`), refused beyond [`horizon_limit`].
+/// steps (at least `min_horizon`), refused beyond [`horizon_limit`]. The model
+/// is chosen and calibrated for `question` steps ahead when given (the date a
+/// probability is asked for), else for the horizon: one question gets one
+/// answer, however far the rest of the forecast reaches.
 pub(crate) fn fit(
     prepared: &Prepared,
     settings: &ForecastSettings,
     min_horizon: usize,
+    question: Option<usize>,
 ) -> Result<(Box<dyn FittedModel>, usize)> {
     let series = &prepared.series;
     let horizon = match settings.horizon {
@@ -137,7 +141,7 @@ pub(crate) fn fit(
         series,
         &prepared.periods,
         &settings.stl,
-        horizon,
+        question.map_or(horizon, |q| q.clamp(1, horizon)),
         settings.intervals,
     )
     .map_err(|e| e.in_series(series.name()))?;
@@ -189,7 +193,7 @@ fn check_horizon(series: &RegularSeries, horizon: usize) -> Result<()> {
 
 /// Fit the chosen model to a prepared series and forecast.
 pub fn forecast(prepared: &Prepared, settings: &ForecastSettings) -> Result<Forecast> {
-    let (model, horizon) = fit(prepared, settings, 0)?;
+    let (model, horizon) = fit(prepared, settings, 0, None)?;
     let mut f = model
         .predict(horizon, &settings.levels)
         .map_err(|e| e.in_series(prepared.series.name()))?;

@@ -86,7 +86,9 @@ pub struct ModelArgs {
     #[arg(long, default_value = "auto", value_parser = parse_model)]
     pub model: ModelChoice,
     /// Intervals: auto (conformal for the auto model, the model's own otherwise),
-    /// model, or conformal (from rolling-origin refits).
+    /// model, conformal (from rolling-origin refits), or origins (experimental:
+    /// auto chosen on many origins of one fit, futures of its own past errors;
+    /// see docs/method.md).
     #[arg(long, default_value = "auto", value_parser = parse_intervals)]
     pub intervals: IntervalMethod,
     /// The values the metric can take: auto (never below 0 when the history never

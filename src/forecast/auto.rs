@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::conformal::{ConformalScores, Conformalised};
 use super::decomposed::{forecasting_options, SeasonalSplit};
 use super::naive::level_shift_positions;
+use super::study::{fit_cycles, leaves_the_range};
 use super::{
     remove_level_shifts, AdjustedModel, AutoEts, Curve, Decomposed, Drift, Ets, EtsSpec,
     FittedModel, Forecast, Forecaster, HarmonicRegression, Naive2, SeasonalNaive, TrendRegression,
@@ -46,6 +47,12 @@ pub enum ModelChoice {
     Decomposed(AdjustedModel),
     /// A piecewise-linear trend plus Fourier terms for every period.
     Harmonic,
+    /// A cycles model: the seasonally adjusted series' naive, drift or line plus
+    /// the last seasonal cycles, both learnt from the past alone (seasonal
+    /// indices updated cycle by cycle), so its forecasts from past origins are
+    /// its refits' (`auto`'s decomposition candidates). Written `cycles_naive`,
+    /// `cycles_drift` or `cycles_linear`.
+    Cycles(AdjustedModel),
     /// Exponential smoothing: this spec, or (`None`) chosen by AICc; seasonal with
     /// the shortest period when it is at most [`ETS_MAX_PERIOD`] steps. Written
     /// `ets` or `ets(AAdN)`.
@@ -53,7 +60,7 @@ pub enum ModelChoice {
 }
 
 /// Every name `--model` takes, with its model.
-const NAMED: [(&str, ModelChoice); 20] = [
+const NAMED: [(&str, ModelChoice); 23] = [
     ("auto", ModelChoice::Auto),
     ("naive", ModelChoice::Naive),
     ("seasonal_naive", ModelChoice::SeasonalNaive(None)),
@@ -77,6 +84,12 @@ const NAMED: [(&str, ModelChoice); 20] = [
     ("harmonic", ModelChoice::Harmonic),
     ("ets", ModelChoice::Ets(None)),
     ("stl_ets", ModelChoice::Decomposed(AdjustedModel::Ets)),
+    ("cycles_naive", ModelChoice::Cycles(AdjustedModel::Naive)),
+    ("cycles_drift", ModelChoice::Cycles(AdjustedModel::Drift)),
+    (
+        "cycles_linear",
+        ModelChoice::Cycles(AdjustedModel::Trend(Curve::Linear)),
+    ),
 ];
 
 impl ModelChoice {
@@ -115,6 +128,7 @@ impl ModelChoice {
                 &without_level_shifts(series)?,
             ),
             ModelChoice::Harmonic => boxed(&HarmonicRegression::new(periods.to_vec()), series),
+            ModelChoice::Cycles(adjusted) => fit_cycles(series, periods, adjusted, horizon),
             ModelChoice::Ets(spec) => {
                 let period = ets_period(periods);
                 match spec {
@@ -226,6 +240,15 @@ impl fmt::Debug for Selection {
 /// the decomposition forecaster with each model of the adjusted series; without a
 /// period, naive, drift and a linear trend.
 pub fn candidates(periods: &[usize]) -> Vec<ModelChoice> {
+    candidates_with(periods, ModelChoice::Decomposed)
+}
+
+/// [`candidates`] with `decomposition` making the decomposition candidates (STL's
+/// for the refits, [`ModelChoice::Cycles`] on many origins).
+pub(crate) fn candidates_with(
+    periods: &[usize],
+    decomposition: fn(AdjustedModel) -> ModelChoice,
+) -> Vec<ModelChoice> {
     if periods.is_empty() {
         return vec![
             ModelChoice::Naive,
@@ -247,7 +270,7 @@ pub fn candidates(periods: &[usize]) -> Vec<ModelChoice> {
             AdjustedModel::Drift,
             AdjustedModel::Naive,
         ]
-        .map(ModelChoice::Decomposed),
+        .map(decomposition),
     );
     out
 }
@@ -320,6 +343,11 @@ pub enum IntervalMethod {
     Model,
     /// Conformal intervals from rolling-origin refits of the model.
     Conformal,
+    /// Experimental, for `auto`: the model chosen on many origins of one fit
+    /// (at least 100 where the history allows), its slope and cycles weighted
+    /// by how they did there, and its futures made of its own past errors
+    /// (`docs/method.md`, "Many origins"); the other models as `conformal`.
+    Origins,
 }
 
 impl FromStr for IntervalMethod {
@@ -330,8 +358,9 @@ impl FromStr for IntervalMethod {
             "auto" => Ok(IntervalMethod::Auto),
             "model" => Ok(IntervalMethod::Model),
             "conformal" => Ok(IntervalMethod::Conformal),
+            "origins" => Ok(IntervalMethod::Origins),
             other => Err(Error::invalid(format!(
-                "intervals must be auto, model or conformal, got '{other}'"
+                "intervals must be auto, model, conformal or origins, got '{other}'"
             ))),
         }
     }
@@ -353,8 +382,14 @@ pub fn fit_with_intervals(
         (ModelChoice::Auto, IntervalMethod::Model) => {
             Ok(select(series, periods, options, horizon, false)?.model)
         }
+        (ModelChoice::Auto, IntervalMethod::Origins) => {
+            match super::study::select_on_origins(series, periods, options, horizon, true)? {
+                Some(selection) => Ok(selection.model),
+                None => Ok(select(series, periods, options, horizon, true)?.model),
+            }
+        }
         (ModelChoice::Auto, _) => Ok(select(series, periods, options, horizon, true)?.model),
-        (_, IntervalMethod::Conformal) => {
+        (_, IntervalMethod::Conformal | IntervalMethod::Origins) => {
             let model = choice.fit(series, periods, options, horizon)?;
             let step = validation_horizon(horizon, series.len(), periods);
             let pairs = calibration_forecasts(
@@ -422,6 +457,18 @@ pub fn select(
     horizon: usize,
     conformal: bool,
 ) -> Result<Selection> {
+    select_on_refits(series, periods, options, horizon, conformal)
+}
+
+/// [`select`] on five refits: up to [`VALIDATION_WINDOWS`] stretches, then
+/// [`CALIBRATION_WINDOWS`] more for the conformal scores.
+fn select_on_refits(
+    series: &RegularSeries,
+    periods: &[usize],
+    options: &StlOptions,
+    horizon: usize,
+    conformal: bool,
+) -> Result<Selection> {
     let candidates = candidates(periods);
     let n = series.len();
     let step = validation_horizon(horizon, n, periods);
@@ -475,6 +522,11 @@ pub fn select(
     let mut last_error = None;
     for c in ranked {
         match candidates[c].fit(series, periods, options, horizon) {
+            Ok(model) if leaves_the_range(model.as_ref(), series.values(), periods).is_some() => {
+                if let Some(why) = leaves_the_range(model.as_ref(), series.values(), periods) {
+                    skipped.push((candidates[c], why));
+                }
+            }
             Ok(model) => {
                 let model = if conformal {
                     let pairs = conformal_pairs(
@@ -567,7 +619,7 @@ fn without_level_shifts(series: &RegularSeries) -> Result<RegularSeries> {
 /// candidate fails falls back to the first of them: at 30 s steps a daily season
 /// (2880 steps) validated from half a day of history chose a seasonal naive over
 /// a plain falling line (issue 20).
-fn shortest_origin(periods: &[usize]) -> usize {
+pub(crate) fn shortest_origin(periods: &[usize]) -> usize {
     (2 * periods.iter().copied().max().unwrap_or(1)).max(3)
 }
 
@@ -577,7 +629,7 @@ fn shortest_origin(periods: &[usize]) -> usize {
 pub const ETS_MAX_PERIOD: usize = 52;
 
 /// The period seasonal ETS uses: the shortest given, if at most [`ETS_MAX_PERIOD`].
-fn ets_period(periods: &[usize]) -> usize {
+pub(crate) fn ets_period(periods: &[usize]) -> usize {
     periods
         .iter()
         .copied()
@@ -633,6 +685,20 @@ mod tests {
         let sel = select(&s, &[24], &StlOptions::default(), 48, true).unwrap();
         assert_eq!(sel.model.name(), "stl_linear(24)");
         assert_eq!(sel.scores.len(), 4);
+        // On many origins: the cycles model, the line and its cycle continued
+        // (to within a sixth of the cycle's range of 12: the cycle is learnt
+        // from the past alone, cycle by cycle).
+        let many =
+            crate::forecast::study::select_on_origins(&s, &[24], &StlOptions::default(), 48, true)
+                .unwrap()
+                .unwrap();
+        assert_eq!(many.model.name(), "cycles_linear(24)");
+        let f = many.model.predict(48, &[95.0]).unwrap();
+        for (h, p) in f.point.iter().enumerate() {
+            let t = 24 * 20 + h;
+            let exact = 10.0 * t as f64 + ((t % 24) as f64 - 12.0).abs();
+            assert!((p - exact).abs() < 2.0, "step {h}: {p} vs {exact}");
+        }
     }
 
     #[test]

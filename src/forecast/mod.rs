@@ -15,11 +15,14 @@ mod auto;
 pub mod bounds;
 mod conformal;
 mod decomposed;
+mod empirical;
 mod ets;
 mod harmonic;
 mod naive;
 pub mod ols;
 mod optim;
+mod origins;
+mod study;
 mod trend;
 
 use chrono::{DateTime, Utc};
@@ -38,6 +41,7 @@ pub use conformal::{ConformalScores, Conformalised, ErrorStructure};
 pub use decomposed::{
     forecasting_options, AdjustedModel, Decomposed, FittedDecomposed, FORECAST_OUTER_ITERATIONS,
 };
+pub use empirical::{Combination, Empirical, Held};
 pub use ets::{
     ets_loglik, ets_smooth, AutoEts, Ets, EtsCandidate, EtsErrorType, EtsOutcome, EtsParams,
     EtsSeason, EtsSelection, EtsSmoothed, EtsSpec, EtsState, EtsTrend, FittedEts,
@@ -50,6 +54,8 @@ pub use naive::{
     remove_level_shifts, Drift, FittedDrift, FittedNaive2, FittedSeasonalNaive, FittedWindowMean,
     Naive2, SeasonalNaive, WindowMean, LEVEL_SHIFT_MADS,
 };
+pub use origins::CyclesForecaster;
+pub use study::one_fit_errors;
 pub use trend::{Curve, FittedTrend, TrendRegression, TrendWindow};
 
 use crate::error::{Error, Result};

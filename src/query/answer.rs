@@ -49,7 +49,10 @@ pub(crate) fn assess(
         .map(steps_to)
         .max()
         .unwrap_or(0);
-    let (model, horizon) = fit(prepared, settings, reach)?;
+    // A probability asked by a date is answered by the model chosen for that
+    // date, whatever the horizon printed beside it.
+    let question = questions.by.map(steps_to);
+    let (model, horizon) = fit(prepared, settings, reach, question)?;
     let in_series = |e: Error| e.in_series(s.name());
     let mut f = model
         .predict(horizon, &settings.levels)

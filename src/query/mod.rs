@@ -320,7 +320,7 @@ pub fn forecast_under(
     settings: &ForecastSettings,
     scenarios: &Scenarios,
 ) -> Result<Forecast> {
-    let (model, horizon) = fit(prepared, settings, 0)?;
+    let (model, horizon) = fit(prepared, settings, 0, None)?;
     let s = &prepared.series;
     let mut f = model
         .predict(horizon, &settings.levels)

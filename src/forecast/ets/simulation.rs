@@ -20,11 +20,24 @@ impl FittedEts {
 
     /// The point forecast: the recursions run forward with zero errors.
     fn point_forecast(&self, horizon: usize) -> Vec<f64> {
+        self.point_forecast_from(&self.final_state, horizon)
+    }
+
+    /// The point forecast this model (its parameters and initial states) makes
+    /// after the first `y.len()` values of its history: the filter run to there,
+    /// then forward with zero errors. `None` where the filter leaves the
+    /// model's domain.
+    pub(crate) fn point_forecast_after(&self, y: &[f64], horizon: usize) -> Option<Vec<f64>> {
+        let smoothed = super::ets_smooth(&self.spec, &self.params, &self.initial, y).ok()?;
+        Some(self.point_forecast_from(&smoothed.final_state, horizon))
+    }
+
+    fn point_forecast_from(&self, state: &super::EtsState, horizon: usize) -> Vec<f64> {
         let rec = self.recursion();
-        let mut ring = ring_of(&self.spec, &self.final_state);
+        let mut ring = ring_of(&self.spec, state);
         let m = ring.len();
         // The ring of the final state starts at the slot the next step uses.
-        let (mut l, mut b) = (self.final_state.level, self.final_state.trend);
+        let (mut l, mut b) = (state.level, state.trend);
         (0..horizon)
             .map(|h| {
                 let s = ring[h % m];
