@@ -39,8 +39,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use headroom::forecast::{IntervalMethod, ModelChoice};
 use headroom::capacity::read_capacities_bytes;
+use headroom::forecast::{IntervalMethod, ModelChoice};
 use headroom::ingest::{parse_timestamp, parse_value, read_bytes, Format, ReadOptions};
 use headroom::pipeline::{forecast, prepare, ForecastSettings};
 use headroom::query::SaturationQuery;
