@@ -7,7 +7,7 @@
 //! [`inspections_table`], [`backtests_table`] and [`series_table`]. That is the
 //! one definition of each result's columns; the Python bindings hand a table's
 //! columns to Python as they are, and with the `polars` feature
-//! [`Table::to_frame`] makes the polars DataFrame of it (`forecasts_to_frame`
+//! `Table::to_frame` makes the polars DataFrame of it (`forecasts_to_frame`
 //! and the other `*_to_frame` functions).
 //!
 //! Metric history travels in the contract's long layout, one row per
