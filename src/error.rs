@@ -97,7 +97,7 @@ pub enum Error {
         source: Box<Error>,
     },
 
-    /// The CSV engine (polars) rejected the input.
+    /// polars rejected the input (a DataFrame, with the `polars` feature).
     #[error("{file}: {message}")]
     Csv {
         /// Name of the file, as given by the user.

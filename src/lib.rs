@@ -47,6 +47,21 @@
 //! assert_eq!(forecast.intervals.len(), 2);
 //! # Ok::<(), headroom::Error>(())
 //! ```
+//!
+//! ## Features
+//!
+//! All on by default; the Python package builds the crate with none of them, and
+//! every result is the same:
+//!
+//! - `polars`: the CSV reader's fast path (polars parses each plain block) and
+//!   polars DataFrames in and out ([`frame`]'s `*_to_frame` and
+//!   `frame_to_series`). Without it CSV is read field by field and results are
+//!   plain [`frame::Table`]s, and a cold build does not compile polars, most of
+//!   its time.
+//! - `live`: reads from a running Prometheus (`ingest::prometheus_live`, over
+//!   HTTPS with rustls).
+//! - `serve`: the exporter (`serve`), with `live`.
+//! - `cli`: the `headroom` binary, with `serve`.
 
 #![warn(missing_docs)]
 
@@ -67,6 +82,7 @@ pub mod resample;
 pub mod saturation;
 pub mod scenario;
 pub mod series;
+#[cfg(feature = "serve")]
 pub mod serve;
 pub mod units;
 

@@ -410,6 +410,7 @@ fn implausible_numeric_times_are_refused_not_read_as_1970() {
     }
 }
 
+#[cfg(feature = "polars")]
 #[test]
 fn numeric_frame_times_are_read_as_csv_times_are() {
     use headroom::frame::frame_to_series;

@@ -3,7 +3,7 @@
 //! Bindings convert and delegate: every function here reads its options with the
 //! crate's parsers (so a bad option gets the command line's message), releases the
 //! GIL, runs the crate's per-series steps in parallel with each series failing
-//! alone, and hands back the crate's result frame ([`headroom::frame`]) column by
+//! alone, and hands back the crate's result table ([`headroom::frame`]) column by
 //! column, with the series that failed and the notes the command line would print
 //! on standard error. The Python side (`headroom/__init__.py`) turns pandas or
 //! polars frames into [`input::Batch`]es and the columns back into frames.
@@ -18,8 +18,7 @@ use headroom::decompose::StlOptions;
 use headroom::evaluate::{backtest_models, backtest_prepared, overall_scores, Backtest};
 use headroom::forecast::{Bounds, Forecast, IntervalMethod, ModelChoice, DEFAULT_LEVELS};
 use headroom::frame::{
-    backtests_to_frame, decompositions_to_frame_with, forecasts_to_frame, inspections_to_frame,
-    saturations_to_frame,
+    backtests_table, decompositions_table, forecasts_table, inspections_table, saturations_table,
 };
 use headroom::output::Inspection;
 use headroom::pipeline::{
@@ -197,9 +196,9 @@ fn inspect(py: Python<'_>, batch: &Batch) -> PyResult<Outcome> {
         });
         let rows = log.keep(&batch.series, |s| s.name(), results);
         log.ok = rows.len();
-        Columns::of(&inspections_to_frame(&rows)?)
+        Columns::of(inspections_table(&rows))
     });
-    log.outcome(py, columns.map_err(to_py)?)
+    log.outcome(py, columns)
 }
 
 /// Forecasts with intervals.
@@ -227,9 +226,9 @@ fn forecast(
         });
         let forecasts: Vec<Forecast> = log.keep(&prepared, |p| p.series.name(), results);
         log.ok = forecasts.len();
-        Columns::of(&forecasts_to_frame(&forecasts, &settings.levels)?)
+        Columns::of(forecasts_table(&forecasts, &settings.levels))
     });
-    log.outcome(py, columns.map_err(to_py)?)
+    log.outcome(py, columns)
 }
 
 /// Trend, seasonal components and remainder.
@@ -284,9 +283,9 @@ fn decompose(
             }
         }
         log.ok = parts.len();
-        Columns::of(&decompositions_to_frame_with(&parts, robust)?)
+        Columns::of(decompositions_table(&parts, robust))
     });
-    log.outcome(py, columns.map_err(to_py)?)
+    log.outcome(py, columns)
 }
 
 /// Where the capacities come from: one number, a table, or a `series,capacity`
@@ -416,7 +415,7 @@ fn saturation(
         }
         rank(&mut rows);
         log.ok = rows.len();
-        Columns::of(&saturations_to_frame(&rows)?)
+        Ok(Columns::of(saturations_table(&rows)))
     });
     log.outcome(py, columns.map_err(to_py)?)
 }
@@ -480,9 +479,9 @@ fn backtest(
         }
         log.ok = rows.len();
         let overall = overall_scores(&rows, &models);
-        Columns::of(&backtests_to_frame(&rows, &overall, &options.levels)?)
+        Columns::of(backtests_table(&rows, &overall, &options.levels))
     });
-    log.outcome(py, columns.map_err(to_py)?)
+    log.outcome(py, columns)
 }
 
 /// A chart's PNG bytes, the series that failed and the notes.
@@ -666,14 +665,16 @@ fn report(
 #[pyo3(signature = (command, levels=None))]
 fn result_columns(command: &str, levels: Option<Vec<String>>) -> PyResult<Vec<(String, String)>> {
     let options = ModelOptions::read(&[], levels, "auto", "auto", "auto").map_err(to_py)?;
-    let frame = match command {
-        "forecast" => forecasts_to_frame(&[], &options.levels),
-        "saturation" => saturations_to_frame(&[]),
-        other => Err(Error::invalid(format!("no result columns for {other}"))),
-    }
-    .map_err(to_py)?;
-    Ok(Columns::of(&frame)
-        .map_err(to_py)?
+    let table = match command {
+        "forecast" => forecasts_table(&[], &options.levels),
+        "saturation" => saturations_table(&[]),
+        other => {
+            return Err(to_py(Error::invalid(format!(
+                "no result columns for {other}"
+            ))))
+        }
+    };
+    Ok(Columns::of(table)
         .kinds()
         .into_iter()
         .map(|(n, k)| (n, k.to_string()))

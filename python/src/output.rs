@@ -1,5 +1,5 @@
-//! The crate's result frames ([`headroom::frame`]) to Python, column by column,
-//! for the Python side to build a pandas or polars DataFrame from.
+//! The crate's result tables ([`headroom::frame::Table`]) to Python, column by
+//! column, for the Python side to build a pandas or polars DataFrame from.
 //!
 //! Each column goes as `(name, kind, data)`: `"str"` with data
 //! `(codes, names)` (codes little-endian i32 into `names`, -1 for null),
@@ -9,8 +9,7 @@
 
 use std::collections::HashMap;
 
-use headroom::Error;
-use polars::prelude::{Column, DataFrame, DataType, TimeUnit};
+use headroom::frame::{Table, Values};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
@@ -22,21 +21,18 @@ pub enum Data {
     Int(Vec<i64>),
 }
 
-/// The columns of a frame, converted while the GIL is released.
+/// The columns of a table, converted while the GIL is released.
 pub struct Columns(Vec<(String, Data)>);
 
-fn polars_error(e: polars::prelude::PolarsError) -> Error {
-    Error::invalid(format!("converting the result: {e}"))
-}
-
 impl Columns {
-    pub fn of(frame: &DataFrame) -> Result<Columns, Error> {
-        frame
-            .columns()
-            .iter()
-            .map(|c| Ok((c.name().to_string(), data(c)?)))
-            .collect::<Result<Vec<_>, Error>>()
-            .map(Columns)
+    pub fn of(table: Table) -> Columns {
+        Columns(
+            table
+                .into_columns()
+                .into_iter()
+                .map(|c| (c.name, data(c.values)))
+                .collect(),
+        )
     }
 
     /// `[(name, kind)]`.
@@ -84,58 +80,26 @@ fn bytes(py: Python<'_>, data: impl Iterator<Item = u8>) -> Py<PyAny> {
     PyBytes::new(py, &data).into_any().unbind()
 }
 
-fn data(c: &Column) -> Result<Data, Error> {
-    let series = c.as_materialized_series();
-    Ok(match c.dtype() {
-        DataType::String => {
-            let mut index: HashMap<&str, i32> = HashMap::new();
+fn data(values: Values) -> Data {
+    match values {
+        Values::Text(texts) => {
+            // Each distinct text once, numbered in order of first appearance.
+            let mut index: HashMap<String, i32> = HashMap::new();
             let mut names = Vec::new();
-            let codes = series
-                .str()
-                .map_err(polars_error)?
-                .iter()
+            let codes = texts
+                .into_iter()
                 .map(|v| match v {
                     None => -1,
-                    Some(s) => *index.entry(s).or_insert_with(|| {
-                        names.push(s.to_string());
+                    Some(s) => *index.entry(s).or_insert_with_key(|s| {
+                        names.push(s.clone());
                         names.len() as i32 - 1
                     }),
                 })
                 .collect();
             Data::Str(codes, names)
         }
-        DataType::Float64 => Data::Float(
-            series
-                .f64()
-                .map_err(polars_error)?
-                .iter()
-                .map(|v| v.unwrap_or(f64::NAN))
-                .collect(),
-        ),
-        DataType::Datetime(TimeUnit::Microseconds, _) => {
-            let physical = series.to_physical_repr();
-            Data::Time(
-                physical
-                    .i64()
-                    .map_err(polars_error)?
-                    .iter()
-                    .map(|v| v.unwrap_or(i64::MIN))
-                    .collect(),
-            )
-        }
-        DataType::UInt64 => Data::Int(
-            series
-                .u64()
-                .map_err(polars_error)?
-                .iter()
-                .map(|v| v.map_or(i64::MIN, |v| v as i64))
-                .collect(),
-        ),
-        other => {
-            return Err(Error::invalid(format!(
-                "column {} has type {other}, which the binding does not convert",
-                c.name()
-            )))
-        }
-    })
+        Values::Float(v) => Data::Float(v.into_iter().map(|v| v.unwrap_or(f64::NAN)).collect()),
+        Values::Time(v) => Data::Time(v.into_iter().map(|v| v.unwrap_or(i64::MIN)).collect()),
+        Values::Count(v) => Data::Int(v.into_iter().map(|v| v as i64).collect()),
+    }
 }

@@ -176,10 +176,7 @@ impl Capacities {
                 .get(series)
                 .map(|&c| CapacityRule::Fixed(c))
                 .ok_or_else(|| {
-                    Error::series(
-                        series,
-                        "no capacity for this series in the capacities table",
-                    )
+                    Error::series(series, "no capacity for this series in the capacities file")
                 }),
         }
     }

@@ -6,25 +6,23 @@
 //! copies of the header right after it (Grafana's "Download for Excel" writes two)
 //! are dropped with a note. Then every block of lines takes one of two paths:
 //!
-//! - the fast path: polars parses the block with the value columns typed as
-//!   `Float64`, and the timestamps are read by
-//!   [`parse_timestamp`](super::parse_timestamp)'s fast path. It is taken only
-//!   when the block is plain (no `\r`, no blank lines) and every field of it reads
-//!   cleanly, so it never has to say where something went wrong;
+//! - the fast path (the `polars` feature, on by default; `csv/fast.rs`): polars
+//!   parses the block with the value columns typed as `Float64`, and the
+//!   timestamps are read by [`parse_timestamp`](super::parse_timestamp)'s fast
+//!   path. It is taken only when the block is plain (no `\r`, no blank lines) and
+//!   every field of it reads cleanly, so it never has to say where something went
+//!   wrong;
 //! - the exact path: each line is split here and each field parsed on its own, so
 //!   that a bad field is reported with its file, line and column, a repeated
 //!   header is skipped, and a bad series fails alone. Any block that the fast path
-//!   declines is read this way, which gives the same values.
+//!   declines is read this way, which gives the same values; without the `polars`
+//!   feature (the Python package's build) every block is.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
-use std::io::{Cursor, Read};
-use std::sync::Arc;
+use std::io::Read;
 
 use chrono::{DateTime, Utc};
-use polars::prelude::{
-    CsvParseOptions, CsvReadOptions, DataFrame, DataType, NullValues, PlSmallStr, Schema, SerReader,
-};
 
 use super::blocks::for_each_block;
 use super::dialect::{
@@ -39,16 +37,9 @@ use super::{Format, Ingested, Note, ReadOptions};
 use crate::error::{Error, Result};
 use crate::series::Series;
 
-/// Missing-value markers that polars turns into nulls on the fast path (the
-/// exact path accepts them in any case through [`parse_value`]).
-const NULL_MARKERS: [&str; 6] = [
-    "null",
-    "NULL",
-    "Null",
-    "undefined",
-    "Undefined",
-    "UNDEFINED",
-];
+/// The fast path (the `polars` feature).
+#[cfg(feature = "polars")]
+mod fast;
 
 /// Read CSV from `reader` whole. `file` names the input in messages; `stem` names a
 /// lone series; `wide` forces the layout (`None` decides from the header).
@@ -341,12 +332,6 @@ fn builder_bytes(b: &Builder) -> usize {
         + b.name.len()
 }
 
-/// One row of a block as the fast path read it.
-struct FastRow<'a> {
-    name: Option<&'a str>,
-    time: DateTime<Utc>,
-}
-
 /// The reader's state across blocks.
 struct CsvReader {
     file: String,
@@ -445,7 +430,8 @@ impl CsvReader {
         if text.trim().is_empty() {
             return Ok(());
         }
-        if is_plain(text, self.separator) && self.fast_block(text)? {
+        #[cfg(feature = "polars")]
+        if fast::is_plain(text, self.separator) && self.fast_block(text)? {
             return Ok(());
         }
         self.exact_block(text, first_line)
@@ -540,109 +526,6 @@ impl CsvReader {
     /// Bytes held by the rows read and not yet handed out.
     fn held_bytes(&self) -> usize {
         self.builders.iter().map(builder_bytes).sum()
-    }
-
-    /// The fast path: `Ok(false)` when the block needs the exact path.
-    fn fast_block(&mut self, text: &str) -> Result<bool> {
-        // A series named by several columns takes the exact path, which joins them.
-        if !self.keys.more.is_empty() {
-            return Ok(false);
-        }
-        let Some(frame) = self.parse_typed(text) else {
-            return Ok(false);
-        };
-        let used = self.layout.used_columns();
-        let column = |c: usize| &frame.columns()[used.binary_search(&c).unwrap_or(0)];
-        let Ok(times) = column(self.layout.time).str() else {
-            return Ok(false);
-        };
-        let names = match self.layout.series {
-            Some(c) => match column(c).str() {
-                Ok(names) => Some(names),
-                Err(_) => return Ok(false),
-            },
-            None => None,
-        };
-        let mut values = Vec::with_capacity(self.layout.values.len());
-        for &c in &self.layout.values {
-            match column(c).f64() {
-                Ok(v) if v.iter().flatten().all(f64::is_finite) => values.push(v),
-                _ => return Ok(false),
-            }
-        }
-        // Check every row before taking any, so that a declined block is read
-        // exactly once.
-        let mut rows = Vec::with_capacity(frame.height());
-        let mut name_iter = names.map(|n| n.iter());
-        for t in times.iter() {
-            let Some(Ok(time)) = t.map(|t| self.time.parse(t)) else {
-                return Ok(false);
-            };
-            let name = match name_iter.as_mut().map(|it| it.next().flatten()) {
-                Some(Some(name)) if !name.trim().is_empty() => Some(name.trim()),
-                Some(_) => return Ok(false),
-                None => None,
-            };
-            // A series handed out already: the exact path says where.
-            if name.is_some_and(|n| !self.closed.is_empty() && self.closed.contains(n)) {
-                return Ok(false);
-            }
-            rows.push(FastRow { name, time });
-        }
-        let mut value_iters: Vec<_> = values.iter().map(|v| v.iter()).collect();
-        for row in &rows {
-            let first = match row.name {
-                Some(name) => self.group(name).expect("names handed out were declined"),
-                None => 0,
-            };
-            for (m, it) in value_iters.iter_mut().enumerate() {
-                let v = it.next().flatten().unwrap_or(f64::NAN);
-                self.builder(first + m).push(row.time, v);
-            }
-        }
-        self.rows += rows.len();
-        Ok(true)
-    }
-
-    /// Parse a block with polars, value columns as `Float64`; `None` when polars
-    /// rejects it (the exact path will say why).
-    fn parse_typed(&self, text: &str) -> Option<DataFrame> {
-        // [`is_plain`] keeps the quote shapes polars panics on away from it; should
-        // another one get through, the panic declines the block (the exact path then
-        // names the line) instead of ending the read.
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.parse_with_polars(text)
-        }))
-        .ok()
-        .flatten()
-    }
-
-    fn parse_with_polars(&self, text: &str) -> Option<DataFrame> {
-        let mut schema = Schema::default();
-        for i in 0..self.header.len() {
-            let dtype = if self.layout.values.contains(&i) {
-                DataType::Float64
-            } else {
-                DataType::String
-            };
-            // Positional names: header names may be empty or odd.
-            schema.with_column(PlSmallStr::from(format!("c{i}")), dtype);
-        }
-        let nulls = NULL_MARKERS.iter().map(|&s| PlSmallStr::from(s)).collect();
-        let parse = CsvParseOptions::default()
-            .with_separator(self.separator)
-            .with_quote_char(Some(b'"'))
-            .with_missing_is_null(true)
-            .with_null_values(Some(NullValues::AllColumns(nulls)));
-        CsvReadOptions::default()
-            .with_has_header(false)
-            .with_schema(Some(Arc::new(schema)))
-            .with_projection(Some(Arc::new(self.layout.used_columns())))
-            .with_parse_options(parse)
-            .with_raise_if_empty(false)
-            .into_reader_with_file_handle(Cursor::new(text.as_bytes()))
-            .finish()
-            .ok()
     }
 
     /// The exact path: split and parse each line, locating every problem.
@@ -813,62 +696,6 @@ impl CsvReader {
     }
 }
 
-/// True when a block can go to polars as it is: single `\n` line breaks, no
-/// blank lines (polars would read those differently from the exact path) and
-/// quotes only around whole fields, each closed on its line. A quote left open
-/// makes polars read on across lines, and a field that is a lone quote at the end
-/// of a block panics inside polars (0.55: "slice index starts at 1 but ends at
-/// 0", found by fuzzing twice, the second time as `a":"b","` with an even count);
-/// the exact path names the line instead.
-fn is_plain(text: &str, separator: u8) -> bool {
-    !text.contains('\r')
-        && !text.contains("\n\n")
-        && !text.starts_with('\n')
-        && quotes_are_whole_fields(text, separator)
-}
-
-/// True when every `"` of `text` opens a field, closes it right before a
-/// separator or the line's end, or doubles inside a quoted field (RFC 4180).
-fn quotes_are_whole_fields(text: &str, separator: u8) -> bool {
-    if !text.contains('"') {
-        return true;
-    }
-    text.split('\n').all(|line| {
-        let bytes = line.as_bytes();
-        let mut i = 0;
-        while i <= bytes.len() {
-            // At the start of a field.
-            if bytes.get(i) == Some(&b'"') {
-                i += 1;
-                loop {
-                    match bytes.get(i) {
-                        None => return false,
-                        Some(b'"') if bytes.get(i + 1) == Some(&b'"') => i += 2,
-                        Some(b'"') => break,
-                        Some(_) => i += 1,
-                    }
-                }
-                i += 1;
-                match bytes.get(i) {
-                    None => return true,
-                    Some(&b) if b == separator => i += 1,
-                    Some(_) => return false,
-                }
-            } else {
-                let end = bytes[i..]
-                    .iter()
-                    .position(|&b| b == separator)
-                    .map_or(bytes.len(), |p| i + p);
-                if bytes[i..end].contains(&b'"') {
-                    return false;
-                }
-                i = end + 1;
-            }
-        }
-        true
-    })
-}
-
 /// Read CSV text held in memory (see [`read_csv`]).
 #[cfg(test)]
 fn read_text(text: &str, block_bytes: usize) -> Result<Ingested> {
@@ -887,23 +714,6 @@ mod tests {
     use super::super::blocks::BLOCK_BYTES;
     use super::super::timestamp::parse_timestamp;
     use super::*;
-
-    #[test]
-    fn only_whole_quoted_fields_go_to_polars() {
-        for plain in [
-            "a,1\nb,2",
-            "\"a,b\",1",
-            "\"say \"\"hi\"\"\",2",
-            "a,\"\"",
-            "a,",
-            "",
-        ] {
-            assert!(quotes_are_whole_fields(plain, b','), "{plain:?}");
-        }
-        for odd in ["a,\"", "a\":\"b\",\"", "a\"b,1", "\"a\"b,1", "\"a,1"] {
-            assert!(!quotes_are_whole_fields(odd, b','), "{odd:?}");
-        }
-    }
 
     #[test]
     fn duplicate_header_is_an_error() {

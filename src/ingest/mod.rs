@@ -29,6 +29,7 @@ mod json;
 mod json_value;
 pub(crate) mod layout;
 pub(crate) mod prometheus;
+#[cfg(feature = "live")]
 pub mod prometheus_live;
 mod roles;
 pub mod timecol;
@@ -43,6 +44,7 @@ use serde::{Deserialize, Serialize};
 
 pub use duplicates::{Duplicates, MAX_DUPLICATE_SHARE};
 pub use layout::{resolve_layout, Layout, SERIES_ALIASES, TIME_ALIASES, VALUE_ALIASES};
+#[cfg(feature = "live")]
 pub use prometheus_live::{Auth, Prometheus, RangeQuery};
 pub use roles::SAMPLE_ROWS;
 pub use timestamp::{parse_timestamp, parse_value};

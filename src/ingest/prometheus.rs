@@ -99,7 +99,8 @@ impl RawSeries {
     }
 
     /// Append the samples of the same series from a later reply, leaving out the
-    /// timestamps already held (replies that overlap repeat them).
+    /// timestamps already held (replies that overlap repeat them) (live reads).
+    #[cfg(feature = "live")]
     pub fn extend(&mut self, later: RawSeries) {
         let last = self.timestamps.last().copied();
         for (t, v) in later.timestamps.into_iter().zip(later.values) {

@@ -18,7 +18,7 @@
 //!     .horizon(Some("30d".parse()?))
 //!     .build()?;
 //! let options = ReportOptions::new(query);
-//! build(prepared, Vec::new(), &options).to_html()
+//! build(prepared, Vec::new(), &options)?.to_html()
 //! # }
 //! ```
 
