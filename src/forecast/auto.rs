@@ -686,8 +686,8 @@ mod tests {
         assert_eq!(sel.model.name(), "stl_linear(24)");
         assert_eq!(sel.scores.len(), 4);
         // On many origins: the cycles model, the line and its cycle continued
-        // (to within a sixth of the cycle's range of 12: the cycle is learnt
-        // from the past alone, cycle by cycle).
+        // to within one step's growth (the cycle is learnt from the past alone,
+        // cycle by cycle, and combined with the last value and cycle).
         let many =
             crate::forecast::study::select_on_origins(&s, &[24], &StlOptions::default(), 48, true)
                 .unwrap()
@@ -697,7 +697,7 @@ mod tests {
         for (h, p) in f.point.iter().enumerate() {
             let t = 24 * 20 + h;
             let exact = 10.0 * t as f64 + ((t % 24) as f64 - 12.0).abs();
-            assert!((p - exact).abs() < 2.0, "step {h}: {p} vs {exact}");
+            assert!((p - exact).abs() < 10.0, "step {h}: {p} vs {exact}");
         }
     }
 

@@ -119,10 +119,15 @@ impl Empirical {
     /// The degrees of freedom of the errors' scale at lead `j` (0-based): the
     /// independent stretches of `j + 1` steps the origins span (the errors of
     /// one forecast move together over its length: a misjudged level or slope
-    /// is one draw, however many steps it covers), at least 4 (fewer make a
-    /// scale mixture whose variance is infinite or nearly so).
+    /// is one draw, however many steps it covers) or of the errors' memory if
+    /// shorter, at least 4 (fewer make a scale mixture whose variance is
+    /// infinite or nearly so).
     fn freedom(&self, j: usize) -> f64 {
-        (self.span / (j + 1) as f64).max(3.0) + 1.0
+        // Errors that forget fast (a flat, noisy series) are as many draws as
+        // their memory allows: an AR(1)'s `(1 + rho) / (1 - rho)` steps.
+        let rho = self.persistence.min(0.999);
+        let memory = ((1.0 + rho) / (1.0 - rho)).max(1.0);
+        (self.span / ((j + 1) as f64).min(memory)).max(3.0) + 1.0
     }
 
     /// The spread of the errors at lead `j` (0-based): measured where covered,
@@ -243,7 +248,7 @@ impl FittedModel for Empirical {
         for (j, p) in f.point.iter().enumerate() {
             // How far capacity is from the point, towards the capacity side.
             let gap = if up { capacity - p } else { p - capacity };
-            if !(gap > 0.0) {
+            if gap.is_nan() || gap <= 0.0 {
                 return Ok(None);
             }
             let mut step = 0.0;
@@ -328,11 +333,11 @@ impl FittedModel for Combination {
     fn predict(&self, horizon: usize, levels: &[f64]) -> Result<Forecast> {
         let mut f = self.first()?.predict(horizon, levels)?;
         let point = self.point(horizon)?;
+        let shift: Vec<f64> = point.iter().zip(&f.point).map(|(p, q)| p - q).collect();
         for i in &mut f.intervals {
-            for h in 0..horizon {
-                let d = point[h] - f.point[h];
-                i.lower[h] += d;
-                i.upper[h] += d;
+            for (d, (lo, hi)) in shift.iter().zip(i.lower.iter_mut().zip(i.upper.iter_mut())) {
+                *lo += d;
+                *hi += d;
             }
         }
         f.point = point;
