@@ -34,6 +34,14 @@ const MIN_SELECTION_ORIGINS: usize = 10;
 /// stretches still hold a few hundred trajectories.
 const RECENT_STRETCHES: usize = 10;
 
+/// Whether origin `o` of a history of `n` steps speaks for the forecast made at
+/// its end: within the last [`RECENT_STRETCHES`] stretches of `step`, and with
+/// at least half the history behind it (a slope fitted on a quarter of a short
+/// history is a guess, on a quarter of the whole one a measurement).
+fn is_recent(o: usize, n: usize, step: usize) -> bool {
+    o + RECENT_STRETCHES * step >= n && 2 * o >= n
+}
+
 /// Stretches the choice is scored on: the last three, as the refits were.
 const SCORED_STRETCHES: usize = 3;
 
@@ -205,10 +213,10 @@ fn measured(
         .all
         .iter()
         .copied()
-        .filter(|&o| o + RECENT_STRETCHES * step >= n)
+        .filter(|&o| is_recent(o, n, step))
         .collect();
     let leads = horizon.clamp(1, MAX_LEADS);
-    let (model, mix) = combine(study, choice, model, step, horizon);
+    let (model, mix) = combine(study, choice, model, &recent, step, horizon);
     let mut trajectories = mix.errors(study, &recent, leads);
     let widen = self_calibration(study, &mix, step);
     if widen > 1.0 {
@@ -318,30 +326,48 @@ fn chosen_errors(
     horizon: usize,
 ) -> Vec<Vec<f64>> {
     let leads = horizon.clamp(1, MAX_LEADS);
+    on_history(study, choice, origins, |c| {
+        errors(c, choice, origins, leads)
+    })
+}
+
+/// `work` on the context the errors from `origins` are measured in: the
+/// study's own, or, where the history has level shifts after the first origin,
+/// one of the history without them, so that every part of a combination is
+/// measured on the same history.
+fn on_history<T>(
+    study: &Study<'_>,
+    choice: ModelChoice,
+    origins: &[usize],
+    work: impl Fn(&OriginContext<'_>) -> T,
+) -> T {
     let first = origins.first().copied().unwrap_or(0);
     let y = study.series.values();
-    let shifted = level_shift_positions(y).iter().any(|&t| t + 1 >= first);
-    if shifted {
-        let continuous = remove_level_shifts(y);
-        let ets = match choice {
-            ModelChoice::Ets(None) => RegularSeries::new(
-                study.series.name(),
-                study.series.start(),
-                study.series.step(),
-                continuous.clone(),
-            )
-            .ok()
-            .and_then(|s| {
-                AutoEts::new(super::auto::ets_period(&study.periods))
-                    .fit(&s)
-                    .ok()
-            }),
-            _ => None,
-        };
-        let c = OriginContext::new(&continuous, &study.periods, origins, ets.as_ref());
-        return errors(&c, choice, origins, leads);
+    if !level_shift_positions(y).iter().any(|&t| t + 1 >= first) {
+        return work(&study.context);
     }
-    errors(&study.context, choice, origins, leads)
+    let continuous = remove_level_shifts(y);
+    let ets = match choice {
+        ModelChoice::Ets(None) => RegularSeries::new(
+            study.series.name(),
+            study.series.start(),
+            study.series.step(),
+            continuous.clone(),
+        )
+        .ok()
+        .and_then(|s| {
+            AutoEts::new(super::auto::ets_period(&study.periods))
+                .fit(&s)
+                .ok()
+        }),
+        _ => None,
+    };
+    work(&OriginContext::new(
+        &continuous,
+        &study.periods,
+        origins,
+        ets.as_ref(),
+    ))
 }
 
 /// A forecast a chosen model is combined with.
@@ -380,7 +406,9 @@ impl Mix {
     ) -> Vec<Vec<f64>> {
         match part {
             Part::Chosen => chosen_errors(study, self.choice, origins, leads),
-            Part::SlopeFree => slope_free_errors(&study.context, self.choice, origins, leads),
+            Part::SlopeFree => on_history(study, self.choice, origins, |c| {
+                slope_free_errors(c, self.choice, origins, leads.clamp(1, MAX_LEADS))
+            }),
             Part::Model(m) => chosen_errors(study, m, origins, leads),
         }
     }
@@ -427,8 +455,8 @@ impl Mix {
 /// combined with the same forecast without its slope ([`OriginContext::slope_free`]:
 /// its level held, its cycles kept), with the last value (plus its cycles for a
 /// cycles model) and with the last cycle repeated (the seasonal naive of the
-/// longest period), weighted per band of lead times by how each did from every
-/// studied origin over the question's `step` lead times
+/// longest period), weighted per band of lead times by how each did from the
+/// recent origins over the question's `step` lead times
 /// ([`combination_weights_by_lead`]): the forecast best an hour ahead is not
 /// always the one best a week ahead. A flat or cyclic history whose model
 /// projected a slope that never came gets the flat or cyclic answer; a real
@@ -437,6 +465,7 @@ fn combine(
     study: &Study<'_>,
     choice: ModelChoice,
     model: Box<dyn FittedModel>,
+    origins: &[usize],
     step: usize,
     horizon: usize,
 ) -> (Box<dyn FittedModel>, Mix) {
@@ -496,11 +525,14 @@ fn combine(
         parts,
         weights: Vec::new(),
     };
-    // The weights are measured on every origin: a record is long.
+    // The weights are measured on the recent origins, whose histories are
+    // nearly as long as the one the forecast is made from: a slope fitted on
+    // a quarter of the history is a guess at the first origins and a
+    // measurement at the last.
     let records: Vec<Vec<Vec<f64>>> = mix
         .parts
         .iter()
-        .map(|&p| mix.part_errors(study, p, &study.all, step))
+        .map(|&p| mix.part_errors(study, p, origins, step))
         .collect();
     let views: Vec<&[Vec<f64>]> = records.iter().map(|r| r.as_slice()).collect();
     mix.weights = combination_weights_by_lead(&views);
@@ -561,7 +593,7 @@ pub(crate) fn fit_cycles(
         .all
         .iter()
         .copied()
-        .filter(|&o| o + RECENT_STRETCHES * step >= n)
+        .filter(|&o| is_recent(o, n, step))
         .collect();
     let trajectories = chosen_errors(&study, choice, &recent, horizon);
     let span = recent.last().zip(recent.first()).map_or(0, |(l, f)| l - f);
