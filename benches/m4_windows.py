@@ -70,6 +70,8 @@ def window(binary, data, drop, tmp, extra):
     peak = top_held.reindex(sat.index).to_numpy()
     in80 = np.mean((peak >= peaks[0.9]) & (peak <= peaks[0.1]))
     in95 = np.mean((peak >= peaks[0.975]) & (peak <= peaks[0.025]))
+    # Which side the misses fall on: futures peaking too high, or too low.
+    low80, high80 = np.mean(peak < peaks[0.9]), np.mean(peak > peaks[0.1])
     # Point accuracy and cov95 of the forecast on the same cut.
     fc = run(binary, ["forecast", *common])
     fc["h"] = fc.groupby("series", sort=False).cumcount()
@@ -83,7 +85,8 @@ def window(binary, data, drop, tmp, extra):
     cov95 = ((m.value >= m.lower_95) & (m.value <= m.upper_95)).mean()
     brier = np.mean((p - crossed) ** 2)
     print(f"window {drop:3d}: crossing {crossed.sum()}, Brier {brier:.4f}, AUC {auc(p, crossed):.4f}, "
-          f"peak in 80 % {100 * in80:.1f} %, in 95 % {100 * in95:.1f} %, MASE {mase:.3f}, sMAPE {smape:.2f}, "
+          f"peak in 80 % {100 * in80:.1f} % (below {100 * low80:.1f}, above {100 * high80:.1f}), "
+          f"in 95 % {100 * in95:.1f} %, MASE {mase:.3f}, sMAPE {smape:.2f}, "
           f"cov95 {cov95:.3f}  (saturation {took:.1f} s)", flush=True)
     return dict(window=drop, brier=brier, auc=auc(p, crossed), in80=in80, in95=in95, mase=mase, smape=smape,
                 cov95=cov95)
