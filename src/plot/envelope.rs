@@ -186,7 +186,8 @@ mod tests {
     fn buckets_are_calendar_days() {
         let b = bucket(300.0, 44.0 * 86_400.0, 1100.0);
         assert_eq!(b.name, "daily");
-        assert_eq!(bucket(300.0, 10.0 * 86_400.0, 1100.0).name, "6-hourly");
+        assert_eq!(bucket(300.0, 10.0 * 86_400.0, 1100.0).name, "hourly");
+        assert_eq!(bucket(300.0, 10.0 * 86_400.0, 500.0).name, "6-hourly");
         assert_eq!(bucket(1.0, 2.0 * 86_400.0, 1100.0).name, "hourly");
         assert_eq!(
             bucket(86_400.0, 5.0 * 365.0 * 86_400.0, 1100.0).name,

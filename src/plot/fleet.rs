@@ -215,8 +215,7 @@ impl<'a> FleetChart<'a> {
                 sheet,
                 r,
                 n as f64 - i as f64 - 0.5,
-                t1,
-                precision,
+                (t1, precision),
             )?;
         }
         if let Some(review) = self.review {
@@ -264,8 +263,7 @@ impl<'a> FleetChart<'a> {
         sheet: &mut Sheet,
         r: &Saturation,
         y: f64,
-        t1: DateTime<Utc>,
-        precision: DatePrecision,
+        (t1, precision): (DateTime<Utc>, DatePrecision),
     ) -> DrawResult {
         let color = status_color(r.status);
         chart.draw_series(std::iter::once(Circle::new(

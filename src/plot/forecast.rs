@@ -44,6 +44,9 @@ type Chart<'a, 'b> = ChartContext<
     Cartesian2d<WithKeyPoints<RangedDateTime<DateTime<Utc>>>, ValueRange>,
 >;
 
+/// A sentence and the pixel it belongs beside.
+type Anchored = (String, (i32, i32));
+
 /// The value axis: a linear range with its ticks where the unit puts them
 /// (`WithKeyPoints` over an `f64` range cannot take a label formatter).
 #[derive(Clone)]
@@ -151,7 +154,8 @@ impl<'a> ForecastChart<'a> {
     }
 
     /// Write bytes in binary prefixes (`GiB`) rather than SI ones (`GB`): as
-    /// the capacity was written (`16GiB`).
+    /// the capacity was written (`16GiB`). A unit given in binary (`MiB`) is
+    /// written in binary prefixes either way.
     pub fn binary_units(mut self, binary: bool) -> Self {
         self.binary = binary;
         self
@@ -170,7 +174,8 @@ impl<'a> ForecastChart<'a> {
             .clone()
             .or_else(|| self.value_name.as_deref().and_then(Unit::from_name))
             .or_else(|| Unit::from_name(self.history.name()))
-            .map(|u| u.with_binary(self.binary))
+            // A unit written in binary (`GiB`) stays binary.
+            .map(|u| if self.binary { u.with_binary(true) } else { u })
     }
 
     /// A value as the chart writes it: in the unit, else with an SI suffix.
@@ -472,7 +477,7 @@ impl<'a> ForecastChart<'a> {
         chart: &mut Chart<'_, '_>,
         sheet: &mut Sheet,
         legend: &mut Legend,
-    ) -> std::result::Result<Option<(String, (i32, i32))>, DrawError> {
+    ) -> std::result::Result<Option<Anchored>, DrawError> {
         let Some(s) = self.saturation else {
             return Ok(None);
         };
