@@ -683,9 +683,10 @@ fn the_value_axis_carries_the_unit() {
         );
         (o, png)
     };
-    let (o, named) = plot(&["--capacity", "2GiB"], "unit_mb.png");
+    // A capacity in the data's unit (megabytes), written in binary: 2.5Ki MB.
+    let (o, named) = plot(&["--capacity", "2.5Ki"], "unit_mb.png");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let (o, flagged) = plot(&["--capacity", "2GiB", "--unit", "%"], "unit_pct.png");
+    let (o, flagged) = plot(&["--capacity", "2.5Ki", "--unit", "%"], "unit_pct.png");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     // The flag changes the chart (the axis, the capacity's words).
     assert_ne!(
