@@ -161,6 +161,233 @@ pub fn si(v: f64) -> String {
     format!("{text}{suffix}")
 }
 
+/// What a metric's values measure, for the value axis of a chart: taken from a
+/// `--unit` flag ([`Unit::parse`]) or from the metric's name ([`Unit::from_name`]).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Unit {
+    /// Bytes: each value is `scale` bytes (1 for `bytes`, 1e6 for `MB`, 2^20 for
+    /// `MiB`), written in binary prefixes (KiB, MiB, GiB) when `binary`, else SI
+    /// (kB, MB, GB).
+    Bytes {
+        /// Bytes per unit of the values.
+        scale: f64,
+        /// Binary prefixes (powers of 1024) rather than SI (powers of 1000).
+        binary: bool,
+    },
+    /// Percent, 0 to 100.
+    Percent,
+    /// Seconds: each value is `scale` seconds (1e-3 for `ms`).
+    Seconds {
+        /// Seconds per unit of the values.
+        scale: f64,
+    },
+    /// Any other unit, named as given (`requests`): the axis title says it and the
+    /// ticks keep their SI suffixes.
+    Other(String),
+}
+
+/// Byte units as names and flags write them, lower-cased, with bytes per unit
+/// and whether they are binary.
+const BYTE_UNITS: [(&str, f64, bool); 14] = [
+    ("b", 1.0, false),
+    ("bytes", 1.0, false),
+    ("byte", 1.0, false),
+    ("kb", 1e3, false),
+    ("mb", 1e6, false),
+    ("gb", 1e9, false),
+    ("tb", 1e12, false),
+    ("pb", 1e15, false),
+    ("kib", 1024.0, true),
+    ("mib", 1_048_576.0, true),
+    ("gib", 1_073_741_824.0, true),
+    ("tib", 1_099_511_627_776.0, true),
+    ("kbytes", 1e3, false),
+    ("mbytes", 1e6, false),
+];
+
+impl Unit {
+    /// Read a `--unit` flag: a byte unit (`bytes`, `B`, `kB`, `MB`, `GB`, `TB`,
+    /// `KiB`, `MiB`, `GiB`, `TiB`), a percentage (`%`, `percent`, `pct`), a time
+    /// (`s`, `seconds`, `ms`, `us`, `min`, `h`), or any other name, kept as
+    /// written. Empty text is an error.
+    ///
+    /// ```
+    /// use headroom::units::Unit;
+    /// assert_eq!(Unit::parse("MB").unwrap(), Unit::Bytes { scale: 1e6, binary: false });
+    /// assert_eq!(Unit::parse("%").unwrap(), Unit::Percent);
+    /// assert_eq!(Unit::parse("requests").unwrap(), Unit::Other("requests".into()));
+    /// ```
+    pub fn parse(text: &str) -> Result<Unit> {
+        let t = text.trim();
+        if t.is_empty() {
+            return Err(Error::invalid(
+                "the unit is empty: give one such as bytes, MB, GiB, %, seconds or requests",
+            ));
+        }
+        Ok(Self::known(&t.to_ascii_lowercase()).unwrap_or_else(|| Unit::Other(t.to_string())))
+    }
+
+    /// A unit word, lower-cased, when headroom knows it.
+    fn known(word: &str) -> Option<Unit> {
+        if let Some(&(_, scale, binary)) = BYTE_UNITS.iter().find(|(w, _, _)| *w == word) {
+            return Some(Unit::Bytes { scale, binary });
+        }
+        let seconds = match word {
+            "%" | "percent" | "pct" | "percentage" => return Some(Unit::Percent),
+            "s" | "sec" | "secs" | "second" | "seconds" => 1.0,
+            "ms" | "msec" | "millis" | "milliseconds" => 1e-3,
+            "us" | "µs" | "usec" | "micros" | "microseconds" => 1e-6,
+            "ns" | "nanoseconds" => 1e-9,
+            "min" | "mins" | "minutes" => 60.0,
+            "h" | "hours" => 3600.0,
+            _ => return None,
+        };
+        Some(Unit::Seconds { scale: seconds })
+    }
+
+    /// The unit a metric's name ends with, as monitoring names write it:
+    /// `disk_used_bytes`, `mem_free_mb`, `cpu_pct`, `cpu_percent`,
+    /// `request_duration_seconds`, `process_cpu_seconds_total`. Only whole words
+    /// of the name count (`node_filesystem_avail_bytes{mountpoint="/"}` reads its
+    /// metric name, not its labels), and only the last unit word; a one-letter
+    /// word (`s`, `b`) is too ambiguous in a name to be a unit there.
+    ///
+    /// ```
+    /// use headroom::units::Unit;
+    /// assert_eq!(Unit::from_name("mem_free_mb"), Some(Unit::Bytes { scale: 1e6, binary: false }));
+    /// assert_eq!(Unit::from_name("cpu_pct"), Some(Unit::Percent));
+    /// assert_eq!(Unit::from_name("log-01"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<Unit> {
+        let metric = name.split('{').next().unwrap_or(name);
+        metric
+            .split(|c: char| !c.is_alphanumeric() && c != '%')
+            .filter(|w| w.chars().count() > 1 || *w == "%")
+            // Words that name other things in metric names: a minimum, a region
+            // (`us_east`), a namespace.
+            .filter(|w| !["min", "mins", "us", "ns"].contains(&w.to_ascii_lowercase().as_str()))
+            .rev()
+            .find_map(|w| Self::known(&w.to_ascii_lowercase()))
+    }
+
+    /// The same unit, with binary prefixes when `binary` (bytes only): as the
+    /// capacity was written (`16GiB` binary, `16GB` SI).
+    pub fn with_binary(self, binary: bool) -> Unit {
+        match self {
+            Unit::Bytes { scale, .. } => Unit::Bytes { scale, binary },
+            other => other,
+        }
+    }
+
+    /// The name of the unit for an axis title: `bytes`, `%`, `seconds`, or the
+    /// name given.
+    pub fn title(&self) -> &str {
+        match self {
+            Unit::Bytes { .. } => "bytes",
+            Unit::Percent => "%",
+            Unit::Seconds { .. } => "seconds",
+            Unit::Other(name) => name,
+        }
+    }
+
+    /// The prefix (or time unit) the values around `magnitude` are written in:
+    /// its size in the values' own unit and its symbol; `None` for units whose
+    /// values keep their SI suffixes.
+    fn display(&self, magnitude: f64) -> Option<(f64, &'static str)> {
+        let m = magnitude.abs();
+        match *self {
+            Unit::Bytes { scale, binary } => {
+                let (base, symbols): (f64, [&str; 6]) = if binary {
+                    (1024.0, ["B", "KiB", "MiB", "GiB", "TiB", "PiB"])
+                } else {
+                    (1000.0, ["B", "kB", "MB", "GB", "TB", "PB"])
+                };
+                let bytes = m * scale;
+                let k = (0..symbols.len())
+                    .rev()
+                    .find(|&k| bytes >= base.powi(k as i32))
+                    .unwrap_or(0);
+                Some((base.powi(k as i32) / scale, symbols[k]))
+            }
+            Unit::Percent => Some((1.0, "%")),
+            Unit::Seconds { scale } => {
+                let s = m * scale;
+                let (size, symbol) = match s {
+                    s if s >= 2.0 * 86_400.0 => (86_400.0, "d"),
+                    s if s >= 2.0 * 3600.0 => (3600.0, "h"),
+                    s if s >= 120.0 => (60.0, "min"),
+                    s if s >= 1.0 || s == 0.0 => (1.0, "s"),
+                    s if s >= 1e-3 => (1e-3, "ms"),
+                    s if s >= 1e-6 => (1e-6, "µs"),
+                    _ => (1e-9, "ns"),
+                };
+                Some((size / scale, symbol))
+            }
+            Unit::Other(_) => None,
+        }
+    }
+
+    /// One value written in this unit, to three significant digits: `476 GB`,
+    /// `1.18 GiB`, `85 %`, `250 ms`; other units as [`si`] writes them.
+    pub fn format(&self, v: f64) -> String {
+        match self.display(v) {
+            Some((size, symbol)) => format!("{} {symbol}", si(v / size)),
+            None => si(v),
+        }
+    }
+
+    /// At most about `max` ticks for a value axis over `lo..hi`, all written with
+    /// the prefix its largest value calls for and round in it (`0.5 GiB` steps,
+    /// not the `0.466 GiB` of round decimal values): the ticks and their labels.
+    pub fn ticks(&self, lo: f64, hi: f64, max: usize) -> Vec<(f64, String)> {
+        let Some((size, symbol)) = self.display(lo.abs().max(hi.abs())) else {
+            return nice_ticks(lo, hi, max)
+                .into_iter()
+                .map(|v| (v, si(v)))
+                .collect();
+        };
+        let ticks = nice_ticks(lo / size, hi / size, max);
+        let step = match ticks.as_slice() {
+            [a, b, ..] => b - a,
+            _ => 1.0,
+        };
+        // Enough decimals for the step: 0.25 needs two, 5 needs none.
+        let decimals = (0..4)
+            .find(|&d| {
+                let scaled = step * 10f64.powi(d);
+                (scaled - scaled.round()).abs() < 1e-6 * scaled.abs().max(1.0)
+            })
+            .unwrap_or(3) as usize;
+        ticks
+            .into_iter()
+            .map(|t| (t * size, format!("{:.decimals$} {symbol}", t + 0.0)))
+            .collect()
+    }
+}
+
+/// Round ticks over `lo..hi`, at most `max` of them (at least 2 asked): steps of
+/// 1, 2, 2.5 or 5 times a power of ten.
+fn nice_ticks(lo: f64, hi: f64, max: usize) -> Vec<f64> {
+    let (lo, hi) = if lo <= hi { (lo, hi) } else { (hi, lo) };
+    let span = hi - lo;
+    if !(span.is_finite() && span > 0.0) {
+        return if lo.is_finite() { vec![lo] } else { Vec::new() };
+    }
+    let max = max.max(2) as f64;
+    let rough = span / max;
+    let power = 10f64.powf(rough.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * power)
+        .find(|&s| (span / s).floor() + 1.0 <= max)
+        .unwrap_or(10.0 * power);
+    let first = (lo / step).ceil();
+    let last = (hi / step).floor();
+    (0..=((last - first).max(0.0) as usize))
+        .map(|k| (first + k as f64) * step)
+        .collect()
+}
+
 /// Parse a horizon: a [`Span`] of at least one step (`48`, `2d`).
 pub fn parse_horizon(text: &str) -> Result<Span> {
     match text.parse::<Span>()? {
@@ -255,6 +482,86 @@ mod tests {
         for bad in ["", "G", "GB", "12B", "12GBB", "12xB", "inf", "NaN", "80%"] {
             assert!(parse_capacity(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn units_from_names_and_flags() {
+        let mb = Unit::Bytes {
+            scale: 1e6,
+            binary: false,
+        };
+        assert_eq!(Unit::from_name("mem_free_mb"), Some(mb.clone()));
+        assert_eq!(Unit::parse("MB").unwrap(), mb);
+        assert_eq!(
+            Unit::from_name("node_filesystem_avail_bytes{mountpoint=\"/var/pct\"}"),
+            Some(Unit::Bytes {
+                scale: 1.0,
+                binary: false
+            })
+        );
+        assert_eq!(
+            Unit::from_name("ec2_disk_write_bytes_1ef3de").map(|u| u.title().to_string()),
+            Some("bytes".into())
+        );
+        assert_eq!(Unit::from_name("cpu_percent"), Some(Unit::Percent));
+        assert_eq!(
+            Unit::from_name("process_cpu_seconds_total"),
+            Some(Unit::Seconds { scale: 1.0 })
+        );
+        assert_eq!(
+            Unit::from_name("latency_ms"),
+            Some(Unit::Seconds { scale: 1e-3 })
+        );
+        for none in [
+            "log-01",
+            "value",
+            "ec2_cpu_utilization_5f5533",
+            "requests_s",
+            "H1",
+            "temp_min",
+            "us_east_load",
+        ] {
+            assert_eq!(Unit::from_name(none), None, "{none}");
+        }
+        assert_eq!(Unit::parse("GiB").unwrap().title(), "bytes");
+        assert_eq!(Unit::parse("req/s").unwrap(), Unit::Other("req/s".into()));
+        assert!(Unit::parse(" ").is_err());
+    }
+
+    #[test]
+    fn values_and_ticks_in_their_unit() {
+        let mb = Unit::parse("MB").unwrap();
+        assert_eq!(mb.format(1270.0), "1.27 GB");
+        assert_eq!(mb.clone().with_binary(true).format(1073.741824), "1 GiB");
+        let bytes = Unit::parse("bytes").unwrap();
+        assert_eq!(bytes.format(476_065_160_813.0), "476 GB");
+        assert_eq!(
+            bytes
+                .clone()
+                .with_binary(true)
+                .format(16.0 * 1024f64.powi(3)),
+            "16 GiB"
+        );
+        assert_eq!(Unit::Percent.format(85.0), "85 %");
+        assert_eq!(Unit::Seconds { scale: 1.0 }.format(0.25), "250 ms");
+        // Binary ticks are round in GiB, all with the same prefix.
+        let ticks = bytes.with_binary(true).ticks(380e9, 520e9, 8);
+        let labels: Vec<&str> = ticks.iter().map(|(_, l)| l.as_str()).collect();
+        assert!(labels.iter().all(|l| l.ends_with(" GiB")), "{labels:?}");
+        assert!(ticks.len() >= 4 && ticks.len() <= 8, "{labels:?}");
+        for (v, l) in &ticks {
+            let gib = v / 1024f64.powi(3);
+            assert!((gib - gib.round()).abs() < 1e-9, "{l}");
+        }
+        let ticks = mb.ticks(900.0, 1400.0, 8);
+        assert_eq!(ticks[0].1, "0.9 GB");
+        assert!(ticks.iter().any(|(_, l)| l == "1.2 GB"), "{ticks:?}");
+        let pct: Vec<String> = Unit::Percent
+            .ticks(0.0, 100.0, 6)
+            .into_iter()
+            .map(|t| t.1)
+            .collect();
+        assert_eq!(pct, ["0 %", "20 %", "40 %", "60 %", "80 %", "100 %"]);
     }
 
     #[test]

@@ -1,7 +1,10 @@
 //! Every chart renders to PNG bytes and to a file, on real data of every span: the
 //! hourly sample, a 17-year monthly series, an M4 hourly series, a fleet and a
 //! reliability table. Nothing is drawn in the outer margin, so no label is cut at
-//! an edge. The PNGs are left in the test target folder for a person to look at.
+//! an edge; no legend covers drawn data and every label stays inside the frame
+//! (read from the charts' layout: the pixels under each legend before it was
+//! drawn, and each label's box). The PNGs are left in the test target folder for
+//! a person to look at.
 
 mod common;
 
@@ -167,7 +170,7 @@ fn fleet_chart_keeps_its_labels_inside() {
         .collect();
     rank(&mut rows);
     let bytes = FleetChart::new(&rows).render_png_bytes().unwrap();
-    check_png(&bytes, Some((1280, 150 + 36 * 4)), 6, "fleet.png");
+    check_png(&bytes, Some((1280, 180 + 36 * 4)), 6, "fleet.png");
     assert!(FleetChart::new(&[]).render_png_bytes().is_err());
 }
 
@@ -201,8 +204,9 @@ fn reliability_chart_of_known_probabilities() {
 
 #[test]
 fn the_value_axis_is_named_after_the_value_column() {
-    // The same free memory under two headers: only the value axis' title, at the
-    // left edge, may differ between the two charts, and it must.
+    // The same free memory under two headers: only the value axis (its title and
+    // its tick labels, now in megabytes' units: left of the frame) may differ
+    // between the two charts, and it must.
     let rows: String = (0..200)
         .map(|h| format!("host-1,{},{}\n", 1_704_067_200 + h * 3600, 8000 - 5 * h))
         .collect();
@@ -229,7 +233,7 @@ fn the_value_axis_is_named_after_the_value_column() {
         .collect();
     assert!(!columns.is_empty(), "the axis says `value` for mem_free_mb");
     assert!(
-        columns.iter().all(|&x| x < 60),
+        columns.iter().all(|&x| x < 108),
         "{:?}",
         columns.iter().max()
     );
@@ -335,7 +339,7 @@ fn fleet_chart_marks_the_series_not_to_trust() {
     let marked = FleetChart::new(&rows).render_png_bytes().unwrap();
     check_png(
         &marked,
-        Some((1280, 150 + 36 * 4)),
+        Some((1280, 180 + 36 * 4)),
         6,
         "fleet_not_trusted.png",
     );
@@ -411,4 +415,413 @@ fn plot_self_check_draws_the_caution() {
         out("never.png").to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(2));
+}
+
+// ---------------------------------------------------------------------------
+// Issue 28 item 4: legends where the data is not, text inside the frame, the
+// unit on the value axis, dense data as an envelope, both crossings marked, the
+// fleet's dots named.
+
+use headroom::plot::{Layout, Rect};
+
+/// Drawn pixels of `rgb` (an image `width` wide) in `r`: neither white nor the
+/// grid's grey.
+fn ink_in(rgb: &[u8], width: u32, r: &Rect) -> usize {
+    let mut n = 0;
+    for y in r.y0..r.y1 {
+        for x in r.x0..r.x1 {
+            let i = 3 * (y as usize * width as usize + x as usize);
+            let p = &rgb[i..i + 3];
+            if p != [255; 3] && p != [215; 3] {
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
+/// No legend covers drawn data (the pixels under its box, before it was
+/// drawn, are blank but for the grid), and every label lies inside a frame.
+fn check_layout(layout: &Layout, name: &str) {
+    assert!(!layout.plots.is_empty(), "{name}: no frame recorded");
+    assert!(!layout.legends.is_empty(), "{name}: no legend");
+    for legend in &layout.legends {
+        let under = ink_in(&layout.bare, layout.size.0, legend);
+        assert_eq!(
+            under, 0,
+            "{name}: the legend {legend:?} covers {under} drawn pixels"
+        );
+    }
+    check_labels(layout, name);
+}
+
+/// Every label lies inside a frame.
+fn check_labels(layout: &Layout, name: &str) {
+    for (text, r) in &layout.labels {
+        assert!(
+            layout.plots.iter().any(|p| p.contains(r)),
+            "{name}: '{text}' at {r:?} is outside the frame {:?}",
+            layout.plots
+        );
+    }
+}
+
+fn sample_row(
+    name: &str,
+    horizon_days: f64,
+    capacity: f64,
+) -> (
+    Prepared,
+    headroom::forecast::Forecast,
+    headroom::saturation::Saturation,
+) {
+    let series = read(SAMPLE);
+    let s = series.iter().find(|s| s.name() == name).unwrap();
+    let p = prepare(s, &RegulariseOptions::default(), &[]).unwrap();
+    let (f, row) = assess(&p, Span::Seconds(horizon_days * 86_400.0), capacity);
+    (p, f, row)
+}
+
+#[test]
+fn the_forecast_chart_keeps_legend_off_the_data_and_text_in_the_frame() {
+    let (p, f, row) = sample_row("log-01", 30.0, 500e9);
+    let chart = ForecastChart::new(&p.series, &f)
+        .saturation(&row)
+        .unit("bytes");
+    let layout = chart.layout().unwrap();
+    check_layout(&layout, "log-01");
+    assert!(
+        layout.labels[0].0.starts_with("crossing: reaches 500 GB"),
+        "{:?}",
+        layout.labels
+    );
+    // The same on a narrow chart, where the sentence is shortened to the frame.
+    let narrow = chart.clone().size(640, 480);
+    let bytes = narrow.render_png_bytes().unwrap();
+    check_png(&bytes, Some((640, 480)), 6, "log-01_narrow.png");
+    // A legend of ten entries has no free spot on so small a frame: only the
+    // text is checked there, and that the sentence does not sit on the legend.
+    let layout = narrow.layout().unwrap();
+    check_labels(&layout, "log-01 narrow");
+    assert!(!layout.labels[0].1.intersects(&layout.legends[0]));
+}
+
+/// A floor crossed near the start of a long forecast: the sentence, placed
+/// left of the marker, used to run past the frame over the value axis' title
+/// and over the history. On real CloudWatch CPU (`5f5533`, a stepwise decline).
+#[test]
+fn a_floor_crossing_keeps_its_sentence_inside_the_frame() {
+    let Some(path) = common::shared("data/nab/realAWSCloudwatch/ec2_cpu_utilization_5f5533.csv")
+    else {
+        return;
+    };
+    let series = read(path.to_str().unwrap());
+    let p = prepare(&series[0], &RegulariseOptions::default(), &[]).unwrap();
+    let settings = ForecastSettings {
+        horizon: Some(Span::Seconds(2.0 * 86_400.0)),
+        paths: 300,
+        ..Default::default()
+    };
+    let answer = SaturationQuery::fixed(36.0, Direction::Down, settings)
+        .and_then(|q| q.answer(&p))
+        .unwrap();
+    for (w, h) in [(1280, 720), (800, 500)] {
+        let chart = ForecastChart::new(&p.series, &answer.forecast)
+            .saturation(&answer.row)
+            .size(w, h);
+        let bytes = chart.render_png_bytes().unwrap();
+        check_png(&bytes, Some((w, h)), 6, &format!("floor_5f5533_{w}.png"));
+        let layout = chart.layout().unwrap();
+        if w == 1280 {
+            check_layout(&layout, "5f5533");
+        } else {
+            check_labels(&layout, "5f5533 narrow");
+        }
+        let (text, r) = &layout.labels[0];
+        assert!(text.starts_with("crossing"), "{text}");
+        // Not over the history it describes: few drawn pixels under it (on the
+        // narrow chart the sentence spans the frame and crosses the band).
+        let under = ink_in(&layout.bare, w, r);
+        let area = ((r.x1 - r.x0) * (r.y1 - r.y0)) as usize;
+        if w == 1280 {
+            assert!(
+                under * 20 < area,
+                "the sentence covers {under} of {area} pixels"
+            );
+        }
+    }
+}
+
+/// The burn-down of a budget that lasts: its fan runs along the top right,
+/// where the legend used to be drawn.
+#[test]
+fn the_budget_legend_leaves_the_fan_alone() {
+    use headroom::budget::{forecast_budget, BurnDownChart, SliGenerator, Slo, Window};
+    let start = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2025, 1, 6, 0, 0, 0).unwrap();
+    let sli = SliGenerator::new("lasts", start)
+        .days(35.0)
+        .error_ratio(0.0001)
+        .generate()
+        .unwrap()
+        .sli()
+        .unwrap();
+    let slo = Slo::new(99.9, Window::rolling_days(30.0)).unwrap();
+    let settings = ForecastSettings {
+        model: "seasonal_naive".parse().unwrap(),
+        paths: 200,
+        ..Default::default()
+    };
+    let b = forecast_budget(&sli, &slo, &settings, &[]).unwrap();
+    let chart = BurnDownChart::new(&b);
+    let layout = chart.layout().unwrap();
+    check_layout(&layout, "budget");
+    let bytes = chart.render_png_bytes().unwrap();
+    check_png(&bytes, Some((1280, 720)), 6, "budget_lasts.png");
+}
+
+/// A reliability point in the upper left (low predicted, often observed),
+/// where the legend used to be drawn.
+#[test]
+fn the_reliability_legend_leaves_the_points_alone() {
+    let mut outcomes = Vec::new();
+    for (p, crossed) in [(0.05, 19), (0.5, 10), (0.95, 19)] {
+        for i in 0..20 {
+            outcomes.push(SaturationOutcome {
+                probability: p,
+                actual: (i < crossed).then_some(3),
+                point: None,
+                p10: None,
+                p90: None,
+                earliest: None,
+                latest: None,
+                horizon: 10,
+                step_seconds: 3600.0,
+            });
+        }
+    }
+    let scores = SaturationScores::of(&outcomes, 10).unwrap();
+    let chart = ReliabilityChart::new().curve("miscalibrated", &scores);
+    check_layout(&chart.layout().unwrap(), "reliability");
+    let bytes = chart.render_png_bytes().unwrap();
+    check_png(&bytes, Some((960, 900)), 6, "reliability_upper_left.png");
+}
+
+/// The value axis says what the values are: bytes from `--unit` or from a
+/// `_bytes`/`_mb` name, in SI or binary prefixes as the capacity was written,
+/// percentages; never `value` with `1.27k` for megabytes.
+#[test]
+fn the_value_axis_carries_the_unit() {
+    let (p, f, row) = sample_row("log-01", 30.0, 500e9);
+    let plain = ForecastChart::new(&p.series, &f)
+        .saturation(&row)
+        .layout()
+        .unwrap();
+    assert_eq!(plain.y_title, "value");
+    assert!(
+        plain.y_ticks.iter().any(|t| t == "500G"),
+        "{:?}",
+        plain.y_ticks
+    );
+    let bytes = ForecastChart::new(&p.series, &f)
+        .saturation(&row)
+        .unit("bytes")
+        .layout()
+        .unwrap();
+    assert_eq!(bytes.y_title, "bytes");
+    assert!(
+        bytes.y_ticks.iter().all(|t| t.ends_with(" GB")),
+        "{:?}",
+        bytes.y_ticks
+    );
+    assert!(
+        bytes.y_ticks.contains(&"500 GB".to_string()),
+        "{:?}",
+        bytes.y_ticks
+    );
+    assert!(bytes
+        .legend_entries
+        .contains(&"capacity 500 GB".to_string()));
+    let binary = ForecastChart::new(&p.series, &f)
+        .saturation(&row)
+        .value_name("disk_used_bytes")
+        .binary_units(true)
+        .layout()
+        .unwrap();
+    assert_eq!(binary.y_title, "disk_used_bytes (bytes)");
+    assert!(
+        binary.y_ticks.iter().all(|t| t.ends_with(" GiB")),
+        "{:?}",
+        binary.y_ticks
+    );
+    // Megabytes named by the column: 1270 MB is 1.27 GB, not 1.27k.
+    let mb: Vec<String> = ForecastChart::new(&p.series, &f)
+        .value_name("mem_free_mb")
+        .layout()
+        .unwrap()
+        .y_ticks;
+    assert!(
+        mb.iter().all(|t| t.ends_with(" PB") || t.ends_with(" TB")),
+        "{mb:?}"
+    );
+
+    // Through the command line: a `_mb` column, then `--unit %` on the same
+    // file; a unit that is empty is a wrong command line.
+    let rows: String = (0..200)
+        .map(|h| format!("host-1,{},{}\n", 1_704_067_200 + h * 3600, 1000 + 2 * h))
+        .collect();
+    let csv = out("mem_used_mb.csv");
+    std::fs::write(&csv, format!("series,timestamp,mem_used_mb\n{rows}")).unwrap();
+    let plot = |extra: &[&str], name: &str| {
+        let png = out(name);
+        let o = common::headroom(
+            &[
+                &["plot", "--input", csv.to_str().unwrap(), "--horizon", "2d"][..],
+                &["--model", "linear_trend", "--output", png.to_str().unwrap()],
+                extra,
+            ]
+            .concat(),
+        );
+        (o, png)
+    };
+    // A capacity in the data's unit (megabytes), written in binary: 2.5Ki MB.
+    let (o, named) = plot(&["--capacity", "2.5Ki"], "unit_mb.png");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (o, flagged) = plot(&["--capacity", "2.5Ki", "--unit", "%"], "unit_pct.png");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // The flag changes the chart (the axis, the capacity's words).
+    assert_ne!(
+        std::fs::read(named).unwrap(),
+        std::fs::read(flagged).unwrap()
+    );
+    let (o, _) = plot(&["--unit", " "], "never.png");
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// Thirty days ahead of five-minute CloudWatch data with a daily season:
+/// 12,600 steps over 1,100 pixels. Drawn as daily ranges and means, and the
+/// legend says so; the forecast line is a line, not a blob (few pixels of its
+/// colour per column). The hourly sample over 30 days stays as it was.
+#[test]
+fn a_dense_forecast_is_drawn_as_daily_envelopes() {
+    let Some(path) = common::shared("data/nab/realAWSCloudwatch/grok_asg_anomaly.csv") else {
+        return;
+    };
+    let series = read(path.to_str().unwrap());
+    let p = prepare(
+        &series[0],
+        &RegulariseOptions::default(),
+        &[Span::Seconds(86_400.0)],
+    )
+    .unwrap();
+    let settings = ForecastSettings {
+        horizon: Some(Span::Seconds(30.0 * 86_400.0)),
+        model: "seasonal_naive".parse().unwrap(),
+        paths: 100,
+        ..Default::default()
+    };
+    let f = headroom::query::forecast_under(&p, &settings, &Default::default()).unwrap();
+    let chart = ForecastChart::new(&p.series, &f);
+    let layout = chart.layout().unwrap();
+    assert_eq!(layout.envelope.as_deref(), Some("daily"));
+    assert!(
+        layout
+            .legend_entries
+            .iter()
+            .any(|e| e == "forecast: daily mean, shaded min–max"),
+        "{:?}",
+        layout.legend_entries
+    );
+    check_layout(&layout, "grok");
+    let bytes = chart.render_png_bytes().unwrap();
+    check_png(&bytes, Some((1280, 720)), 6, "grok_30d.png");
+    // The forecast's colour, exactly: its line (2 pixels) and the legend swatch.
+    let plot = layout.plots[0];
+    let blue = count_colour(&bytes, [8, 81, 156], 0);
+    assert!(
+        blue < 4 * (plot.x1 - plot.x0) as usize,
+        "{blue} pixels of the forecast's colour: a blob"
+    );
+    let (p, f, _) = sample_row("log-01", 30.0, 500e9);
+    let sparse = ForecastChart::new(&p.series, &f).layout().unwrap();
+    assert_eq!(sparse.envelope, None);
+}
+
+/// The dot is the median crossing of the simulated futures; where the forecast
+/// line itself crosses is marked too (a ring in the line's colour), and the
+/// legend says which is which.
+#[test]
+fn both_crossings_are_marked_and_named() {
+    let (p, f, row) = sample_row("log-01", 30.0, 500e9);
+    let (median, line) = (row.p50_at.unwrap(), row.saturation_at.unwrap());
+    assert_ne!(median, line, "the sample's two crossings differ");
+    let chart = ForecastChart::new(&p.series, &f).saturation(&row);
+    let layout = chart.layout().unwrap();
+    for entry in [
+        "median crossing date of the simulated futures",
+        "where the forecast line crosses capacity",
+    ] {
+        assert!(layout.legend_entries.iter().any(|e| e == entry), "{entry}");
+    }
+    let at = |name: &str| layout.markers.iter().find(|m| m.0 == name).unwrap().1;
+    let (dot, ring) = (at("median crossing"), at("forecast crossing"));
+    assert_eq!((median < line), (dot.0 < ring.0));
+    assert_ne!(dot.0, ring.0);
+    let bytes = chart.render_png_bytes().unwrap();
+    let (rgb, w, _) = pixels(&bytes);
+    let px = |(x, y): (i32, i32)| {
+        let i = 3 * (y as usize * w as usize + x as usize);
+        [rgb[i], rgb[i + 1], rgb[i + 2]]
+    };
+    assert_eq!(px(dot), [203, 24, 29], "the dot is the capacity's red");
+    // The ring's stroke, 10 pixels above its centre, in the forecast's blue.
+    let top = (ring.0, ring.1 - 10);
+    let [r, g, b] = px(top);
+    assert!(b > 120 && r < 80 && g < 120, "ring pixel {:?}", [r, g, b]);
+}
+
+/// The fleet's dots (each series' last observation), bars and median marks are
+/// named in a legend line under the title, outside the rows.
+#[test]
+fn the_fleet_chart_names_its_marks() {
+    let series = read(SAMPLE);
+    let settings = ForecastSettings {
+        horizon: Some(Span::Seconds(30.0 * 86_400.0)),
+        paths: 300,
+        ..Default::default()
+    };
+    let mut rows: Vec<_> = series
+        .iter()
+        .map(|s| {
+            let p = prepare(s, &RegulariseOptions::default(), &[]).unwrap();
+            let q = SaturationQuery::fixed(500e9, Direction::Up, settings.clone()).unwrap();
+            q.answer(&p).unwrap().row
+        })
+        .collect();
+    rank(&mut rows);
+    let chart = FleetChart::new(&rows);
+    let layout = chart.layout().unwrap();
+    assert_eq!(
+        layout.legend_entries,
+        [
+            "last observation",
+            "10th to 90th percentile of the crossing date",
+            "median crossing date"
+        ]
+    );
+    let legend = layout.legends[0];
+    assert!(
+        !layout.plots[0].intersects(&legend),
+        "the legend is on the rows"
+    );
+    check_layout(&layout, "fleet");
+    assert!(
+        layout.labels.iter().any(|(t, _)| t == "clear"),
+        "{:?}",
+        layout.labels
+    );
 }

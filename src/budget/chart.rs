@@ -2,16 +2,14 @@
 //! as a fan, and the date it runs out with its range.
 
 use std::path::Path;
-use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
 use plotters::coord::types::{RangedCoordf64, RangedDateTime};
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
-use plotters::style::{register_font, FontStyle};
 
 use super::{BudgetForecast, FAN_QUANTILES};
 use crate::error::Result;
+use crate::plot::{plot_rect, Area, DrawResult, Legend, Sheet, Swatch};
 
 const HISTORY_COLOR: RGBColor = RGBColor(55, 55, 55);
 const MEDIAN_COLOR: RGBColor = RGBColor(8, 81, 156);
@@ -24,8 +22,8 @@ const BAND_COLORS: [RGBColor; 3] = [
 const EXHAUSTED_COLOR: RGBColor = RGBColor(203, 24, 29);
 const FONT: &str = "sans-serif";
 
-type Chart<'a, DB> =
-    ChartContext<'a, DB, Cartesian2d<RangedDateTime<DateTime<Utc>>, RangedCoordf64>>;
+type Chart<'a, 'b> =
+    ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedDateTime<DateTime<Utc>>, RangedCoordf64>>;
 
 /// A burn-down chart of one service's budget, built with methods that consume and
 /// return it.
@@ -64,15 +62,27 @@ impl<'a> BurnDownChart<'a> {
     /// Render the chart to the bytes of a PNG file (the same code as
     /// [`render_png`](Self::render_png)).
     pub fn render_png_bytes(&self) -> Result<Vec<u8>> {
+        self.check()?;
+        crate::plot::render(self.size, |root, sheet| self.draw(root, sheet))
+    }
+
+    /// Where everything went, and the pixels under the legend and label (for
+    /// tests).
+    #[doc(hidden)]
+    pub fn layout(&self) -> Result<crate::plot::Layout> {
+        self.check()?;
+        crate::plot::render_layout(self.size, true, |root, sheet| self.draw(root, sheet))
+            .map(|(_, layout)| layout)
+    }
+
+    fn check(&self) -> Result<()> {
         if self.budget.burn_down.timestamps.is_empty() {
             return Err(crate::plot::plot_error(
                 Path::new(crate::plot::IN_MEMORY),
                 &"the burn-down has no future steps",
             ));
         }
-        register_fonts()
-            .map_err(|e| crate::plot::plot_error(Path::new(crate::plot::IN_MEMORY), &e))?;
-        crate::plot::render(self.size, |root| self.draw(root))
+        Ok(())
     }
 
     /// The remaining share shown: down to below the lowest 5th percentile (or
@@ -90,11 +100,7 @@ impl<'a> BurnDownChart<'a> {
         (lo - 0.05 * (1.05 - lo), 1.05)
     }
 
-    fn draw<DB: DrawingBackend>(
-        &self,
-        root: &DrawingArea<DB, plotters::coord::Shift>,
-    ) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-        root.fill(&WHITE)?;
+    fn draw(&self, root: &Area<'_>, sheet: &mut Sheet) -> DrawResult {
         let b = &self.budget.burn_down;
         let row = &self.budget.row;
         let (t0, t1) = (b.window_start, b.window_end);
@@ -124,20 +130,17 @@ impl<'a> BurnDownChart<'a> {
             .bold_line_style(RGBColor(215, 215, 215))
             .draw()?;
 
-        self.draw_fan(&mut chart, &clip)?;
+        let plot = plot_rect(&chart);
+        sheet.layout.plots.push(plot);
+        let mut legend = Legend::new();
+        self.draw_fan(&mut chart, &clip, &mut legend)?;
         let history: Vec<(DateTime<Utc>, f64)> =
             b.history.iter().map(|&(t, v)| (t, clip(v))).collect();
-        chart
-            .draw_series(LineSeries::new(history, HISTORY_COLOR.stroke_width(2)))?
-            .label("budget remaining so far")
-            .legend(|(x, y)| {
-                PathElement::new([(x, y), (x + 22, y)], HISTORY_COLOR.stroke_width(3))
-            });
+        chart.draw_series(LineSeries::new(history, HISTORY_COLOR.stroke_width(2)))?;
+        legend.entry(Swatch::Line(HISTORY_COLOR, 3), "budget remaining so far");
         let zero = EXHAUSTED_COLOR.stroke_width(2);
-        chart
-            .draw_series(DashedLineSeries::new([(t0, 0.0), (t1, 0.0)], 10, 6, zero))?
-            .label("budget exhausted")
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 22, y)], zero));
+        chart.draw_series(DashedLineSeries::new([(t0, 0.0), (t1, 0.0)], 10, 6, zero))?;
+        legend.entry(Swatch::Dashed(EXHAUSTED_COLOR, 2), "budget exhausted");
         let grey = RGBColor(120, 120, 120).stroke_width(1);
         chart.draw_series(DashedLineSeries::new(
             [(b.now, y0), (b.now, y1)],
@@ -151,22 +154,19 @@ impl<'a> BurnDownChart<'a> {
             (nx + 4, ny + 4),
             (FONT, 14).into_font().color(&RGBColor(90, 90, 90)),
         ))?;
-        self.draw_exhaustion(&mut chart, root, (y0, y1))?;
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font((FONT, 15))
-            .background_style(WHITE.mix(0.9))
-            .border_style(RGBColor(180, 180, 180))
-            .draw()?;
+        self.draw_exhaustion(&mut chart, root, sheet, (y0, y1))?;
+        // The legend goes where the fan and the history are not (upper right
+        // used to cover the fan of a budget that lasts).
+        sheet.legend_in(root, legend, plot);
         Ok(())
     }
 
-    fn draw_fan<DB: DrawingBackend>(
+    fn draw_fan(
         &self,
-        chart: &mut Chart<'_, DB>,
+        chart: &mut Chart<'_, '_>,
         clip: &dyn Fn(f64) -> f64,
-    ) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        legend: &mut Legend,
+    ) -> DrawResult {
         let b = &self.budget.burn_down;
         let n = FAN_QUANTILES.len();
         // Start every line at now, from the budget remaining then.
@@ -194,13 +194,8 @@ impl<'a> BurnDownChart<'a> {
                 100.0 * FAN_QUANTILES[k],
                 100.0 * FAN_QUANTILES[n - 1 - k]
             );
-            let color = *color;
-            chart
-                .draw_series(std::iter::once(Polygon::new(outline, color.filled())))?
-                .label(label)
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 6), (x + 22, y + 6)], color.filled())
-                });
+            chart.draw_series(std::iter::once(Polygon::new(outline, color.filled())))?;
+            legend.entry(Swatch::Fill(*color), label);
         }
         for sample in &b.samples {
             chart.draw_series(LineSeries::new(
@@ -208,22 +203,21 @@ impl<'a> BurnDownChart<'a> {
                 MEDIAN_COLOR.mix(0.18).stroke_width(1),
             ))?;
         }
-        chart
-            .draw_series(LineSeries::new(
-                line(&b.quantiles[n / 2]),
-                MEDIAN_COLOR.stroke_width(2),
-            ))?
-            .label("median future")
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 22, y)], MEDIAN_COLOR.stroke_width(3)));
+        chart.draw_series(LineSeries::new(
+            line(&b.quantiles[n / 2]),
+            MEDIAN_COLOR.stroke_width(2),
+        ))?;
+        legend.entry(Swatch::Line(MEDIAN_COLOR, 3), "median future");
         Ok(())
     }
 
-    fn draw_exhaustion<DB: DrawingBackend>(
+    fn draw_exhaustion(
         &self,
-        chart: &mut Chart<'_, DB>,
-        root: &DrawingArea<DB, plotters::coord::Shift>,
+        chart: &mut Chart<'_, '_>,
+        root: &Area<'_>,
+        sheet: &mut Sheet,
         (y0, y1): (f64, f64),
-    ) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    ) -> DrawResult {
         let row = &self.budget.row;
         let end = self.budget.burn_down.window_end;
         if let Some(a) = row.p10_at {
@@ -248,16 +242,28 @@ impl<'a> BurnDownChart<'a> {
             None => row.p10_at.unwrap_or(self.budget.burn_down.now),
         };
         let (px, py) = chart.backend_coord(&(anchor, 0.0));
-        let (width, _) = root.dim_in_pixel();
-        let right_half = px > width as i32 / 2;
-        let style = TextStyle::from((FONT, 17).into_font())
-            .color(&EXHAUSTED_COLOR)
-            .pos(Pos::new(
-                if right_half { HPos::Right } else { HPos::Left },
-                VPos::Bottom,
-            ));
-        let x = if right_half { px - 10 } else { px + 10 };
-        root.draw(&Text::new(self.label(), (x, py - 10), style))?;
+        let plot = plot_rect(chart);
+        let right_half = px > (plot.x0 + plot.x1) / 2;
+        // Beside the marker above the exhaustion line, on the side with more
+        // room, else below it; inside the frame where it covers the least.
+        sheet.label_in(
+            root,
+            &self.label(),
+            (17, EXHAUSTED_COLOR),
+            plot,
+            |(w, h)| {
+                let (left, right) = (px - 10 - w, px + 10);
+                let sides = if right_half {
+                    [left, right]
+                } else {
+                    [right, left]
+                };
+                [-10 - h, 10]
+                    .iter()
+                    .flat_map(|dy| sides.iter().map(move |&x| (x, py + dy)))
+                    .collect()
+            },
+        );
         Ok(())
     }
 
@@ -279,16 +285,4 @@ impl<'a> BurnDownChart<'a> {
             _ => format!("lasts the window; probability of running out {p}"),
         }
     }
-}
-
-/// Register DejaVu Sans with plotters, once per process.
-fn register_fonts() -> std::result::Result<(), String> {
-    static REGISTERED: OnceLock<std::result::Result<(), String>> = OnceLock::new();
-    REGISTERED
-        .get_or_init(|| {
-            register_font(FONT, FontStyle::Normal, dejavu::sans::regular())
-                .and_then(|_| register_font(FONT, FontStyle::Bold, dejavu::sans::bold()))
-                .map_err(|_| "the embedded DejaVu Sans font could not be loaded".to_string())
-        })
-        .clone()
 }

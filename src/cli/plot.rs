@@ -13,10 +13,32 @@ use headroom::query::{forecast_under, SaturationQuery};
 use headroom::ingest::{detect, resolve_layout, Format, ReadOptions};
 use headroom::plot::{value_column_name, ForecastChart};
 use headroom::saturation::Direction;
-use headroom::units::Span;
+use headroom::units::{Span, Unit};
 use headroom::{Error, Series};
 
 use super::args::{parse_capacity_rule, parse_direction, parse_horizon, InputArgs, ModelArgs};
+
+/// A capacity rule and whether it was written in binary units (`16GiB`).
+#[derive(Clone, Debug)]
+pub struct WrittenCapacity {
+    rule: CapacityRule,
+    binary: bool,
+}
+
+fn parse_written_capacity(s: &str) -> Result<WrittenCapacity, String> {
+    let rule = parse_capacity_rule(s)?;
+    let t = s.trim().trim_end_matches('B');
+    let binary = ["Ki", "Mi", "Gi", "Ti", "Pi"]
+        .iter()
+        .any(|p| t.ends_with(p));
+    Ok(WrittenCapacity { rule, binary })
+}
+
+fn parse_unit(s: &str) -> Result<String, String> {
+    Unit::parse(s)
+        .map(|_| s.trim().to_string())
+        .map_err(|e| e.to_string())
+}
 use super::{prepare_all, read, settings, Tally};
 
 #[derive(Args)]
@@ -28,8 +50,14 @@ pub struct PlotArgs {
     pub horizon: Span,
     /// Capacity line to draw, with the saturation date marked: as `saturation
     /// --capacity` takes it (500G, 16GiB, 0.9x, 80%).
-    #[arg(long, value_parser = parse_capacity_rule, allow_hyphen_values = true)]
-    pub capacity: Option<CapacityRule>,
+    #[arg(long, value_parser = parse_written_capacity, allow_hyphen_values = true)]
+    pub capacity: Option<WrittenCapacity>,
+    /// The unit of the values, for the value axis (bytes, MB, GiB, %, seconds, ms,
+    /// or any name such as requests). Default: read from the value column's or
+    /// the series' name (mem_free_mb, disk_used_bytes, cpu_pct); bytes are
+    /// written in binary units (GiB) when --capacity is (16GiB), else in SI (GB).
+    #[arg(long, value_parser = parse_unit)]
+    pub unit: Option<String>,
     /// up: the metric rises to a ceiling; down: it falls to a floor.
     #[arg(long, default_value = "up", value_parser = parse_direction)]
     pub direction: Direction,
@@ -74,7 +102,8 @@ pub fn run(a: PlotArgs) -> Result<ExitCode, Error> {
     };
     let settings = settings(&a.model, Some(a.horizon));
     let scenarios = a.scenario.scenarios();
-    let (f, row) = match a.capacity {
+    let binary = a.capacity.as_ref().is_some_and(|c| c.binary);
+    let (f, row) = match a.capacity.map(|c| c.rule) {
         Some(rule) => {
             let query = SaturationQuery::builder(Capacities::All(rule))
                 .direction(a.direction)
@@ -110,6 +139,10 @@ pub fn run(a: PlotArgs) -> Result<ExitCode, Error> {
     if let Some(row) = &row {
         chart = chart.saturation(row);
     }
+    if let Some(unit) = &a.unit {
+        chart = chart.unit(unit);
+    }
+    chart = chart.binary_units(binary);
     chart.render_png(&a.output)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -11,8 +11,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::axes::{DatePrecision, TimeAxis};
 use super::{
-    render, right_margin, text_width, trust_caution, write_png, Area, DrawResult, CAPACITY_COLOR,
-    FONT, HISTORY_COLOR, TRUST_COLOR,
+    plot_rect, render_layout, right_margin, text_width, trust_caution, write_png, Area, DrawResult,
+    Legend, Sheet, Swatch, CAPACITY_COLOR, FONT, HISTORY_COLOR, TRUST_COLOR,
 };
 use crate::error::Result;
 use crate::saturation::{Saturation, Status};
@@ -20,6 +20,8 @@ use crate::saturation::{Saturation, Status};
 const WIDTH: u32 = 1280;
 const MARGIN: u32 = 20;
 const ROW_PX: u32 = 36;
+/// Pixels above the plot: the title, then the legend's line.
+const TOP_PX: u32 = 76;
 const NOTE_FONT: u32 = 14;
 /// After the name of a series whose probability its own history says not to
 /// trust (`--self-check`), in [`TRUST_COLOR`].
@@ -91,21 +93,34 @@ impl<'a> FleetChart<'a> {
             .filter_map(|(i, d)| d.map(|d| (i, d)))
     }
 
-    /// Render to a PNG file, 1280 pixels wide and 36 per series tall.
+    /// Render to a PNG file, 1280 pixels wide and 36 per series tall (plus 180
+    /// for the title, the legend and the time axis).
     pub fn render_png(&self, path: impl AsRef<Path>) -> Result<()> {
         write_png(path.as_ref(), self.render_png_bytes())
     }
 
-    /// Render to the bytes of a PNG file, 1280 pixels wide and 36 per series tall.
+    /// Render to the bytes of a PNG file, as [`render_png`](Self::render_png).
     pub fn render_png_bytes(&self) -> Result<Vec<u8>> {
+        self.render(false).map(|(png, _)| png)
+    }
+
+    /// Where everything went (for tests).
+    #[doc(hidden)]
+    pub fn layout(&self) -> Result<super::Layout> {
+        self.render(true).map(|(_, layout)| layout)
+    }
+
+    fn render(&self, keep_bare: bool) -> Result<(Vec<u8>, super::Layout)> {
         if self.rows.is_empty() {
             return Err(super::plot_error(
                 Path::new(super::IN_MEMORY),
                 &"no series to draw",
             ));
         }
-        let height = 150 + ROW_PX.saturating_mul(self.rows.len() as u32);
-        render((WIDTH, height), |root| self.draw(root))
+        let height = 180 + ROW_PX.saturating_mul(self.rows.len() as u32);
+        render_layout((WIDTH, height), keep_bare, |root, sheet| {
+            self.draw(root, sheet)
+        })
     }
 
     fn time_range(&self) -> (DateTime<Utc>, DateTime<Utc>) {
@@ -121,8 +136,19 @@ impl<'a> FleetChart<'a> {
         (lo - pad / 3, hi + pad)
     }
 
-    fn draw(&self, root: &Area<'_>) -> DrawResult {
+    fn draw(&self, root: &Area<'_>, sheet: &mut Sheet) -> DrawResult {
         let (t0, t1) = self.time_range();
+        // The title, and under it what the marks mean, in one line.
+        let centre = WIDTH as i32 / 2;
+        root.draw(&Text::new(
+            "When each series reaches capacity",
+            (centre, MARGIN as i32 - 6),
+            TextStyle::from((FONT, 22).into_font()).pos(Pos::new(HPos::Center, VPos::Top)),
+        ))?;
+        let legend = self.legend();
+        let (w, _) = legend.size(root);
+        sheet.legend_at(root, legend, (centre - w / 2, MARGIN as i32 + 24));
+        let (_, body) = root.split_vertically(TOP_PX);
         let n = self.rows.len();
         let name_font: TextStyle = (FONT, 14).into_font().into();
         let widest = self
@@ -135,12 +161,9 @@ impl<'a> FleetChart<'a> {
         let y_labels = widest + 16;
         let axis = TimeAxis::new(t0, t1, WIDTH - 3 * MARGIN - y_labels);
         let precision = DatePrecision::of_span(t0, t1);
-        let mut chart = ChartBuilder::on(root)
-            .caption(
-                "When each series reaches capacity: 10th to 90th percentile, median marked",
-                (FONT, 22).into_font(),
-            )
+        let mut chart = ChartBuilder::on(&body)
             .margin(MARGIN)
+            .margin_top(4)
             .margin_right(right_margin(root, &axis, MARGIN))
             .x_label_area_size(48)
             .y_label_area_size(y_labels)
@@ -162,6 +185,7 @@ impl<'a> FleetChart<'a> {
             .light_line_style(WHITE)
             .bold_line_style(RGBColor(225, 225, 225))
             .draw()?;
+        sheet.layout.plots.push(plot_rect(&chart));
         let left = chart.plotting_area().get_pixel_range().0.start;
         for (i, r) in self.rows.iter().enumerate() {
             let (_, y) = chart.backend_coord(&(t0, n as f64 - i as f64 - 0.5));
@@ -188,10 +212,10 @@ impl<'a> FleetChart<'a> {
             self.draw_row(
                 &mut chart,
                 root,
+                sheet,
                 r,
                 n as f64 - i as f64 - 0.5,
-                t1,
-                precision,
+                (t1, precision),
             )?;
         }
         if let Some(review) = self.review {
@@ -206,6 +230,7 @@ impl<'a> FleetChart<'a> {
             let text = format!("review {}", DatePrecision::Day.format(review));
             let font = TextStyle::from((FONT, NOTE_FONT).into_font()).color(&CAPACITY_COLOR);
             let x = fit_beside(root, &chart, &text, &font, x + 6, x - 6);
+            sheet.drawn_label(root, &text, NOTE_FONT, (x, y + 2));
             root.draw(&Text::new(text, (x, y + 2), font))?;
         }
         if self.rows.iter().any(|r| trust_caution(r).is_some()) {
@@ -235,10 +260,10 @@ impl<'a> FleetChart<'a> {
         &self,
         chart: &mut Chart<'_, '_>,
         root: &Area<'_>,
+        sheet: &mut Sheet,
         r: &Saturation,
         y: f64,
-        t1: DateTime<Utc>,
-        precision: DatePrecision,
+        (t1, precision): (DateTime<Utc>, DatePrecision),
     ) -> DrawResult {
         let color = status_color(r.status);
         chart.draw_series(std::iter::once(Circle::new(
@@ -270,12 +295,36 @@ impl<'a> FleetChart<'a> {
         let (x_before, _) = chart.backend_coord(&(before, y));
         let font = TextStyle::from((FONT, NOTE_FONT).into_font()).color(&color);
         let x = fit_beside(root, chart, &note, &font, x_after + 8, x_before - 8);
+        let half = NOTE_FONT as i32 / 2 + 2;
+        sheet.drawn_label(root, &note, NOTE_FONT, (x, yy - half));
         root.draw(&Text::new(
             note,
             (x, yy),
             font.pos(Pos::new(HPos::Left, VPos::Center)),
         ))?;
         Ok(())
+    }
+}
+
+impl FleetChart<'_> {
+    /// What the marks mean: the dot, the bar, the median mark and any review
+    /// date (the colours are the statuses the notes name).
+    fn legend(&self) -> Legend {
+        let grey = status_color(Status::Clear);
+        let mut legend = Legend {
+            horizontal: true,
+            ..Legend::new()
+        };
+        legend.entry(Swatch::Dot(HISTORY_COLOR, 3), "last observation");
+        legend.entry(
+            Swatch::Fill(super::layout::faint(grey, 0.45)),
+            "10th to 90th percentile of the crossing date",
+        );
+        legend.entry(Swatch::Tick(grey), "median crossing date");
+        if self.review.is_some() || self.row_marks().next().is_some() {
+            legend.entry(Swatch::Dashed(CAPACITY_COLOR, 2), "review date");
+        }
+        legend
     }
 }
 

@@ -9,8 +9,10 @@
 //! fonts.
 
 pub mod axes;
+mod envelope;
 mod fleet;
 mod forecast;
+mod layout;
 mod reliability;
 
 use std::path::Path;
@@ -24,7 +26,11 @@ use crate::error::{Error, Result};
 
 pub use fleet::FleetChart;
 pub use forecast::{value_column_name, ForecastChart};
+#[doc(hidden)]
+pub use layout::{Layout, Rect};
 pub use reliability::ReliabilityChart;
+
+pub(crate) use layout::{Legend, Sheet, Swatch};
 
 const HISTORY_COLOR: RGBColor = RGBColor(55, 55, 55);
 const CAPACITY_COLOR: RGBColor = RGBColor(203, 24, 29);
@@ -37,21 +43,32 @@ const TRUST_FILL: RGBColor = RGBColor(241, 234, 248);
 const FONT: &str = "sans-serif";
 
 /// The drawing area every chart draws on.
-type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
+pub(crate) type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
 /// What drawing on it can fail with.
-type DrawResult = std::result::Result<
-    (),
-    DrawingAreaErrorKind<<BitMapBackend<'static> as DrawingBackend>::ErrorType>,
->;
+pub(crate) type DrawResult = std::result::Result<(), DrawError>;
+/// A drawing error of the bitmap backend.
+pub(crate) type DrawError =
+    DrawingAreaErrorKind<<BitMapBackend<'static> as DrawingBackend>::ErrorType>;
 
 /// Where a rendering failed, for the error message: the file, or memory.
 pub(crate) const IN_MEMORY: &str = "<PNG in memory>";
 
-/// Draw with `draw` on a white canvas of `size` pixels and encode it as PNG.
+/// Draw with `draw` on a white canvas of `size` pixels, set its legends and
+/// labels where they cover the least data, and encode it as PNG.
 pub(crate) fn render(
     size: (u32, u32),
-    draw: impl FnOnce(&Area<'_>) -> DrawResult,
+    draw: impl FnOnce(&Area<'_>, &mut Sheet) -> DrawResult,
 ) -> Result<Vec<u8>> {
+    render_layout(size, false, draw).map(|(png, _)| png)
+}
+
+/// [`render`], with where everything went; the pixels before the legends and
+/// labels were set are kept in it when `keep_bare`.
+pub(crate) fn render_layout(
+    size: (u32, u32),
+    keep_bare: bool,
+    draw: impl FnOnce(&Area<'_>, &mut Sheet) -> DrawResult,
+) -> Result<(Vec<u8>, Layout)> {
     let fail = |e: &dyn std::fmt::Display| plot_error(Path::new(IN_MEMORY), e);
     let (width, height) = size;
     if width == 0 || height == 0 {
@@ -67,13 +84,56 @@ pub(crate) fn render(
     }
     register_fonts().map_err(|e| fail(&e))?;
     let mut rgb = vec![0u8; width as usize * height as usize * 3];
+    let mut sheet = Sheet::default();
+    sheet.layout.size = size;
     {
         let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
         root.fill(&WHITE).map_err(|e| fail(&e))?;
-        draw(&root).map_err(|e| fail(&e))?;
+        draw(&root, &mut sheet).map_err(|e| fail(&e))?;
         root.present().map_err(|e| fail(&e))?;
     }
-    encode_png(&rgb, size).map_err(|e| fail(&e))
+    let Sheet {
+        mut layout,
+        overlays,
+    } = sheet;
+    if keep_bare {
+        layout.bare = rgb.clone();
+    }
+    // One at a time, each on the pixels the ones before it left, so a label
+    // avoids the legend as it avoids the data.
+    let mut placed = Vec::new();
+    for overlay in &overlays {
+        let rect = layout::choose(&rgb, size, overlay, &placed);
+        placed.push(rect);
+        {
+            let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
+            layout::draw_overlay(&root, overlay, rect).map_err(|e| fail(&e))?;
+            root.present().map_err(|e| fail(&e))?;
+        }
+        match &overlay.what {
+            layout::Placed::Legend(legend, _) => {
+                layout.legends.push(rect);
+                let entries = legend.entries.iter().map(|(_, label)| label.clone());
+                layout.legend_entries.extend(entries);
+            }
+            layout::Placed::Label(text, ..) => layout.labels.push((text.clone(), rect)),
+        }
+    }
+    let png = encode_png(&rgb, size).map_err(|e| fail(&e))?;
+    Ok((png, layout))
+}
+
+/// The pixel rectangle of a chart's plotting area (inside its axes).
+pub(crate) fn plot_rect<DB: DrawingBackend, CT: plotters::coord::CoordTranslate>(
+    chart: &ChartContext<'_, DB, CT>,
+) -> Rect {
+    let (x, y) = chart.plotting_area().get_pixel_range();
+    Rect {
+        x0: x.start,
+        y0: y.start,
+        x1: x.end,
+        y1: y.end,
+    }
 }
 
 /// 8-bit RGB pixels, row by row, as a PNG file.

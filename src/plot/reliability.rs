@@ -6,7 +6,9 @@ use std::path::Path;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{render, write_png, Area, DrawResult, FONT, GRID_COLOR};
+use super::{
+    plot_rect, render_layout, write_png, Area, DrawResult, Legend, Sheet, Swatch, FONT, GRID_COLOR,
+};
 use crate::error::Result;
 use crate::evaluate::SaturationScores;
 
@@ -74,13 +76,25 @@ impl<'a> ReliabilityChart<'a> {
 
     /// Render to the bytes of a PNG file.
     pub fn render_png_bytes(&self) -> Result<Vec<u8>> {
+        self.check()?;
+        super::render((960, 900), |root, sheet| self.draw(root, sheet))
+    }
+
+    /// Where everything went, and the pixels under the legend (for tests).
+    #[doc(hidden)]
+    pub fn layout(&self) -> Result<super::Layout> {
+        self.check()?;
+        render_layout((960, 900), true, |root, sheet| self.draw(root, sheet)).map(|(_, l)| l)
+    }
+
+    fn check(&self) -> Result<()> {
         if self.curves.is_empty() {
             return Err(super::plot_error(
                 Path::new(super::IN_MEMORY),
                 &"no reliability table to draw",
             ));
         }
-        render((960, 900), |root| self.draw(root))
+        Ok(())
     }
 
     /// Brier and AUC of each curve, for the title.
@@ -105,7 +119,7 @@ impl<'a> ReliabilityChart<'a> {
         }
     }
 
-    fn draw(&self, root: &Area<'_>) -> DrawResult {
+    fn draw(&self, root: &Area<'_>, sheet: &mut Sheet) -> DrawResult {
         let heading = self
             .title
             .clone()
@@ -124,13 +138,13 @@ impl<'a> ReliabilityChart<'a> {
             TextStyle::from((FONT, 17).into_font()).pos(Pos::new(HPos::Center, VPos::Top)),
         ))?;
         let (main, counts) = body.split_vertically(600);
-        self.draw_calibration(&main)?;
+        self.draw_calibration(&main, sheet)?;
         self.draw_counts(&counts)
     }
 
     /// Observed frequency against mean predicted probability, bin by bin, with
     /// the Wilson 95 % interval of each frequency.
-    fn draw_calibration(&self, area: &Area<'_>) -> DrawResult {
+    fn draw_calibration(&self, area: &Area<'_>, sheet: &mut Sheet) -> DrawResult {
         let mut chart = ChartBuilder::on(area)
             .margin(24)
             .margin_right(36)
@@ -151,15 +165,14 @@ impl<'a> ReliabilityChart<'a> {
             .bold_line_style(GRID_COLOR)
             .draw()?;
         let grey = RGBColor(120, 120, 120);
-        chart
-            .draw_series(DashedLineSeries::new(
-                [(-0.02, -0.02), (1.02, 1.02)],
-                8,
-                6,
-                grey.stroke_width(2),
-            ))?
-            .label("perfectly calibrated")
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 22, y)], grey.stroke_width(2)));
+        chart.draw_series(DashedLineSeries::new(
+            [(-0.02, -0.02), (1.02, 1.02)],
+            8,
+            6,
+            grey.stroke_width(2),
+        ))?;
+        let mut legend = Legend::new();
+        legend.entry(Swatch::Dashed(grey, 2), "perfectly calibrated");
         for (k, (name, scores)) in self.curves.iter().enumerate() {
             let color = CURVE_COLORS[k % CURVE_COLORS.len()];
             let bins: Vec<_> = scores.reliability.iter().filter(|b| b.count > 0).collect();
@@ -175,21 +188,16 @@ impl<'a> ReliabilityChart<'a> {
                 .iter()
                 .map(|b| (b.mean_probability, b.observed_frequency()))
                 .collect();
-            chart
-                .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))?
-                .label(format!("{name} (bars: 95 % interval of the frequency)"))
-                .legend(move |(x, y)| {
-                    PathElement::new([(x, y), (x + 22, y)], color.stroke_width(3))
-                });
+            chart.draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))?;
+            legend.entry(
+                Swatch::Line(color, 3),
+                format!("{name} (bars: 95 % interval of the frequency)"),
+            );
             chart.draw_series(points.iter().map(|&p| Circle::new(p, 5, color.filled())))?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font((FONT, 15))
-            .background_style(WHITE.mix(0.9))
-            .border_style(RGBColor(180, 180, 180))
-            .draw()?;
+        let plot = plot_rect(&chart);
+        sheet.layout.plots.push(plot);
+        sheet.legend_in(area, legend, plot);
         Ok(())
     }
 
