@@ -338,12 +338,7 @@ fn saturation_case(
     };
     let future = &s.values()[origin..origin + h];
     let capacity = rule.at(history.values(), future, settings.direction);
-    let cut = Prepared {
-        series: history,
-        report: prepared.report.clone(),
-        periods,
-        detected: prepared.detected,
-    };
+    let cut = Prepared::new(history, prepared.report.clone(), periods, prepared.detected);
     let forecast_settings = ForecastSettings {
         horizon: Some(Span::Steps(h)),
         ..settings.forecast.clone()
@@ -533,12 +528,7 @@ mod tests {
         .unwrap();
         let (_, report): (RegularSeries, RegularisationReport) =
             raw.regularise(&Default::default()).unwrap();
-        Prepared {
-            series,
-            report,
-            periods: Vec::new(),
-            detected: false,
-        }
+        Prepared::new(series, report, Vec::new(), false)
     }
 
     fn climb_settings() -> SaturationBacktestSettings {

@@ -19,7 +19,7 @@ use crate::error::Result;
 use crate::forecast::Forecast;
 use crate::ingest::Layout;
 use crate::saturation::{Saturation, Status};
-use crate::series::RegularSeries;
+use crate::series::{RegularSeries, Step};
 use crate::units::si;
 
 const FORECAST_COLOR: RGBColor = RGBColor(8, 81, 156);
@@ -226,12 +226,25 @@ impl<'a> ForecastChart<'a> {
             .draw()?;
 
         self.draw_bands(&mut chart)?;
+        let mut hole = vec![false; to - from];
+        for &(at, len) in self.history.holes() {
+            for i in at.max(from)..(at + len).min(to) {
+                hole[i - from] = true;
+            }
+        }
         let history: Vec<(DateTime<Utc>, f64)> = (from..to)
+            .filter(|&i| !hole[i - from])
             .map(|i| (self.history.timestamp(i), self.history.values()[i]))
             .collect();
         let last = history[history.len() - 1];
+        let step = self.history.step();
+        let style = HISTORY_COLOR.stroke_width(1);
         chart
-            .draw_series(LineSeries::new(history, HISTORY_COLOR.stroke_width(1)))?
+            .draw_series(
+                runs(history, step)
+                    .into_iter()
+                    .map(|r| PathElement::new(r, style)),
+            )?
             .label("history")
             .legend(|(x, y)| {
                 PathElement::new([(x, y), (x + 22, y)], HISTORY_COLOR.stroke_width(3))
@@ -245,8 +258,13 @@ impl<'a> ForecastChart<'a> {
                     .zip(self.forecast.point.iter().copied()),
             )
             .collect();
+        let style = FORECAST_COLOR.stroke_width(2);
         chart
-            .draw_series(LineSeries::new(forecast, FORECAST_COLOR.stroke_width(2)))?
+            .draw_series(
+                runs(forecast, step)
+                    .into_iter()
+                    .map(|r| PathElement::new(r, style)),
+            )?
             .label("forecast")
             .legend(|(x, y)| {
                 PathElement::new([(x, y), (x + 22, y)], FORECAST_COLOR.stroke_width(3))
@@ -277,14 +295,13 @@ impl<'a> ForecastChart<'a> {
         for (k, interval) in intervals.iter().enumerate() {
             let color = BAND_COLORS[k.min(BAND_COLORS.len() - 1)];
             let ts = &self.forecast.timestamps;
-            let outline: Vec<(DateTime<Utc>, f64)> = ts
-                .iter()
-                .copied()
-                .zip(interval.upper.iter().copied())
-                .chain(ts.iter().copied().zip(interval.lower.iter().copied()).rev())
-                .collect();
+            let outlines = spans(ts, self.history.step()).into_iter().map(|r| {
+                let upper = r.clone().map(|h| (ts[h], interval.upper[h]));
+                let lower = r.map(|h| (ts[h], interval.lower[h])).rev();
+                Polygon::new(upper.chain(lower).collect::<Vec<_>>(), color.filled())
+            });
             chart
-                .draw_series(std::iter::once(Polygon::new(outline, color.filled())))?
+                .draw_series(outlines)?
                 .label(format!("{} % interval", interval.level))
                 .legend(move |(x, y)| {
                     Rectangle::new([(x, y - 6), (x + 22, y + 6)], color.filled())
@@ -354,6 +371,32 @@ impl<'a> ForecastChart<'a> {
 
 /// The caution line in a box across `strip`, inside the chart's margins; the
 /// text is shortened with an ellipsis on a narrow chart rather than cut.
+/// The index ranges of `times` with no gap of more than one and a half steps
+/// inside: a gap in the data (closed hours, a long outage) is drawn as a gap,
+/// never as a ramp.
+fn spans(times: &[DateTime<Utc>], step: Step) -> Vec<std::ops::Range<usize>> {
+    let most = 1.5 * step.nominal_seconds() * 1000.0;
+    let mut spans = Vec::new();
+    let mut first = 0;
+    for i in 1..=times.len() {
+        let broken = i == times.len() || (times[i] - times[i - 1]).num_milliseconds() as f64 > most;
+        if broken {
+            spans.push(first..i);
+            first = i;
+        }
+    }
+    spans
+}
+
+/// `points` in the [`spans`] of their times.
+fn runs(points: Vec<(DateTime<Utc>, f64)>, step: Step) -> Vec<Vec<(DateTime<Utc>, f64)>> {
+    let times: Vec<DateTime<Utc>> = points.iter().map(|p| p.0).collect();
+    spans(&times, step)
+        .into_iter()
+        .map(|r| points[r].to_vec())
+        .collect()
+}
+
 fn draw_caution(strip: &Area<'_>, caution: &str) -> DrawResult {
     let (width, height) = strip.dim_in_pixel();
     let (left, right) = (MARGIN as i32, width as i32 - MARGIN as i32);
