@@ -33,9 +33,11 @@ pub fn long_gap_limit(step: Step) -> Option<usize> {
 /// Fill the missing run `values[at..at + len]` with the series' own profile of
 /// `period` steps: each step takes the value of the same phase in the last cycle
 /// before the gap, plus a correction that moves linearly from the mismatch at the
-/// gap's left edge to the one at its right edge (so the fill joins both sides).
-/// Falls back to a straight line when no whole cycle precedes the gap. The
-/// neighbours of the run and every value before it must be finite.
+/// gap's left edge to the one at its right edge (so the fill joins both sides,
+/// and follows a trend). Each mismatch is the mean over a 24th of the period
+/// (an hour of a day) beside the gap, as one noisy step would tilt the whole
+/// fill. Falls back to a straight line when no whole cycle precedes the gap.
+/// The neighbours of the run and every value before it must be finite.
 pub fn seasonal_fill(values: &mut [f64], at: usize, len: usize, period: usize) {
     // The same phase as `i` in the last cycle that ends before the gap.
     let profile = |values: &[f64], i: usize| -> Option<f64> {
@@ -44,19 +46,27 @@ pub fn seasonal_fill(values: &mut [f64], at: usize, len: usize, period: usize) {
             .map(|j| values[j])
             .filter(|v| v.is_finite())
     };
-    let (left, right) = (values[at - 1], values[at + len]);
-    let edges = profile(values, at - 1).zip(profile(values, at + len));
-    let Some((p_left, p_right)) = edges else {
-        let span = (len + 1) as f64;
+    let width = (period / 24).max(1);
+    let mismatch = |values: &[f64], steps: std::ops::Range<usize>| -> Option<f64> {
+        let found: Vec<f64> = steps
+            .filter_map(|i| Some(values[i] - profile(values, i)?))
+            .filter(|e| e.is_finite())
+            .collect();
+        (!found.is_empty()).then(|| found.iter().sum::<f64>() / found.len() as f64)
+    };
+    let n = values.len();
+    let e_left = mismatch(values, at.saturating_sub(width)..at);
+    let e_right = mismatch(values, at + len..(at + len + width).min(n));
+    let span = (len + 1) as f64;
+    let Some((e_left, e_right)) = e_left.zip(e_right) else {
+        let (left, right) = (values[at - 1], values[at + len]);
         for k in 0..len {
             values[at + k] = left + (right - left) * (k + 1) as f64 / span;
         }
         return;
     };
-    let (e_left, e_right) = (left - p_left, right - p_right);
-    let span = (len + 1) as f64;
     for k in 0..len {
-        let base = profile(values, at + k).unwrap_or(left);
+        let base = profile(values, at + k).unwrap_or(values[at - 1]);
         values[at + k] = base + e_left + (e_right - e_left) * (k + 1) as f64 / span;
     }
 }

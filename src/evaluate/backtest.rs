@@ -343,7 +343,7 @@ fn saturation_case(
         horizon: Some(Span::Steps(h)),
         ..settings.forecast.clone()
     };
-    let (forecast, row) = crate::query::assess(
+    let (_, row) = crate::query::assess(
         &cut,
         &forecast_settings,
         capacity,
@@ -352,11 +352,15 @@ fn saturation_case(
         &Scenarios::default(),
     )
     .map_err(at_origin)?;
-    let actual = future
+    // Holes (closed hours, long gaps) hold no outcome.
+    let actual = s
+        .observed(origin, h)
         .iter()
         .position(|&v| settings.direction.reaches(v, capacity));
-    let step =
-        |t: Option<DateTime<Utc>>| t.and_then(|t| forecast.timestamps.binary_search(&t).ok());
+    // Steps counted on the series' clock: a series with opening hours is
+    // forecast on its open steps only, so the forecast's own rows skip some.
+    let clock: Vec<DateTime<Utc>> = (origin..origin + h).map(|i| s.timestamp(i)).collect();
+    let step = |t: Option<DateTime<Utc>>| t.and_then(|t| clock.binary_search(&t).ok());
     let outcome = SaturationOutcome {
         probability: row.probability,
         actual,
