@@ -161,6 +161,9 @@ pub struct OpenHours {
 /// every week (a public holiday or a late shift may break the rule once).
 const CLOSED_SHARE: f64 = 0.75;
 
+/// Opening and closing times a day at most: two opening periods (a lunch break).
+const MAX_CHANGES_PER_DAY: usize = 4;
+
 /// Weeks of history needed before closed hours are detected rather than
 /// guessed from one week (`--gaps closed` accepts one).
 const DETECT_WEEKS: usize = 2;
@@ -169,7 +172,9 @@ impl OpenHours {
     /// Detect opening hours in a grid of `values` (`NaN` missing) that starts at
     /// `start` with `step`: the steps of the week missing in at least three
     /// weeks in four are closed, when they make at least a twentieth of the week,
-    /// leave at least as much open, and hold most of the missing steps. The step
+    /// leave at least as much open, hold most of the missing steps, the open
+    /// steps miss at most one week in four, and the week opens and closes at
+    /// most four times a day. The step
     /// must divide a day and be at most an hour; `forced` (`--gaps closed`)
     /// accepts a single week and a closed share of one half.
     pub fn detect(start: DateTime<Utc>, step: Step, values: &[f64], forced: bool) -> Option<Self> {
@@ -197,14 +202,29 @@ impl OpenHours {
             .map(|s| seen[s] > 0 && missing[s] as f64 >= share * seen[s] as f64)
             .collect();
         let n_closed = closed.iter().filter(|&&c| c).count();
-        let in_closed: usize = (0..slots).filter(|&s| closed[s]).map(|s| missing[s]).sum();
+        let share_of = |want: bool| {
+            let (m, n) = (0..slots)
+                .filter(|&s| closed[s] == want)
+                .fold((0, 0), |(m, n), s| (m + missing[s], n + seen[s]));
+            m as f64 / n.max(1) as f64
+        };
         let all_missing: usize = missing.iter().sum();
+        let in_closed: usize = (0..slots).filter(|&s| closed[s]).map(|s| missing[s]).sum();
         let enough = |n: usize| n * 20 >= slots;
         let recurring = in_closed * 2 >= all_missing;
-        (enough(n_closed) && enough(slots - n_closed) && recurring).then(|| OpenHours {
-            step_millis: millis,
-            closed,
-        })
+        // A sparse sensor misses steps everywhere, open ones too.
+        let open_kept = share_of(false) <= 1.0 - share;
+        // Opening and closing at most twice a day (a lunch break): a schedule of
+        // scattered steps is chance, not hours.
+        let changes = (0..slots)
+            .filter(|&s| closed[s] != closed[(s + 1) % slots])
+            .count();
+        let few_changes = changes <= MAX_CHANGES_PER_DAY * 7;
+        (enough(n_closed) && enough(slots - n_closed) && recurring && open_kept && few_changes)
+            .then(|| OpenHours {
+                step_millis: millis,
+                closed,
+            })
     }
 
     /// Steps in a week.
@@ -434,6 +454,17 @@ mod tests {
         // One week is not enough unless forced; a one-off outage is no schedule.
         assert!(OpenHours::detect(start, step, &values[..2016], false).is_none());
         assert!(OpenHours::detect(start, step, &values[..2016], true).is_some());
+        // A sensor that reports one step in four, at random, has no hours.
+        let sparse: Vec<f64> = (0..3 * 2016u64)
+            .map(|i| {
+                if (i.wrapping_mul(2_654_435_761) >> 7) % 4 == 0 {
+                    1.0
+                } else {
+                    f64::NAN
+                }
+            })
+            .collect();
+        assert!(OpenHours::detect(start, step, &sparse, false).is_none());
         let mut outage = vec![1.0; 3 * 2016];
         outage[100..900].fill(f64::NAN);
         assert!(OpenHours::detect(start, step, &outage, false).is_none());
