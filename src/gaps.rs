@@ -221,7 +221,7 @@ impl OpenHours {
             .count();
         let few_changes = changes <= MAX_CHANGES_PER_DAY * 7;
         (enough(n_closed) && enough(slots - n_closed) && recurring && open_kept && few_changes)
-            .then(|| OpenHours {
+            .then_some(OpenHours {
                 step_millis: millis,
                 closed,
             })
