@@ -1,10 +1,10 @@
 //! Missing steps the models skip rather than learn from: gaps longer than a
 //! season ([`long_gap_limit`], filled for display by [`seasonal_fill`]), and the
 //! closed hours of a series with opening hours ([`OpenHours`]), forecast on its
-//! open steps only ([`OpenHoursModel`]).
+//! open steps only (a model that puts them back on the clock).
 //!
 //! [`Series::regularise`](crate::Series::regularise) finds both (under
-//! [`GapPolicy::Auto`](crate::GapPolicy::Auto) or `Closed`) and lists them as the
+//! [`crate::GapPolicy::Auto`] or `Closed`) and lists them as the
 //! series' [`holes`](crate::RegularSeries::holes); [`crate::pipeline::prepare`]
 //! then decides what the models see.
 

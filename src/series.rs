@@ -715,7 +715,7 @@ impl RegularSeries {
     }
 
     /// The open steps alone, one after the other, as a series for the models
-    /// (its timestamps are not the steps' own: [`crate::gaps::OpenHoursModel`]
+    /// (its timestamps are not the steps' own: the model of the open hours
     /// puts them back). `None` without opening hours.
     pub fn open_steps(&self) -> Option<RegularSeries> {
         let hours = self.open_hours.as_ref()?;
