@@ -72,6 +72,7 @@ mod error;
 pub mod evaluate;
 pub mod forecast;
 pub mod frame;
+pub mod gaps;
 pub mod ingest;
 pub mod output;
 pub mod pipeline;

@@ -26,6 +26,95 @@ pub struct Prepared {
     pub periods: Vec<usize>,
     /// True when the periods were detected rather than given.
     pub detected: bool,
+    /// What the models see when it is not `series` (a series with holes:
+    /// [`RegularSeries::holes`]); `None` for every series without them.
+    pub view: Option<ModelView>,
+}
+
+/// The part of a series the models learn from when some of its steps are not
+/// data: the open steps of a series with opening hours.
+#[derive(Clone, Debug)]
+pub struct ModelView {
+    /// The steps the models see.
+    pub series: RegularSeries,
+    /// Their seasonal periods, in their own steps.
+    pub periods: Vec<usize>,
+    /// What was done, for standard error: `series NAME: ...`.
+    pub note: String,
+}
+
+impl Prepared {
+    /// A prepared series from its parts, with the models' [`ModelView`] worked
+    /// out from its holes.
+    pub fn new(
+        series: RegularSeries,
+        report: RegularisationReport,
+        periods: Vec<usize>,
+        detected: bool,
+    ) -> Prepared {
+        let view = model_view(&series, &periods, detected);
+        Prepared {
+            series,
+            report,
+            periods,
+            detected,
+            view,
+        }
+    }
+}
+
+/// What the models of `series` see when it is not all of it: its open steps.
+/// A series with long gaps is learnt from whole, the gaps holding its own daily
+/// profile ([`crate::gaps::seasonal_fill`]) and left out of validation and
+/// calibration ([`RegularSeries::observed`]): fitting only the stretch after a
+/// gap would lose the history the seasons and bands are estimated on.
+fn model_view(series: &RegularSeries, periods: &[usize], detected: bool) -> Option<ModelView> {
+    let name = series.name();
+    let hours = series.open_hours()?;
+    {
+        let open = series.open_steps()?;
+        let day = crate::gaps::long_gap_limit(series.step());
+        let week = day.map(|d| 7 * d);
+        let mut kept: Vec<usize> = if detected {
+            hours.open_periods()
+        } else {
+            periods
+                .iter()
+                .filter_map(|&p| {
+                    if Some(p) == week {
+                        Some(hours.open_per_week())
+                    } else if Some(p) == day {
+                        hours.open_per_day()
+                    } else {
+                        None
+                    }
+                })
+                .collect()
+        };
+        kept.retain(|&p| p >= 2 && 2 * p <= open.len());
+        kept.dedup();
+        let seasons = match kept.as_slice() {
+            [] => "no season".to_string(),
+            k => format!(
+                "season(s) of {} open steps",
+                k.iter()
+                    .map(|p| p.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            ),
+        };
+        let note = format!(
+            "series {name}: forecast on its {} open steps only ({}, {seasons}); closed steps \
+             have no forecast row",
+            open.len(),
+            hours.describe()
+        );
+        Some(ModelView {
+            series: open,
+            periods: kept,
+            note,
+        })
+    }
 }
 
 /// Regularise `raw` and turn the requested seasons into periods of its step; with
@@ -52,12 +141,7 @@ pub fn prepare(raw: &Series, options: &RegulariseOptions, seasons: &[Span]) -> R
     } else {
         periods
     };
-    Ok(Prepared {
-        series,
-        report,
-        periods,
-        detected,
-    })
+    Ok(Prepared::new(series, report, periods, detected))
 }
 
 /// What to forecast: model, horizon, levels and STL settings.
@@ -136,16 +220,42 @@ pub(crate) fn fit(
         ));
     }
     check_horizon(series, horizon)?;
-    let model = fit_with_intervals(
+    let asked = question.map_or(horizon, |q| q.clamp(1, horizon));
+    let Some(view) = &prepared.view else {
+        let model = fit_with_intervals(
+            settings.model,
+            series,
+            &prepared.periods,
+            &settings.stl,
+            asked,
+            settings.intervals,
+        )
+        .map_err(|e| e.in_series(series.name()))?;
+        return Ok((model, horizon));
+    };
+    let hours = series
+        .open_hours()
+        .ok_or_else(|| Error::series(series.name(), "a model view without opening hours"))?;
+    let (last, step) = (series.last_timestamp(), series.step());
+    // The model is chosen for the open steps within the asked steps.
+    let open = hours.open_after(last, step, asked).len().max(1);
+    let inner = fit_with_intervals(
         settings.model,
-        series,
-        &prepared.periods,
+        &view.series,
+        &view.periods,
         &settings.stl,
-        question.map_or(horizon, |q| q.clamp(1, horizon)),
+        open,
         settings.intervals,
     )
     .map_err(|e| e.in_series(series.name()))?;
-    Ok((model, horizon))
+    let model = crate::gaps::OpenHoursModel {
+        inner,
+        hours: hours.clone(),
+        last,
+        step,
+        series: series.name().to_string(),
+    };
+    Ok((Box::new(model), horizon))
 }
 
 /// How many times its own length a history may be forecast ahead: further out,

@@ -13,6 +13,7 @@ use chrono::{DateTime, Datelike, Months, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::gaps::OpenHours;
 
 /// Mean length of a Gregorian month in seconds (365.2425 days / 12), used where a
 /// calendar-month step must be expressed in seconds (the `step_seconds` column).
@@ -141,11 +142,23 @@ impl fmt::Display for Step {
 /// What to do with steps of the regular grid that have no value.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum GapPolicy {
-    /// Fill each missing step by linear interpolation between its nearest observed
-    /// neighbours (the default). Missing steps before the first or after the last
-    /// observed value are trimmed rather than invented.
+    /// Fill short gaps by linear interpolation; keep the models off what a line
+    /// cannot stand in for (the default): a gap longer than a season
+    /// ([`crate::gaps::long_gap_limit`]) is filled with the series' own daily
+    /// profile and listed in [`RegularSeries::holes`], and gaps that recur every
+    /// week are closed hours ([`crate::gaps::OpenHours`]), also holes. Missing
+    /// steps before the first or after the last observed value are trimmed.
     #[default]
+    Auto,
+    /// Fill each missing step by linear interpolation between its nearest observed
+    /// neighbours, however long the gap (`--gaps fill`, the behaviour before
+    /// `auto`). Missing steps before the first or after the last observed value
+    /// are trimmed rather than invented.
     Interpolate,
+    /// As `Auto`, and the gaps are closed hours even when they recur in only one
+    /// week or half the weeks (`--gaps closed`); a series without recurring gaps
+    /// is refused.
+    Closed,
     /// Fail with an error that names the series, the number of missing steps and
     /// the first of them.
     Refuse,
@@ -154,13 +167,15 @@ pub enum GapPolicy {
 impl std::str::FromStr for GapPolicy {
     type Err = Error;
 
-    /// `interpolate` or `refuse`.
+    /// `auto`, `fill` (or `interpolate`), `closed` or `refuse`.
     fn from_str(s: &str) -> Result<Self> {
         match s {
-            "interpolate" => Ok(GapPolicy::Interpolate),
+            "auto" => Ok(GapPolicy::Auto),
+            "fill" | "interpolate" => Ok(GapPolicy::Interpolate),
+            "closed" => Ok(GapPolicy::Closed),
             "refuse" => Ok(GapPolicy::Refuse),
             other => Err(Error::invalid(format!(
-                "gaps must be 'interpolate' or 'refuse', got '{other}'"
+                "gaps must be 'auto', 'fill', 'closed' or 'refuse', got '{other}'"
             ))),
         }
     }
@@ -419,31 +434,21 @@ impl Series {
                 return Err(self.gap_longer_than_history(step, start, at, len, report.points));
             }
         }
-        let mut imputed = Vec::new();
-        if !runs.is_empty() {
-            match options.gaps {
-                GapPolicy::Refuse => {
-                    let first = step.advance(start, runs[0].0 as i64);
-                    return Err(Error::series(
-                        &self.name,
-                        format!(
-                            "{} missing step(s) of {step} in {} gap(s), the first at {}; \
-                             gaps are refused (use interpolation to fill them)",
-                            runs.iter().map(|r| r.1).sum::<usize>(),
-                            runs.len(),
-                            first.format("%Y-%m-%dT%H:%M:%SZ")
-                        ),
-                    ));
-                }
-                GapPolicy::Interpolate => {
-                    for &(at, len) in &runs {
-                        interpolate_run(&mut values, at, len);
-                        imputed.extend(at..at + len);
-                    }
-                }
-            }
+        if let (GapPolicy::Refuse, Some(&(at, _))) = (options.gaps, runs.first()) {
+            let first = step.advance(start, at as i64);
+            return Err(Error::series(
+                &self.name,
+                format!(
+                    "{} missing step(s) of {step} in {} gap(s), the first at {}; \
+                     gaps are refused (use interpolation to fill them)",
+                    runs.iter().map(|r| r.1).sum::<usize>(),
+                    runs.len(),
+                    first.format("%Y-%m-%dT%H:%M:%SZ")
+                ),
+            ));
         }
-        report.filled = imputed.len();
+        let filled = crate::gaps::fill(&mut values, &runs, start, step, options.gaps, &mut report)
+            .map_err(|e| e.in_series(&self.name))?;
         report.first = Some(start);
         report.last = Some(step.advance(start, values.len() as i64 - 1));
         let regular = RegularSeries {
@@ -452,7 +457,9 @@ impl Series {
             start,
             step,
             values,
-            imputed,
+            imputed: filled.imputed,
+            holes: filled.holes,
+            open_hours: filled.open_hours,
         };
         Ok((regular, report))
     }
@@ -569,7 +576,7 @@ fn missing_runs(values: &[f64]) -> Vec<(usize, usize)> {
 
 /// Linear interpolation across a run of missing values with observed neighbours on
 /// both sides (leading and trailing runs were trimmed before).
-fn interpolate_run(values: &mut [f64], at: usize, len: usize) {
+pub(crate) fn interpolate_run(values: &mut [f64], at: usize, len: usize) {
     let left = values[at - 1];
     let right = values[at + len];
     let span = (len + 1) as f64;
@@ -588,6 +595,10 @@ pub struct RegularSeries {
     step: Step,
     values: Vec<f64>,
     imputed: Vec<usize>,
+    #[serde(default)]
+    holes: Vec<(usize, usize)>,
+    #[serde(default)]
+    open_hours: Option<OpenHours>,
 }
 
 impl RegularSeries {
@@ -630,6 +641,8 @@ impl RegularSeries {
             step,
             values,
             imputed: Vec::new(),
+            holes: Vec::new(),
+            open_hours: None,
         })
     }
 
@@ -673,6 +686,55 @@ impl RegularSeries {
         &self.imputed
     }
 
+    /// Runs `(first step, length)` of missing steps that are not data to learn
+    /// from: gaps longer than a season and closed hours (their filled values,
+    /// also [`imputed`](Self::imputed), are only there to keep the grid whole).
+    /// Charts draw them as gaps; [`crate::pipeline::prepare`] keeps the models
+    /// off them.
+    pub fn holes(&self) -> &[(usize, usize)] {
+        &self.holes
+    }
+
+    /// The opening hours, when the series has them: its closed hours are holes,
+    /// and it is forecast on its open steps only.
+    pub fn open_hours(&self) -> Option<&OpenHours> {
+        self.open_hours.as_ref()
+    }
+
+    /// The values of the `len` steps from `from`, `NaN` in holes: what
+    /// happened there as far as scoring a forecast goes (validation and
+    /// conformal calibration skip the holes' filled values).
+    pub fn observed(&self, from: usize, len: usize) -> Vec<f64> {
+        let mut v = self.values[from..from + len].to_vec();
+        for &(at, n) in &self.holes {
+            for i in at.max(from)..(at + n).min(from + len) {
+                v[i - from] = f64::NAN;
+            }
+        }
+        v
+    }
+
+    /// The open steps alone, one after the other, as a series for the models
+    /// (its timestamps are not the steps' own: the model of the open hours
+    /// puts them back). `None` without opening hours.
+    pub fn open_steps(&self) -> Option<RegularSeries> {
+        let hours = self.open_hours.as_ref()?;
+        let kept: Vec<usize> = (0..self.len())
+            .filter(|&i| hours.is_open(self.timestamp(i)))
+            .collect();
+        let mut open = self.clone();
+        open.values = kept.iter().map(|&i| self.values[i]).collect();
+        open.imputed = kept
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| self.imputed.binary_search(i).is_ok())
+            .map(|(k, _)| k)
+            .collect();
+        open.holes = Vec::new();
+        open.open_hours = None;
+        (!open.values.is_empty()).then_some(open)
+    }
+
     /// The timestamp of step `i` (which may lie beyond the end, for forecasts).
     pub fn timestamp(&self, i: usize) -> DateTime<Utc> {
         self.step.advance(self.start, i as i64)
@@ -699,6 +761,10 @@ impl RegularSeries {
         let mut head = self.clone();
         head.values.truncate(len);
         head.imputed.retain(|&i| i < len);
+        head.holes.retain(|h| h.0 < len);
+        if let Some(last) = head.holes.last_mut() {
+            last.1 = last.1.min(len - last.0);
+        }
         Ok(head)
     }
 }
@@ -728,8 +794,20 @@ pub struct RegularisationReport {
     pub gaps: usize,
     /// Length of the longest run of missing steps.
     pub longest_gap: usize,
-    /// Missing steps filled by linear interpolation.
+    /// Missing steps filled by linear interpolation (holes not counted).
     pub filled: usize,
+    /// Gaps longer than a season ([`crate::gaps::long_gap_limit`]), holes.
+    #[serde(default)]
+    pub long_gaps: usize,
+    /// Missing steps in those long gaps.
+    #[serde(default)]
+    pub long_gap_steps: usize,
+    /// Missing steps in closed hours, holes.
+    #[serde(default)]
+    pub closed_steps: usize,
+    /// The opening hours found, in words (`Mon-Fri 07:00-21:00`).
+    #[serde(default)]
+    pub open_hours: Option<String>,
     /// Missing steps before the first or after the last value, removed.
     pub trimmed: usize,
     /// First timestamp of the regular series.
@@ -753,6 +831,10 @@ impl RegularisationReport {
             gaps: 0,
             longest_gap: 0,
             filled: 0,
+            long_gaps: 0,
+            long_gap_steps: 0,
+            closed_steps: 0,
+            open_hours: None,
             trimmed: 0,
             first: None,
             last: None,
@@ -794,7 +876,30 @@ impl fmt::Display for RegularisationReport {
         if self.snapped > 0 && snapped_merges > 0 {
             write!(f, " ({snapped_merges} merged with a neighbour)")?;
         }
-        if self.filled > 0 {
+        if let Some(hours) = &self.open_hours {
+            write!(
+                f,
+                ", opening hours {hours}: {} closed step(s) are not data (forecast on open \
+                 steps only; --gaps fill to interpolate them)",
+                self.closed_steps
+            )?;
+        }
+        if self.long_gaps > 0 {
+            write!(
+                f,
+                ", {} missing step(s) in {} gap(s) longer than a season not learnt from \
+                 (drawn as gaps; --gaps fill to interpolate them)",
+                self.long_gap_steps, self.long_gaps
+            )?;
+        }
+        let holes = self.long_gaps > 0 || self.open_hours.is_some();
+        if self.filled > 0 && holes {
+            write!(
+                f,
+                ", {} other missing step(s) filled by linear interpolation",
+                self.filled
+            )?;
+        } else if self.filled > 0 {
             write!(
                 f,
                 ", {} missing step(s) in {} gap(s) filled by linear interpolation (longest {})",

@@ -36,8 +36,10 @@ pub struct InputArgs {
     /// all by their mean, max, or the last row's value.
     #[arg(long, default_value = "refuse", value_parser = parse_duplicates)]
     pub duplicates: Duplicates,
-    /// What to do with missing steps: interpolate them linearly, or refuse the series.
-    #[arg(long, default_value = "interpolate", value_parser = parse_gaps)]
+    /// What to do with missing steps: auto (a line across short gaps; gaps longer than a
+    /// season and closed hours, gaps that recur every week, are not learnt from), fill
+    /// (a line across every gap), closed (the gaps are closed hours), or refuse the series.
+    #[arg(long, default_value = "auto", value_parser = parse_gaps)]
     pub gaps: GapPolicy,
     /// CloudWatch get-metric-statistics: the statistic to read (Average, Sum, Minimum,
     /// Maximum, SampleCount, or an extended one such as p95). Default: Average.

@@ -133,9 +133,22 @@ pub fn prepare_one(
 /// error when it changed anything.
 pub fn noted(prepared: Result<Prepared, Error>) -> (Vec<String>, Result<Prepared, Error>) {
     match prepared {
-        Ok(p) if !p.report.is_clean() => (vec![format!("headroom: {}", p.report)], Ok(p)),
+        Ok(p) => (notes_of(&p), Ok(p)),
         r => (Vec::new(), r),
     }
+}
+
+/// The lines for standard error about what preparing a series did: the
+/// regularisation report when it changed anything, then what the models see
+/// when it is not the whole series.
+pub fn notes_of(p: &Prepared) -> Vec<String> {
+    if p.report.is_clean() {
+        return Vec::new();
+    }
+    let view = p.view.iter().map(|v| format!("headroom: {}", v.note));
+    std::iter::once(format!("headroom: {}", p.report))
+        .chain(view)
+        .collect()
 }
 
 /// The saturation question of `saturation`, `report` and `plot`, from their
@@ -203,8 +216,8 @@ pub fn prepare_all(
     for (s, r) in series.iter().zip(results) {
         match r {
             Ok(p) => {
-                if !p.report.is_clean() {
-                    eprintln!("headroom: {}", p.report);
+                for line in notes_of(&p) {
+                    eprintln!("{line}");
                 }
                 prepared.push(p);
             }

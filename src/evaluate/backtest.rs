@@ -338,17 +338,12 @@ fn saturation_case(
     };
     let future = &s.values()[origin..origin + h];
     let capacity = rule.at(history.values(), future, settings.direction);
-    let cut = Prepared {
-        series: history,
-        report: prepared.report.clone(),
-        periods,
-        detected: prepared.detected,
-    };
+    let cut = Prepared::new(history, prepared.report.clone(), periods, prepared.detected);
     let forecast_settings = ForecastSettings {
         horizon: Some(Span::Steps(h)),
         ..settings.forecast.clone()
     };
-    let (forecast, row) = crate::query::assess(
+    let (_, row) = crate::query::assess(
         &cut,
         &forecast_settings,
         capacity,
@@ -357,11 +352,15 @@ fn saturation_case(
         &Scenarios::default(),
     )
     .map_err(at_origin)?;
-    let actual = future
+    // Holes (closed hours, long gaps) hold no outcome.
+    let actual = s
+        .observed(origin, h)
         .iter()
         .position(|&v| settings.direction.reaches(v, capacity));
-    let step =
-        |t: Option<DateTime<Utc>>| t.and_then(|t| forecast.timestamps.binary_search(&t).ok());
+    // Steps counted on the series' clock: a series with opening hours is
+    // forecast on its open steps only, so the forecast's own rows skip some.
+    let clock: Vec<DateTime<Utc>> = (origin..origin + h).map(|i| s.timestamp(i)).collect();
+    let step = |t: Option<DateTime<Utc>>| t.and_then(|t| clock.binary_search(&t).ok());
     let outcome = SaturationOutcome {
         probability: row.probability,
         actual,
@@ -533,12 +532,7 @@ mod tests {
         .unwrap();
         let (_, report): (RegularSeries, RegularisationReport) =
             raw.regularise(&Default::default()).unwrap();
-        Prepared {
-            series,
-            report,
-            periods: Vec::new(),
-            detected: false,
-        }
+        Prepared::new(series, report, Vec::new(), false)
     }
 
     fn climb_settings() -> SaturationBacktestSettings {

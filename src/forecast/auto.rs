@@ -311,7 +311,7 @@ fn calibration_forecasts(
             let forecast = candidate_forecasts(&history, &[choice], periods, options, step)
                 .pop()?
                 .ok()?;
-            Some((forecast, series.values()[origin..origin + step].to_vec()))
+            Some((forecast, series.observed(origin, step)))
         })
         .collect()
 }
@@ -484,7 +484,9 @@ fn select_on_refits(
     let mut validation: Vec<Vec<(Forecast, Vec<f64>)>> = vec![Vec::new(); candidates.len()];
     for &origin in &origins {
         let history = series.head(origin)?;
-        let actual = &series.values()[origin..origin + step];
+        // Holes (long gaps, closed hours) hold no outcome to score.
+        let actual = series.observed(origin, step);
+        let actual = &actual[..];
         let forecasts = candidate_forecasts(&history, &candidates, periods, options, step);
         for (c, result) in forecasts.into_iter().enumerate() {
             match result {
@@ -493,6 +495,7 @@ fn select_on_refits(
                         .point
                         .iter()
                         .zip(actual)
+                        .filter(|(_, a)| a.is_finite())
                         .map(|(p, a)| (p - a).abs())
                         .sum::<f64>();
                     validation[c].push((f, actual.to_vec()));

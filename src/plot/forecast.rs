@@ -22,7 +22,7 @@ use crate::error::Result;
 use crate::forecast::Forecast;
 use crate::ingest::Layout;
 use crate::saturation::{Saturation, Status};
-use crate::series::RegularSeries;
+use crate::series::{RegularSeries, Step};
 use crate::units::{si, Unit};
 
 const FORECAST_COLOR: RGBColor = RGBColor(8, 81, 156);
@@ -337,7 +337,14 @@ impl<'a> ForecastChart<'a> {
         sheet.layout.y_ticks = y_ticks.iter().map(|t| t.1.clone()).collect();
         sheet.layout.y_title = value_axis;
 
+        let mut hole = vec![false; to - from];
+        for &(at, len) in self.history.holes() {
+            for i in at.max(from)..(at + len).min(to) {
+                hole[i - from] = true;
+            }
+        }
         let history: Vec<(DateTime<Utc>, f64)> = (from..to)
+            .filter(|&i| !hole[i - from])
             .map(|i| (self.history.timestamp(i), self.history.values()[i]))
             .collect();
         let forecast: Vec<(DateTime<Utc>, f64)> = self
@@ -360,10 +367,16 @@ impl<'a> ForecastChart<'a> {
         } else {
             self.draw_bands(&mut chart, &mut legend)?;
             let last = history[history.len() - 1];
-            chart.draw_series(LineSeries::new(history, HISTORY_COLOR.stroke_width(1)))?;
+            // Holes in the history (closed hours, long gaps) are drawn as gaps.
+            let step = self.history.step();
+            let style = HISTORY_COLOR.stroke_width(1);
+            let pieces = runs(history, step).into_iter();
+            chart.draw_series(pieces.map(|r| PathElement::new(r, style)))?;
             legend.entry(Swatch::Line(HISTORY_COLOR, 3), "history");
-            let forecast = std::iter::once(last).chain(forecast);
-            chart.draw_series(LineSeries::new(forecast, FORECAST_COLOR.stroke_width(2)))?;
+            let forecast: Vec<_> = std::iter::once(last).chain(forecast).collect();
+            let style = FORECAST_COLOR.stroke_width(2);
+            let pieces = runs(forecast, step).into_iter();
+            chart.draw_series(pieces.map(|r| PathElement::new(r, style)))?;
             legend.entry(Swatch::Line(FORECAST_COLOR, 3), "forecast");
         }
         if let Some(c) = self.capacity {
@@ -451,13 +464,12 @@ impl<'a> ForecastChart<'a> {
         for (k, interval) in intervals.iter().enumerate() {
             let color = BAND_COLORS[k.min(BAND_COLORS.len() - 1)];
             let ts = &self.forecast.timestamps;
-            let outline: Vec<(DateTime<Utc>, f64)> = ts
-                .iter()
-                .copied()
-                .zip(interval.upper.iter().copied())
-                .chain(ts.iter().copied().zip(interval.lower.iter().copied()).rev())
-                .collect();
-            chart.draw_series(std::iter::once(Polygon::new(outline, color.filled())))?;
+            let outlines = spans(ts, self.history.step()).into_iter().map(|r| {
+                let upper = r.clone().map(|h| (ts[h], interval.upper[h]));
+                let lower = r.map(|h| (ts[h], interval.lower[h])).rev();
+                Polygon::new(upper.chain(lower).collect::<Vec<_>>(), color.filled())
+            });
+            chart.draw_series(outlines)?;
             legend.entry(
                 Swatch::Fill(color),
                 format!("{} % interval", interval.level),
@@ -585,6 +597,32 @@ fn place_label(root: &Area<'_>, sheet: &mut Sheet, label: &str, (px, py): (i32, 
 
 /// The caution line in a box across `strip`, inside the chart's margins; the
 /// text is shortened with an ellipsis on a narrow chart rather than cut.
+/// The index ranges of `times` with no gap of more than one and a half steps
+/// inside: a gap in the data (closed hours, a long outage) is drawn as a gap,
+/// never as a ramp.
+fn spans(times: &[DateTime<Utc>], step: Step) -> Vec<std::ops::Range<usize>> {
+    let most = 1.5 * step.nominal_seconds() * 1000.0;
+    let mut spans = Vec::new();
+    let mut first = 0;
+    for i in 1..=times.len() {
+        let broken = i == times.len() || (times[i] - times[i - 1]).num_milliseconds() as f64 > most;
+        if broken {
+            spans.push(first..i);
+            first = i;
+        }
+    }
+    spans
+}
+
+/// `points` in the [`spans`] of their times.
+fn runs(points: Vec<(DateTime<Utc>, f64)>, step: Step) -> Vec<Vec<(DateTime<Utc>, f64)>> {
+    let times: Vec<DateTime<Utc>> = points.iter().map(|p| p.0).collect();
+    spans(&times, step)
+        .into_iter()
+        .map(|r| points[r].to_vec())
+        .collect()
+}
+
 fn draw_caution(strip: &Area<'_>, caution: &str) -> DrawResult {
     let (width, height) = strip.dim_in_pixel();
     let (left, right) = (MARGIN as i32, width as i32 - MARGIN as i32);
