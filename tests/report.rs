@@ -286,8 +286,9 @@ fn the_report_is_one_self_contained_page_with_every_section() {
         images,
         html.matches(" src=\"data:image/png;base64,").count()
     );
-    // The fleet, log-01 (the one at risk) and the reliability chart.
-    assert_eq!(images, 3, "{images} images");
+    // The fleet, log-01 (the one at risk), the three clear ones and the
+    // reliability chart.
+    assert_eq!(images, 6, "{images} images");
     assert!(html.contains("id=\"summary\">1 of 4 series reach capacity within the next 30 days. The first: log-01 reaches 500G around"));
     assert!(html.contains("id=\"at-risk\""));
     assert!(html.contains("<td class=\"name\">log-01</td><td class=\"status\">crossing</td>"));
@@ -437,7 +438,7 @@ fn the_sample_report_renders_in_headless_chromium() {
         .nth(1)
         .and_then(|t| t.split(" :END").next())
         .unwrap_or_else(|| panic!("no probe in the page: {}", stderr(&dom)));
-    assert!(probe.contains("images=3 broken=0 errors=0"), "{probe}");
+    assert!(probe.contains("images=6 broken=0 errors=0"), "{probe}");
     assert!(
         probe.contains("summary=1 of 4 series reach capacity"),
         "{probe}"
@@ -524,4 +525,350 @@ fn under_a_planned_upgrade_the_report_names_the_limit_reached() {
     assert!(html.contains("<figcaption>log-01 reaches 510G around"));
     // The table keeps the capacity before the change.
     assert!(html.contains("<td class=\"num\">500G</td>"));
+}
+
+// Issue 28, items 5 and 10: the report's words match its numbers.
+
+mod common;
+
+use headroom::evaluate::{SaturationOutcome, SaturationScores};
+use headroom::report::{build, Report, ReportOptions, Trust};
+use headroom::saturation::Direction;
+
+/// The report of [`line`] (`100 + t` hourly, 200 hours) against `capacity`
+/// over `horizon` steps, without its backtest: the tests put in the trust
+/// section they need.
+fn line_report(capacity: f64, horizon: usize, direction: Direction, values: &[f64]) -> Report {
+    let timestamps = (0..values.len())
+        .map(|t| start() + TimeDelta::hours(t as i64))
+        .collect();
+    let raw = Series::new("line", timestamps, values.to_vec()).unwrap();
+    let prepared = prepare(&raw, &RegulariseOptions::default(), &[]).unwrap();
+    let query = SaturationQuery::builder(Capacities::fixed(capacity))
+        .direction(direction)
+        .settings(settings(horizon))
+        .build()
+        .unwrap();
+    let mut options = ReportOptions::new(query);
+    options.trust_windows = 0;
+    build(&[prepared], Vec::new(), &options).unwrap()
+}
+
+fn rising() -> Vec<f64> {
+    (0..200).map(|t| 100.0 + t as f64).collect()
+}
+
+/// Pooled scores of past answers: (probability, crossed).
+fn scores(answers: &[(f64, bool)]) -> SaturationScores {
+    let outcomes: Vec<SaturationOutcome> = answers
+        .iter()
+        .map(|&(probability, crossed)| SaturationOutcome {
+            probability,
+            actual: crossed.then_some(3),
+            point: None,
+            p10: None,
+            p90: None,
+            earliest: None,
+            latest: None,
+            horizon: 10,
+            step_seconds: 3600.0,
+        })
+        .collect();
+    SaturationScores::of(&outcomes, 10).unwrap()
+}
+
+fn scored(scores: SaturationScores, own_capacity: bool) -> Trust {
+    Trust::Scored {
+        scores,
+        own_capacity,
+        series: 1,
+        skipped: Vec::new(),
+    }
+}
+
+/// The text of the element that starts at `id` (up to its closing tag `end`).
+fn section<'a>(html: &'a str, id: &str, end: &str) -> &'a str {
+    let from = html.split(id).nth(1).unwrap_or_else(|| panic!("no {id}"));
+    from.split(end).next().unwrap()
+}
+
+#[test]
+fn without_a_horizon_the_report_says_the_horizon_used_and_how_to_get_the_trust_section() {
+    let out = scratch("no-horizon.html");
+    let o = headroom(&[
+        "report",
+        "--input",
+        SAMPLE,
+        "--capacity",
+        "500G",
+        "--output",
+        s(&out),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(!html.contains("history-long"), "the made-up word is back");
+    // 2,160 hourly steps: 90 days, said as the meta line and the headline say a horizon.
+    assert!(
+        html.contains(
+            "· horizon 90 days (as far ahead as the history reaches back; no --horizon given) ·"
+        ),
+        "{}",
+        section(&html, "class=\"meta\">", "</p>")
+    );
+    assert!(html.contains("reach capacity within the next 90 days (as far ahead"));
+    assert!(stderr(&o).contains("within the next 90 days"));
+    // The trust section says why it is missing and which flag brings it.
+    let trust = section(&html, "id=\"trust\"", "</p>");
+    assert!(
+        trust.contains(
+            "without --horizon each series looks as far ahead as its history reaches back"
+        ) && trust.contains("such as --horizon 30d, a third of the shortest history"),
+        "{trust}"
+    );
+    // The flag it names does bring it: the sample report with --horizon 30d
+    // has its scores (the_report_is_one_self_contained_page_with_every_section).
+}
+
+#[test]
+fn a_negative_brier_skill_is_said_in_words_and_cautions_the_headline() {
+    let mut report = line_report(349.5, 100, Direction::Up, &rising());
+    assert!(
+        report.summary().contains("with probability"),
+        "{}",
+        report.summary()
+    );
+    // Confident and wrong half the time: worse than always saying one half.
+    let bad = scores(&[(0.9, false), (0.9, false), (0.1, true), (0.1, true)]);
+    assert!(bad.brier_skill.unwrap() < 0.0);
+    report.trust = scored(bad, true);
+    let summary = report.summary();
+    assert!(
+        summary.contains("Caution: on this fleet's own past these probabilities did worse than always saying the base rate, 50 % (Brier skill -")
+            && summary.contains("read them as the model's view, not as a measured chance."),
+        "{summary}"
+    );
+    let html = report.to_html().unwrap();
+    assert!(html.contains("below 0: these answers did worse than always saying the base rate"));
+    assert!(html.contains(&headroom_escape(&summary)));
+    // Skill above zero: no caution, the words say better.
+    let good = scores(&[(0.9, true), (0.8, true), (0.1, false), (0.2, false)]);
+    assert!(good.brier_skill.unwrap() > 0.0);
+    report.trust = scored(good, true);
+    assert!(!report.summary().contains("Caution"));
+    assert!(report
+        .to_html()
+        .unwrap()
+        .contains("above 0: better than always saying the base rate"));
+}
+
+/// The page escapes quotes and ampersands; the summary has neither but its
+/// curly quotes stay as they are.
+fn headroom_escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('\'', "&#39;")
+}
+
+#[test]
+fn for_a_floor_the_table_gives_the_lowest_level_and_says_when_it_is_the_bound() {
+    // 300 falling by 1 an hour to 101: 200 more hours would take it below 0,
+    // where a never-negative history is held, so the futures' low is the bound.
+    let falling: Vec<f64> = (0..200).map(|t| 300.0 - t as f64).collect();
+    let report = line_report(50.0, 200, Direction::Down, &falling);
+    assert_eq!(report.series[0].row.capacity_needed, Some(0.0));
+    let html = report.to_html().unwrap();
+    let table = section(&html, "id=\"at-risk\"", "</table>");
+    assert!(!table.contains("Capacity needed"), "{table}");
+    assert!(table.contains("<th>Lowest level*</th>"), "{table}");
+    assert!(
+        table.contains("<td class=\"num\">0 (the lower bound)</td>"),
+        "{table}"
+    );
+    assert!(html.contains("* Lowest level: the level the simulated futures fall to before the end of the horizon with a chance of only 5 %"));
+    // A rising metric keeps its capacity needed.
+    let up = line_report(349.5, 100, Direction::Up, &rising())
+        .to_html()
+        .unwrap();
+    assert!(up.contains("<th>Capacity needed*</th>"));
+}
+
+#[test]
+fn a_band_without_the_line_reads_in_words_not_a_dash_and_brackets() {
+    let mut report = line_report(349.5, 100, Direction::Up, &rising());
+    let row = &mut report.series[0].row;
+    let from = step(40);
+    // The forecast line stays short; the widest band's edge reaches it from step 40.
+    row.saturation_at = None;
+    row.earliest_at = Some(from);
+    row.latest_at = None;
+    let html = report.to_html().unwrap();
+    let table = section(&html, "id=\"at-risk\"", "</table>");
+    assert!(!table.contains("–<br>("), "{table}");
+    assert!(
+        table.contains(&format!(
+            "not within the horizon<br>(widest band from {})",
+            from.format("%-d %b %Y %H:%M")
+        )),
+        "{table}"
+    );
+}
+
+#[test]
+fn the_table_writes_values_with_units_as_the_terminal_sentence_does() {
+    let (path, o) = sample_report("units.html", &["--trust-windows", "0"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let html = std::fs::read_to_string(&path).unwrap();
+    let table = section(&html, "id=\"at-risk\"", "</table>");
+    // log-01 ends at 476,065,160,813 bytes: the sentence on the terminal says 476G.
+    assert!(stderr(&o).contains("reaches 500G"));
+    assert!(
+        table.contains("<td class=\"num\">476G</td><td class=\"num\">500G</td>"),
+        "{table}"
+    );
+    assert!(!html.contains("476065160813"));
+    let long_number = table
+        .split(|c: char| !c.is_ascii_digit())
+        .find(|digits| digits.len() > 4);
+    assert_eq!(long_number, None, "{table}");
+}
+
+#[test]
+fn a_clear_series_gets_its_chart_and_the_fleet_axis_runs_to_the_horizon() {
+    // Nothing comes near 2T in 30 days: every series is clear.
+    let out = scratch("clear.html");
+    let o = headroom(&[
+        "report",
+        "--input",
+        SAMPLE,
+        "--capacity",
+        "2T",
+        "--horizon",
+        "30d",
+        "--trust-windows",
+        "0",
+        "--output",
+        s(&out),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let html = std::fs::read_to_string(&out).unwrap();
+    // The fleet and the four forecasts.
+    assert_eq!(html.matches("<img ").count(), 5);
+    assert!(html.contains("<h2>Clear series</h2>"));
+    assert!(html.contains("<figcaption>db-01 stays clear of 2T within the horizon"));
+    // The last observation is 5 Apr 2025 23:00; 30 days on is 5 May.
+    assert!(
+        html.contains("The time axis runs to the end of the horizon, 5 May 2025 23:00."),
+        "{}",
+        section(&html, "<h2>The fleet</h2>", "</figure>")
+            .split("<figcaption>")
+            .nth(1)
+            .unwrap_or("")
+    );
+    // --charts bounds them, at-risk or clear.
+    let (path, o) = sample_report(
+        "two-charts.html",
+        &["--charts", "2", "--trust-windows", "0"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let html = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(html.matches("<img ").count(), 3);
+    assert!(html.contains("2 more series are in the table (charts drawn: 2; raise with --charts)"));
+}
+
+#[test]
+fn when_no_past_stretch_crossed_the_trust_section_says_it_had_nothing_to_score() {
+    let mut report = line_report(349.5, 100, Direction::Up, &rising());
+    // Three stretches, none crossed the substitute limit, each answered 0 %:
+    // Brier 0.000, which is no score at all.
+    let none = scores(&[(0.0, false), (0.0, false), (0.0, false)]);
+    assert_eq!(none.brier, 0.0);
+    report.trust = scored(none, false);
+    let html = report.to_html().unwrap();
+    let trust = section(&html, "id=\"trust\"", "<h2>");
+    assert!(trust.contains("The check had nothing to score."), "{trust}");
+    assert!(
+        trust.contains("None of the 3 past stretches reached the limit it was given"),
+        "{trust}"
+    );
+    assert!(!trust.contains("some stretches pass"), "{trust}");
+    assert!(!trust.contains("Brier score</th>"), "{trust}");
+    assert!(!trust.contains("<img"), "{trust}");
+    // Both outcomes: the substitute limit is explained with its counts, then scored.
+    report.trust = scored(scores(&[(0.9, true), (0.2, false), (0.1, false)]), false);
+    let html = report.to_html().unwrap();
+    let trust = section(&html, "id=\"trust\"", "<h2>");
+    assert!(trust.contains("1 of the 3 stretches passed it"), "{trust}");
+    assert!(trust.contains("Brier score</th>"), "{trust}");
+}
+
+#[test]
+fn a_capacity_needed_far_above_the_peak_gets_a_sentence() {
+    // The line grows to 499 in 200 steps from a peak of 299.
+    let report = line_report(349.5, 200, Direction::Up, &rising());
+    let needed = report.series[0].row.capacity_needed.unwrap();
+    assert!(needed > 1.5 * 299.0, "{needed}");
+    let html = report.to_html().unwrap();
+    let note = html
+        .split("<p class=\"note\">line: the capacity needed")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no note: {}", section(&html, "id=\"at-risk\"", "<h2>")));
+    assert!(
+        note.contains("times the highest value in its history (299)"),
+        "{note}"
+    );
+    assert!(
+        note.contains("the forecast itself grows to 499 by then"),
+        "{note}"
+    );
+    // A capacity needed near the peak needs no sentence.
+    let near = line_report(349.5, 10, Direction::Up, &rising())
+        .to_html()
+        .unwrap();
+    assert!(!near.contains("times the highest value in its history"));
+}
+
+#[test]
+fn a_cpu_falling_to_a_floor_on_real_data_reads_right() {
+    let Some(path) = common::shared("data/nab/realAWSCloudwatch/ec2_cpu_utilization_5f5533.csv")
+    else {
+        return;
+    };
+    let out = scratch("floor.html");
+    let o = headroom(&[
+        "report",
+        "--input",
+        s(&path),
+        "--capacity",
+        "30",
+        "--direction",
+        "down",
+        "--horizon",
+        "7d",
+        "--output",
+        s(&out),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let html = std::fs::read_to_string(&out).unwrap();
+    let table = section(&html, "id=\"at-risk\"", "</table>");
+    assert!(table.contains("<th>Lowest level*</th>"), "{table}");
+    assert!(!table.contains("–<br>("), "{table}");
+    assert!(!table.contains("<td class=\"num\">0</td>"), "{table}");
+    // Whatever the past held, scores are shown only over both outcomes.
+    let trust = section(&html, "id=\"trust\"", "<h2>");
+    let count = |name: &str| -> usize {
+        let cell = section(
+            trust,
+            &format!("<th>{name}</th><td class=\"num\">"),
+            "</td>",
+        );
+        cell.parse().unwrap()
+    };
+    if trust.contains("The check had nothing to score.") {
+        assert!(!trust.contains("Brier score</th>"), "{trust}");
+    } else {
+        let (cases, crossed) = (
+            count("Past answers scored"),
+            count("Of these, reached capacity"),
+        );
+        assert!(crossed > 0 && crossed < cases, "{trust}");
+    }
+    assert!(html.contains("The time axis runs to the end of the horizon, 7 Mar 2014 14:22."));
 }

@@ -47,6 +47,7 @@ pub struct FleetChart<'a> {
     rows: &'a [Saturation],
     review: Option<DateTime<Utc>>,
     row_reviews: Vec<Option<DateTime<Utc>>>,
+    until: Option<DateTime<Utc>>,
 }
 
 impl<'a> FleetChart<'a> {
@@ -56,7 +57,16 @@ impl<'a> FleetChart<'a> {
             rows,
             review: None,
             row_reviews: Vec::new(),
+            until: None,
         }
+    }
+
+    /// Let the time axis run to at least this date, the end of the horizon:
+    /// without it the axis spans the crossing dates only, an hour or so when
+    /// no series crosses.
+    pub fn until(mut self, end: Option<DateTime<Utc>>) -> Self {
+        self.until = end;
+        self
     }
 
     /// Draw this capacity-review date as a vertical line.
@@ -129,6 +139,7 @@ impl<'a> FleetChart<'a> {
             times.extend([r.p10_at, r.p50_at, r.p90_at].into_iter().flatten());
         }
         times.extend(self.review);
+        times.extend(self.until);
         times.extend(self.row_marks().map(|(_, d)| d));
         let lo = times.iter().min().copied().unwrap_or_default();
         let hi = times.iter().max().copied().unwrap_or(lo);
@@ -431,6 +442,17 @@ mod tests {
         assert_eq!(marks, [(0, t + two_days), (1, t)]);
         assert!(chart.time_range().1 > t + two_days);
         assert!(chart.render_png_bytes().is_ok());
+    }
+
+    #[test]
+    fn a_clear_fleet_spans_the_horizon_given_not_an_hour() {
+        let t = Utc.with_ymd_and_hms(2026, 9, 4, 0, 0, 0).unwrap();
+        let rows = [row("a", t, Status::Clear)];
+        let (t0, t1) = FleetChart::new(&rows).time_range();
+        assert!(t1 - t0 < TimeDelta::hours(2));
+        let end = t + TimeDelta::days(30);
+        let (t0, t1) = FleetChart::new(&rows).until(Some(end)).time_range();
+        assert!(t0 < t && t1 >= end, "{t0} {t1}");
     }
 
     #[test]

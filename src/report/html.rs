@@ -4,12 +4,12 @@
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 
-use super::{Report, SeriesReport, Trust};
+use super::trust_page::{skill_caution, trust_section};
+use super::{Report, SeriesReport};
 use crate::error::Result;
-use crate::evaluate::SaturationScores;
 use crate::output::format_time_left;
-use crate::plot::{FleetChart, ForecastChart, ReliabilityChart};
-use crate::saturation::{Saturation, Status};
+use crate::plot::{FleetChart, ForecastChart};
+use crate::saturation::{Direction, Saturation, Status};
 use crate::units::{si, Span};
 
 /// Rows of the fleet chart at most: past this the page would be mostly chart.
@@ -93,7 +93,7 @@ pub(super) fn base64(bytes: &[u8]) -> String {
 }
 
 /// An `<img>` of PNG bytes.
-fn image(png: &[u8], alt: &str) -> String {
+pub(super) fn image(png: &[u8], alt: &str) -> String {
     format!(
         "<img src=\"data:image/png;base64,{}\" alt=\"{}\">",
         base64(png),
@@ -110,15 +110,12 @@ fn maybe_day(t: Option<DateTime<Utc>>) -> String {
     t.map(day).unwrap_or_else(|| "–".into())
 }
 
-fn percent(p: f64) -> String {
+pub(super) fn percent(p: f64) -> String {
     crate::units::probability_words(p)
 }
 
-/// The horizon in words: `30 days`, `48 steps`.
-fn horizon_words(span: Option<Span>) -> String {
-    let Some(span) = span else {
-        return "history-long".into();
-    };
+/// A horizon in words: `30 days`, `48 steps`.
+fn horizon_words(span: Span) -> String {
     match span {
         Span::Steps(n) => format!("{n} steps"),
         Span::Seconds(s) if s >= 2.0 * 86_400.0 => format!("{} days", fmt_num(s / 86_400.0)),
@@ -128,10 +125,36 @@ fn horizon_words(span: Option<Span>) -> String {
 }
 
 fn fmt_num(x: f64) -> String {
-    if (x - x.round()).abs() < 1e-9 {
-        format!("{}", x.round() as i64)
+    let text = format!("{x:.1}");
+    text.strip_suffix(".0").map(str::to_string).unwrap_or(text)
+}
+
+/// Why the horizon is what it is when none was asked for.
+const NO_HORIZON: &str = "as far ahead as the history reaches back; no --horizon given";
+
+/// The horizon the answers used, in words, and where none was asked for, why
+/// it is that long: each series then looks as far ahead as its own history
+/// reaches back.
+pub(super) fn horizon_used(report: &Report) -> (String, Option<&'static str>) {
+    if let Some(h) = report.options.query.horizon() {
+        return (horizon_words(h), None);
+    }
+    let ahead = report
+        .series
+        .iter()
+        .filter_map(|s| Some(*s.forecast.timestamps.last()? - s.row.last_timestamp));
+    let words = |d: chrono::TimeDelta| horizon_words(Span::Seconds(d.num_seconds() as f64));
+    let (lo, hi) = match (ahead.clone().min(), ahead.max()) {
+        (Some(lo), Some(hi)) => (words(lo), words(hi)),
+        _ => return ("as long as each history".into(), Some(NO_HORIZON)),
+    };
+    if lo == hi {
+        (lo, Some(NO_HORIZON))
     } else {
-        format!("{x:.1}")
+        (
+            format!("{lo} to {hi}"),
+            Some("each series as far ahead as its history reaches back; no --horizon given"),
+        )
     }
 }
 
@@ -154,9 +177,9 @@ fn reaches(row: &Saturation) -> bool {
 /// The sentence at the top of the page.
 pub(super) fn summary(report: &Report) -> String {
     let total = report.series.len();
-    let within = match report.options.query.horizon() {
-        Some(h) => format!("within the next {}", horizon_words(Some(h))),
-        None => "within the horizon (as far ahead as each history reaches back)".into(),
+    let within = match horizon_used(report) {
+        (words, None) => format!("within the next {words}"),
+        (words, Some(why)) => format!("within the next {words} ({why})"),
     };
     let reaching: Vec<&SeriesReport> = report.series.iter().filter(|s| reaches(&s.row)).collect();
     let possible = report
@@ -192,6 +215,12 @@ pub(super) fn summary(report: &Report) -> String {
     if let Some(label) = report.options.query.scenarios().label() {
         text = format!("Under the scenario “{label}”: {text}");
     }
+    // Only where the page gives a probability of a crossing still to come.
+    if report.at_risk().any(|s| s.row.status != Status::Saturated) {
+        if let Some(caution) = skill_caution(report) {
+            text += &format!(" {caution}");
+        }
+    }
     text
 }
 
@@ -205,7 +234,9 @@ fn first_sentence(row: &Saturation) -> String {
             si(row.last_value)
         );
     }
-    let median = maybe_day(row.p50_at);
+    let Some(median) = row.p50_at.map(day) else {
+        return no_median(row, &cap);
+    };
     let range = match (row.p10_at, row.p90_at) {
         (Some(a), Some(b)) => format!(
             ", 80 % of the simulated futures between {} and {}",
@@ -224,10 +255,48 @@ fn first_sentence(row: &Saturation) -> String {
     )
 }
 
-/// The charts of the at-risk series, rendered in parallel: (series, PNG).
+/// A series with no median crossing date: how likely, or what reaches it.
+fn no_median(row: &Saturation, cap: &str) -> String {
+    let name = &row.series;
+    match (row.status, row.earliest_at) {
+        (Status::Clear, _) => format!(
+            "{name} stays clear of {cap} within the horizon: no simulated future reaches it"
+        ),
+        _ if row.probability > 0.0 => format!(
+            "{name} reaches {cap} in {} of the simulated futures within the horizon, \
+             too few for a median date",
+            percent(row.probability)
+        ),
+        (_, Some(t)) => format!(
+            "no simulated future of {name} reaches {cap} within the horizon, but the edge of \
+             the forecast's widest band does from {}",
+            day(t)
+        ),
+        _ => format!("{name} reaches {cap} in none of the simulated futures within the horizon"),
+    }
+}
+
+/// How far a series' last value is from its capacity, as a share of it.
+fn distance(row: &Saturation) -> f64 {
+    let d = ((row.capacity - row.last_value) / row.capacity).abs();
+    if d.is_nan() {
+        f64::INFINITY
+    } else {
+        d
+    }
+}
+
+/// The charts of the first `charts` series, most urgent first (clear ones
+/// too, nearest to capacity first), rendered in parallel: (series, PNG).
 fn series_charts(report: &Report) -> Vec<(String, Result<Vec<u8>>)> {
-    let risky: Vec<&SeriesReport> = report.at_risk().take(report.options.charts).collect();
-    risky
+    let mut clear: Vec<&SeriesReport> = report.series.iter().filter(|s| !s.at_risk()).collect();
+    clear.sort_by(|a, b| distance(&a.row).total_cmp(&distance(&b.row)));
+    let drawn: Vec<&SeriesReport> = report
+        .at_risk()
+        .chain(clear)
+        .take(report.options.charts)
+        .collect();
+    drawn
         .par_iter()
         .map(|s| {
             let drawn = report.options.query.scenarios().drawn(&s.row);
@@ -260,7 +329,10 @@ pub(super) fn page(report: &Report) -> Result<String> {
         "<p class=\"meta\">{}{} series answered{failed} · horizon {} · model {} · {} simulated futures per series · made {} UTC</p>\n",
         if o.source.is_empty() { String::new() } else { format!("{} · ", escape(&o.source)) },
         report.series.len(),
-        horizon_words(o.query.horizon()),
+        match horizon_used(report) {
+            (words, None) => words,
+            (words, Some(why)) => format!("{words} ({why})"),
+        },
         escape(&o.query.settings().model.to_string()),
         o.query.settings().paths,
         report.made_at.format("%Y-%m-%d %H:%M"),
@@ -294,14 +366,22 @@ pub(super) fn page(report: &Report) -> Result<String> {
     Ok(h)
 }
 
-/// The ranked table: the saturation columns and the capacity needed.
+/// A capacity needed this many times the highest value the history ever took
+/// gets a sentence saying why: a quarter above the peak is more than a planner
+/// takes without a reason.
+const FAR_ABOVE: f64 = 1.25;
+
+/// The ranked table: the saturation columns and the capacity needed (for a
+/// floor, the lowest level the futures fall to).
 fn table(report: &Report) -> String {
     let mut h = String::from("<h2>Series, most urgent first</h2>\n");
     if report.series.is_empty() {
         return h + "<p>No series could be answered; the reasons are below.</p>\n";
     }
+    let q = &report.options.query;
+    let floor = q.direction() == Direction::Down;
     let by = report.series.iter().any(|s| s.row.probability_by.is_some());
-    let until = match report.options.query.need_until() {
+    let until = match q.need_until() {
         Some(_) => "the date asked",
         None => "the end of the horizon",
     };
@@ -311,7 +391,12 @@ fn table(report: &Report) -> String {
     if by {
         h += "<th>By the date asked</th>";
     }
-    h += "<th>Capacity needed*</th><th>Model</th></tr></thead>\n<tbody>\n";
+    h += if floor {
+        "<th>Lowest level*</th>"
+    } else {
+        "<th>Capacity needed*</th>"
+    };
+    h += "<th>Model</th></tr></thead>\n<tbody>\n";
     for s in &report.series {
         let r = &s.row;
         let range = match (r.p10_at, r.p90_at) {
@@ -319,16 +404,11 @@ fn table(report: &Report) -> String {
             (Some(a), None) => format!("from {}", day(a)),
             _ => "–".into(),
         };
-        let band = match (r.earliest_at, r.latest_at) {
-            (None, None) => String::new(),
-            (Some(a), None) => format!("<br>(from {})", day(a)),
-            (a, b) => format!("<br>({} – {})", maybe_day(a), maybe_day(b)),
-        };
         let st = status(r);
         h += &format!(
             "<tr class=\"{st}\"><td class=\"name\">{}</td><td class=\"status\">{st}</td><td class=\"num\">{}</td>\
              <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"date\">{}</td>\
-             <td class=\"date\">{}</td><td class=\"num\">{}</td><td class=\"date\">{}{}</td>",
+             <td class=\"date\">{}</td><td class=\"num\">{}</td><td class=\"date\">{}</td>",
             escape(&r.series),
             si(r.last_value),
             si(r.capacity),
@@ -336,8 +416,7 @@ fn table(report: &Report) -> String {
             maybe_day(r.p50_at),
             range,
             r.time_left().map(format_time_left).unwrap_or_else(|| "–".into()),
-            maybe_day(r.saturation_at),
-            band,
+            forecast_reaches(r),
         );
         if by {
             h += &format!(
@@ -347,16 +426,123 @@ fn table(report: &Report) -> String {
         }
         h += &format!(
             "<td class=\"num\">{}</td><td>{}</td></tr>\n",
-            r.capacity_needed.map(si).unwrap_or_else(|| "–".into()),
+            needed(report, s),
             escape(&s.forecast.model)
         );
     }
-    h += &format!(
-        "</tbody>\n</table>\n<p class=\"footnote\">* Capacity needed: the capacity that the \
-         simulated futures reach before {until} with a chance of only {} (--risk).</p>\n",
-        percent(report.options.query.risk())
-    );
+    let risk = percent(q.risk());
+    h += "</tbody>\n</table>\n<p class=\"footnote\">";
+    h += &if floor {
+        format!(
+            "* Lowest level: the level the simulated futures fall to before {until} with a chance \
+             of only {risk} (--risk); a floor below it is passed with at most that chance. At the \
+             lower bound, {risk} of the futures fall as far as the metric can go: no floor above \
+             the bound keeps the risk that low."
+        )
+    } else {
+        format!(
+            "* Capacity needed: the capacity that the simulated futures reach before {until} with \
+             a chance of only {risk} (--risk)."
+        )
+    };
+    h += "</p>\n";
+    for note in far_above(report) {
+        h += &format!("<p class=\"note\">{}</p>\n", escape(&note));
+    }
     h
+}
+
+/// The "forecast reaches" cell: when the forecast line reaches capacity, and
+/// in brackets when the edge of its widest band does (from then on, or between
+/// two dates when its far edge does too).
+fn forecast_reaches(r: &Saturation) -> String {
+    let band = match (r.earliest_at, r.latest_at) {
+        (None, None) => None,
+        (Some(a), None) => Some(format!("widest band from {}", day(a))),
+        (None, Some(b)) => Some(format!("widest band by {}", day(b))),
+        (Some(a), Some(b)) => Some(format!("widest band {} – {}", day(a), day(b))),
+    };
+    match (r.saturation_at, band) {
+        (Some(t), Some(b)) => format!("{}<br>({b})", day(t)),
+        (Some(t), None) => day(t),
+        (None, Some(b)) => format!("not within the horizon<br>({b})"),
+        (None, None) => "–".into(),
+    }
+}
+
+/// The capacity needed; for a floor the lowest level, said to be the lower
+/// bound when the futures are held there (0 for bytes or counts).
+fn needed(report: &Report, s: &SeriesReport) -> String {
+    let q = &report.options.query;
+    let Some(v) = s.row.capacity_needed else {
+        return "–".into();
+    };
+    if q.direction() == Direction::Down {
+        let (lower, _) = q
+            .settings()
+            .bounds
+            .resolve(&s.row.series, s.history.values());
+        if lower.is_some_and(|lo| v <= lo) {
+            return format!("{} (the lower bound)", si(v));
+        }
+    }
+    si(v)
+}
+
+/// A sentence for each capacity needed far above the history's peak: how far,
+/// and whether the forecast's growth or the futures' spread takes it there.
+fn far_above(report: &Report) -> Vec<String> {
+    let q = &report.options.query;
+    if q.direction() == Direction::Down {
+        return Vec::new();
+    }
+    let risk = percent(q.risk());
+    let mut notes = Vec::new();
+    for s in &report.series {
+        let peak = s
+            .history
+            .values()
+            .iter()
+            .copied()
+            .filter(|v| v.is_finite())
+            .fold(f64::NEG_INFINITY, f64::max);
+        let (Some(need), Some(&end), Some(&last)) = (
+            s.row.capacity_needed,
+            s.forecast.point.last(),
+            s.forecast.timestamps.last(),
+        ) else {
+            continue;
+        };
+        if !(peak > 0.0 && need > FAR_ABOVE * peak) {
+            continue;
+        }
+        let until = match q.need_until() {
+            Some(_) => "the date asked".to_string(),
+            None => format!("the end of the horizon ({})", day(last)),
+        };
+        let why = if end > peak {
+            format!(
+                "the forecast itself grows to {} by then, and the futures spread around that growth",
+                si(end)
+            )
+        } else {
+            format!(
+                "the forecast itself ends near {}: the rest is how far the futures swing, and over \
+                 {} steps a few of them climb far above anything seen",
+                si(end),
+                s.forecast.horizon()
+            )
+        };
+        notes.push(format!(
+            "{}: the capacity needed, {}, is {:.1} times the highest value in its history ({}). \
+             It is the level only {risk} of the simulated futures pass before {until}; {why}.",
+            s.row.series,
+            si(need),
+            need / peak,
+            si(peak)
+        ));
+    }
+    notes
 }
 
 /// The fleet chart: every series' crossing range on one dated axis.
@@ -370,13 +556,27 @@ fn fleet(report: &Report) -> Result<String> {
         .take(FLEET_ROWS)
         .map(|s| s.row.clone())
         .collect();
-    let png = FleetChart::new(&rows).render_png_bytes()?;
+    // The axis runs to the end of the horizon: a fleet that crosses early, or
+    // not at all, is otherwise drawn on the hour or so its dates span.
+    let end = report
+        .series
+        .iter()
+        .take(FLEET_ROWS)
+        .filter_map(|s| s.forecast.timestamps.last().copied())
+        .max();
+    let png = FleetChart::new(&rows).until(end).render_png_bytes()?;
     let more = report.series.len().saturating_sub(FLEET_ROWS);
-    let caption = if more > 0 {
+    let mut caption = if more > 0 {
         format!("The {FLEET_ROWS} most urgent series; {more} more are in the table.")
     } else {
         "Each bar runs from the 10th to the 90th percentile of the simulated crossing dates; the median is marked.".into()
     };
+    if let Some(end) = end {
+        caption += &format!(
+            " The time axis runs to the end of the horizon, {}.",
+            day(end)
+        );
+    }
     Ok(format!(
         "<h2>The fleet</h2>\n<figure>{}<figcaption>{}</figcaption></figure>\n",
         image(&png, "fleet chart: crossing dates of every series"),
@@ -384,14 +584,19 @@ fn fleet(report: &Report) -> Result<String> {
     ))
 }
 
-/// A chart per at-risk series (at most `charts` of them).
+/// A chart per series, at most `charts` of them: the at-risk ones first, then
+/// the clear ones nearest to capacity under their own heading.
 fn at_risk_section(report: &Report) -> String {
     let risky = report.at_risk().count();
     let mut h = String::from("<h2>At-risk series</h2>\n");
     if risky == 0 {
-        return h + "<p>No series has any chance of reaching capacity within the horizon.</p>\n";
+        h += "<p>No series has any chance of reaching capacity within the horizon.</p>\n";
     }
-    for (name, png) in series_charts(report) {
+    for (i, (name, png)) in series_charts(report).into_iter().enumerate() {
+        if i == risky {
+            h += "<h2>Clear series</h2>\n<p class=\"note\">No simulated future of these reaches \
+                  capacity within the horizon; their forecasts, nearest to capacity first.</p>\n";
+        }
         h += &format!("<h3>{}</h3>\n<figure>", escape(&name));
         match png {
             Ok(png) => h += &image(&png, &format!("forecast of {name}")),
@@ -411,130 +616,14 @@ fn at_risk_section(report: &Report) -> String {
         }
         h += "</figure>\n";
     }
-    let more = risky.saturating_sub(report.options.charts);
+    let more = report.series.len().saturating_sub(report.options.charts);
     if more > 0 {
         h += &format!(
-            "<p class=\"note\">{more} more at-risk series are in the table (charts drawn: {}; raise with --charts).</p>\n",
+            "<p class=\"note\">{more} more series are in the table (charts drawn: {}; raise with --charts).</p>\n",
             report.options.charts
         );
     }
     h
-}
-
-/// "Can you trust this": the saturation backtest on the fleet's own history.
-fn trust_section(report: &Report) -> Result<String> {
-    let mut h = String::from("<h2 id=\"trust\">Can you trust this?</h2>\n");
-    let (scores, own, series, skipped) = match &report.trust {
-        Trust::Skipped(why) => {
-            return Ok(h + &format!(
-                "<p>The backtest was skipped: {}.</p>\n",
-                escape(why.trim_end_matches('.'))
-            ))
-        }
-        Trust::Scored {
-            scores,
-            own_capacity,
-            series,
-            skipped,
-        } => (scores, *own_capacity, *series, skipped),
-    };
-    h += &format!(
-        "<p>The same answer was computed as of {} earlier dates in the history of {series}{} series \
-         (each with the {} that followed kept back) and compared with what happened.{}</p>\n",
-        scores.cases,
-        if series < report.series.len() {
-            format!(" (spread over the fleet) of the {}", report.series.len())
-        } else {
-            String::new()
-        },
-        horizon_words(report.options.query.horizon()),
-        if report.options.query.scenarios().is_empty() {
-            ""
-        } else {
-            " The past had no such what-if, so this scores the forecast without the scenario."
-        }
-    );
-    if !own {
-        h += "<p>No past stretch reached the real capacity (or every one did), which would leave \
-              one outcome to score. So each earlier date was given a limit halfway between the peak \
-              so far and the peak that followed (the rule of the M4 saturation benchmark): some \
-              stretches pass it, some do not, and the scores say whether the probabilities tell \
-              them apart.</p>\n";
-    }
-    h += &scores_table(scores);
-    let png = ReliabilityChart::new()
-        .curve(report.options.query.settings().model.to_string(), scores)
-        .render_png_bytes()?;
-    h += &format!(
-        "<figure>{}<figcaption>Reliability: of the past answers that gave a probability in each band, \
-         the share that did reach capacity. On the diagonal, a probability of 30 % comes true three \
-         times in ten.</figcaption></figure>\n",
-        image(&png, "reliability chart of the crossing probability").replacen("<img ", "<img class=\"small\" ", 1)
-    );
-    if !skipped.is_empty() {
-        h += "<p class=\"note\">Not backtested: ";
-        h += &skipped
-            .iter()
-            .map(|(n, why)| format!("{} ({})", escape(n), escape(why)))
-            .collect::<Vec<_>>()
-            .join("; ");
-        h += ".</p>\n";
-    }
-    Ok(h)
-}
-
-fn scores_table(s: &SaturationScores) -> String {
-    let opt = |x: Option<f64>, f: &dyn Fn(f64) -> String| x.map(f).unwrap_or_else(|| "–".into());
-    let rows = [
-        ("Past answers scored", s.cases.to_string(), "".to_string()),
-        (
-            "Of these, reached capacity",
-            s.crossings.to_string(),
-            String::new(),
-        ),
-        (
-            "Brier score",
-            format!("{:.3}", s.brier),
-            "0 is perfect; 0.25 is a coin toss".into(),
-        ),
-        (
-            "Brier skill",
-            opt(s.brier_skill, &|v| format!("{v:.2}")),
-            "above 0: better than always answering the observed share".into(),
-        ),
-        (
-            "AUC",
-            opt(s.auc, &|v| format!("{v:.3}")),
-            if s.auc.is_none() {
-                "not defined: every past answer had the same outcome".into()
-            } else {
-                "1 ranks every crossing above every non-crossing; 0.5 is chance".into()
-            },
-        ),
-        (
-            "Crossings the forecast saw",
-            opt(s.hit_rate, &percent),
-            "the point forecast reached capacity within the horizon".into(),
-        ),
-        (
-            "False alarms",
-            opt(s.false_alarm_rate, &percent),
-            "the point forecast reached capacity, the series did not".into(),
-        ),
-        (
-            "Crossings inside the 80 % range",
-            opt(s.p10_p90_coverage, &percent),
-            String::new(),
-        ),
-    ];
-    let mut h = String::from("<table id=\"trust-scores\"><tbody>\n");
-    for (name, value, note) in rows {
-        h += &format!(
-            "<tr><th>{name}</th><td class=\"num\">{value}</td><td class=\"note\">{}</td></tr>\n",
-            escape(&note)
-        );
-    }
-    h + "</tbody></table>\n"
 }
 
 /// Per series: the cleaning, the seasons and the model that answered.
@@ -620,9 +709,10 @@ mod tests {
 
     #[test]
     fn horizons_in_words() {
-        assert_eq!(horizon_words(Some("30d".parse().unwrap())), "30 days");
-        assert_eq!(horizon_words(Some("48".parse().unwrap())), "48 steps");
-        assert_eq!(horizon_words(None), "history-long");
-        assert_eq!(horizon_words(Some("36h".parse().unwrap())), "36 hours");
+        assert_eq!(horizon_words("30d".parse().unwrap()), "30 days");
+        assert_eq!(horizon_words("48".parse().unwrap()), "48 steps");
+        assert_eq!(horizon_words("36h".parse().unwrap()), "36 hours");
+        assert_eq!(horizon_words(Span::Seconds(14.007 * 86_400.0)), "14 days");
+        assert_eq!(horizon_words(Span::Seconds(2.5 * 86_400.0)), "2.5 days");
     }
 }

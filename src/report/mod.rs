@@ -23,6 +23,7 @@
 //! ```
 
 mod html;
+mod trust_page;
 
 use chrono::{DateTime, Utc};
 
@@ -202,6 +203,18 @@ fn trust(prepared: &[Prepared], answered: &[SeriesReport], options: &ReportOptio
     if options.trust_windows == 0 {
         return Trust::Skipped("the backtest was turned off (--trust-windows 0)".into());
     }
+    // A history-long horizon leaves no earlier date with a horizon of history
+    // after it: every series would fail alone with a message about steps.
+    if q.horizon().is_none() {
+        return Trust::Skipped(format!(
+            "without --horizon each series looks as far ahead as its history reaches back, \
+             so no earlier date has that much history after it to compare with; give a \
+             shorter horizon{} to get this section",
+            suggested_horizon(answered)
+                .map(|h| format!(" (such as --horizon {h}, a third of the shortest history)"))
+                .unwrap_or_default()
+        ));
+    }
     // The past had no launch or upgrade: the backtest scores the forecast
     // without the scenarios, and the page says so.
     let names: std::collections::HashSet<&str> =
@@ -238,6 +251,19 @@ fn trust(prepared: &[Prepared], answered: &[SeriesReport], options: &ReportOptio
             }
         }
     }
+}
+
+/// A horizon the backtest can score, as a flag value (`30d`, `8h`): a third of
+/// the shortest history, so that an origin keeps two thirds of it to learn from.
+fn suggested_horizon(answered: &[SeriesReport]) -> Option<String> {
+    let seconds = answered
+        .iter()
+        .map(|s| s.history.len() as f64 * s.history.step().nominal_seconds() / 3.0)
+        .min_by(f64::total_cmp)?;
+    let (size, unit) = [(86_400.0, "d"), (3600.0, "h"), (60.0, "m")]
+        .into_iter()
+        .find(|(size, _)| seconds >= 2.0 * size)?;
+    Some(format!("{}{unit}", (seconds / size).floor()))
 }
 
 /// At most `k` of `items`, evenly spread over them in their order (all of them
