@@ -2,12 +2,14 @@
 
 use clap::Args;
 
+use chrono::{DateTime, Utc};
 use headroom::capacity::CapacityRule;
 use headroom::forecast::{Bounds, IntervalMethod, ModelChoice};
-use headroom::ingest::{Duplicates, Format};
+
+use headroom::ingest::{parse_timestamp, Duplicates, Format, ReadOptions, RowClock, Since};
 use headroom::pipeline::DEFAULT_PATHS;
 use headroom::query::DEFAULT_RISK;
-use headroom::resample::Aggregation;
+use headroom::resample::{Aggregation, Hygiene};
 use headroom::saturation::{Deadline, Direction};
 use headroom::units::{self, Span};
 use headroom::{GapPolicy, Step};
@@ -45,9 +47,18 @@ pub struct InputArgs {
     /// Maximum, SampleCount, or an extended one such as p95). Default: Average.
     #[arg(long)]
     pub statistic: Option<String>,
-    /// Resample every series to this coarser step (a duration: 5m, 1h, 1d, 1w).
+    /// Resample every series to this coarser step (a duration: 5m, 1h, 1d, 1w); with
+    /// --start, the spacing of the file's rows.
     #[arg(long, value_parser = parse_step)]
     pub step: Option<Step>,
+    /// For a CSV without timestamps (`rownames,x`): the time of each series' first
+    /// row (2024-01-01, 2024-01-01T09:00:00Z); the rows follow --step apart.
+    #[arg(long, value_parser = parse_start, requires = "step", conflicts_with_all = ["time_column", "prometheus"])]
+    pub start: Option<DateTime<Utc>>,
+    /// Use only the recent history: a span back from each series' last timestamp
+    /// (28d, 12h), a number of points (500), or a date or time (2024-03-01).
+    #[arg(long, value_parser = parse_since)]
+    pub since: Option<Since>,
     /// How --step aggregates the values of one step: mean, max, min, last, sum or p95.
     #[arg(long, default_value = "mean", value_parser = parse_agg, requires = "step")]
     pub agg: Aggregation,
@@ -58,6 +69,33 @@ pub struct InputArgs {
 }
 
 impl InputArgs {
+    /// How the input is read, from the flags.
+    pub fn read_options(&self) -> ReadOptions {
+        ReadOptions {
+            format: self.format,
+            time_column: self.time_column.clone(),
+            series_column: self.series_column.clone(),
+            value_columns: self.value_column.clone(),
+            statistic: self.statistic.clone(),
+            duplicates: self.duplicates,
+            clock: self
+                .start
+                .zip(self.step)
+                .map(|(start, step)| RowClock { start, step }),
+            since: self.since,
+        }
+    }
+
+    /// The hygiene steps asked for. With --start, --step is the rows' spacing,
+    /// not a step to resample to.
+    pub fn hygiene(&self) -> Hygiene {
+        Hygiene {
+            rate: self.rate,
+            step: self.step.filter(|_| self.start.is_none()),
+            aggregation: self.agg,
+        }
+    }
+
     /// What is read, for messages: the file, or the Prometheus URL.
     pub fn source(&self) -> &str {
         match (&self.live.prometheus, &self.input) {
@@ -219,6 +257,16 @@ pub fn parse_capacity_rule(s: &str) -> Result<CapacityRule, String> {
 
 pub fn parse_step(s: &str) -> Result<Step, String> {
     headroom::resample::parse_step(s).map_err(|e| e.to_string())
+}
+
+/// `--start`: a time as the readers read timestamps.
+pub fn parse_start(s: &str) -> Result<DateTime<Utc>, String> {
+    parse_timestamp(s).map_err(|e| format!("--start: {e}"))
+}
+
+/// `--since`: a span back, a number of points, or a date.
+pub fn parse_since(s: &str) -> Result<Since, String> {
+    s.parse::<Since>().map_err(|e| e.to_string())
 }
 
 pub fn parse_agg(s: &str) -> Result<Aggregation, String> {

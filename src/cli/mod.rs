@@ -25,13 +25,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use headroom::capacity::{read_capacities, Capacities};
 use headroom::decompose::StlOptions;
 use headroom::forecast::DEFAULT_LEVELS;
-use headroom::ingest::{read_path, Ingested, ReadOptions};
+use headroom::ingest::{read_path, Ingested};
 use headroom::pipeline::{
     self, failure_message, for_each_series, prepare, ForecastSettings, Prepared,
 };
 use headroom::query::{QueryBuilder, SaturationQuery};
 
-use headroom::resample::Hygiene;
 use headroom::units::Span;
 use headroom::{Error, RegulariseOptions, Series};
 
@@ -68,21 +67,20 @@ impl Tally {
 /// Read the input; report series that could not be read and what the reader
 /// dropped; then turn counters into rates and resample, as asked.
 pub fn read(input: &InputArgs, tally: &mut Tally) -> Result<Vec<Series>, Error> {
-    let options = ReadOptions {
-        format: input.format,
-        time_column: input.time_column.clone(),
-        series_column: input.series_column.clone(),
-        value_columns: input.value_column.clone(),
-        statistic: input.statistic.clone(),
-        duplicates: input.duplicates,
-    };
+    let options = input.read_options();
     let Ingested {
         series,
         failed,
         notes,
         ..
     } = match &input.live.prometheus {
-        Some(_) => live::read(&input.live, input.step)?,
+        Some(_) => {
+            let mut read = live::read(&input.live, input.step)?;
+            if let Some(since) = input.since {
+                since.apply_all(&mut read);
+            }
+            read
+        }
         None => read_path(input.source(), &options)?,
     };
     for note in &notes {
@@ -91,11 +89,7 @@ pub fn read(input: &InputArgs, tally: &mut Tally) -> Result<Vec<Series>, Error> 
     for (name, e) in &failed {
         tally.fail(name, e);
     }
-    let hygiene = Hygiene {
-        rate: input.rate,
-        step: input.step,
-        aggregation: input.agg,
-    };
+    let hygiene = input.hygiene();
     if hygiene.is_identity() {
         return Ok(series);
     }

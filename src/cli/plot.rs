@@ -10,7 +10,7 @@ use headroom::capacity::{Capacities, CapacityRule};
 use headroom::pipeline::choose_series;
 use headroom::query::{forecast_under, SaturationQuery};
 
-use headroom::ingest::{detect, resolve_layout, Format, ReadOptions};
+use headroom::ingest::{detect, resolve_layout, Format};
 use headroom::plot::{value_column_name, ForecastChart};
 use headroom::saturation::Direction;
 use headroom::units::{Span, Unit};
@@ -190,14 +190,7 @@ fn value_name(input: &InputArgs, series: &Series) -> Option<String> {
         .into_iter()
         .max_by_key(|&c| line.bytes().filter(|&b| b == c).count())?;
     let header = split_header(line, separator as char);
-    let options = ReadOptions {
-        format: input.format,
-        time_column: input.time_column.clone(),
-        series_column: input.series_column.clone(),
-        value_columns: input.value_column.clone(),
-        statistic: input.statistic.clone(),
-        duplicates: input.duplicates,
-    };
+    let options = input.read_options();
     let layout = resolve_layout(path, "", &header, &options, wide).ok()?;
     value_column_name(&layout, &header, series.name())
 }

@@ -16,8 +16,7 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use headroom::ingest::{stream_reader, Ingested, ReadOptions};
-use headroom::resample::Hygiene;
+use headroom::ingest::{stream_reader, Ingested};
 use headroom::{Error, Series};
 
 use super::args::InputArgs;
@@ -79,18 +78,14 @@ pub fn stream<R: Send>(
         inner: reader,
         consumed: consumed.clone(),
     };
-    let options = read_options(input);
+    let options = input.read_options();
     let stem = stem(&path);
     let file = if path == "-" {
         "<stdin>".to_string()
     } else {
         path.clone()
     };
-    let hygiene = Hygiene {
-        rate: input.rate,
-        step: input.step,
-        aggregation: input.agg,
-    };
+    let hygiene = input.hygiene();
     let mut progress = Progress::new(size, consumed);
     let (send, receive) = sync_channel::<Message>(QUEUE);
     std::thread::scope(|scope| {
@@ -232,17 +227,6 @@ fn answer_chunk<R: Send>(
     }
     progress.show(tally);
     Ok(())
-}
-
-fn read_options(input: &InputArgs) -> ReadOptions {
-    ReadOptions {
-        format: input.format,
-        time_column: input.time_column.clone(),
-        series_column: input.series_column.clone(),
-        value_columns: input.value_column.clone(),
-        statistic: input.statistic.clone(),
-        duplicates: input.duplicates,
-    }
 }
 
 /// The input and its size in bytes when it is a regular file (for time left).

@@ -31,7 +31,7 @@ use super::dialect::{
 use super::duplicates::{self, Duplicates};
 use super::layout::{resolve_layout, Layout};
 use super::roles::{self, Keys, KEY_SEPARATOR, SAMPLE_ROWS};
-use super::timecol::TimeKind;
+use super::timecol::{RowClock, TimeKind};
 use super::timestamp::parse_value;
 use super::{Format, Ingested, Note, ReadOptions};
 use crate::error::{Error, Result};
@@ -274,6 +274,9 @@ fn skip_header_copies<'a>(
 /// The series being built from one value column (and one series name).
 struct Builder {
     name: String,
+    /// Rows of this series read so far, bad ones included (the row number a
+    /// [`RowClock`](super::RowClock) gives a time).
+    rows: usize,
     labels: BTreeMap<String, String>,
     timestamps: Vec<DateTime<Utc>>,
     values: Vec<f64>,
@@ -284,6 +287,7 @@ impl Builder {
     fn new(name: String) -> Self {
         Builder {
             name,
+            rows: 0,
             labels: BTreeMap::new(),
             timestamps: Vec::new(),
             values: Vec::new(),
@@ -363,6 +367,8 @@ struct CsvReader {
     /// Text columns not used as labels, named when a series repeats timestamps.
     hint: Vec<String>,
     duplicates: Duplicates,
+    /// The times of numbered rows, for a file without a time column.
+    clock: Option<RowClock>,
 }
 
 impl CsvReader {
@@ -387,6 +393,7 @@ impl CsvReader {
         csv.decided = roles.notes;
         csv.hint = roles.hint;
         csv.duplicates = input.options.duplicates;
+        csv.clock = input.options.clock;
         Ok(csv)
     }
 
@@ -418,6 +425,7 @@ impl CsvReader {
             decided: Vec::new(),
             hint: Vec::new(),
             duplicates: Duplicates::default(),
+            clock: None,
         }
     }
 
@@ -430,8 +438,9 @@ impl CsvReader {
         if text.trim().is_empty() {
             return Ok(());
         }
+        // Numbered rows take the exact path, which counts each series' rows.
         #[cfg(feature = "polars")]
-        if fast::is_plain(text, self.separator) && self.fast_block(text)? {
+        if self.clock.is_none() && fast::is_plain(text, self.separator) && self.fast_block(text)? {
             return Ok(());
         }
         self.exact_block(text, first_line)
@@ -581,6 +590,14 @@ impl CsvReader {
             None => 0,
         };
         let count = self.layout.values.len();
+        // (No builder when no value column is left: nothing is read then.)
+        let row = match self.builders.get_mut(first - self.emitted) {
+            Some(b) => {
+                b.rows += 1;
+                b.rows - 1
+            }
+            None => 0,
+        };
         if fields.len() > self.header.len() {
             let message = format!(
                 "{} fields where the header has {} (a thousands separator or an unquoted \
@@ -597,7 +614,11 @@ impl CsvReader {
             }
             return Ok(());
         }
-        let time = match self.time.parse(field(self.layout.time)) {
+        let parsed = match self.clock {
+            Some(clock) => Ok(clock.at(row)),
+            None => self.time.parse(field(self.layout.time)),
+        };
+        let time = match parsed {
             Ok(t) => t,
             // In the wide layout a bad time belongs to every series: the file fails.
             Err(m) if self.layout.is_wide() => {

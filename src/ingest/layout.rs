@@ -11,10 +11,15 @@ pub const SERIES_ALIASES: [&str; 5] = ["series", "unique_id", "id", "name", "met
 /// Header names that mark the value column, in order of preference.
 pub const VALUE_ALIASES: [&str; 2] = ["value", "y"];
 
+/// [`Layout::time`] of a file read with a [`RowClock`](super::RowClock): no
+/// column holds time, the rows are numbered.
+pub const NO_TIME_COLUMN: usize = usize::MAX;
+
 /// How the columns of a CSV map to series.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Layout {
-    /// The timestamp column.
+    /// The timestamp column; [`NO_TIME_COLUMN`] when the rows are numbered
+    /// instead ([`ReadOptions::clock`]).
     pub time: usize,
     /// The series-name column; `None` when each value column is its own series.
     pub series: Option<usize>,
@@ -44,6 +49,7 @@ impl Layout {
     /// Every column the reader needs, in increasing order.
     pub fn used_columns(&self) -> Vec<usize> {
         let mut used: Vec<usize> = std::iter::once(self.time)
+            .filter(|&t| t != NO_TIME_COLUMN)
             .chain(self.series)
             .chain(self.values.iter().copied())
             .collect();
@@ -88,12 +94,33 @@ pub fn resolve_layout(
     };
     let chosen_values =
         || -> Result<Vec<usize>> { options.value_columns.iter().map(|v| named(v)).collect() };
-    let time = match &options.time_column {
-        Some(name) => named(name)?,
-        None => alias(&TIME_ALIASES, &[]).ok_or_else(|| {
+    let time = match (&options.time_column, &options.clock) {
+        (Some(name), None) => named(name)?,
+        (Some(_), Some(_)) => {
+            return Err(Error::invalid(
+                "--start numbers the rows of a file without timestamps; it does not go \
+                 with --time-column",
+            ))
+        }
+        // A time column beside --start is most likely a mistake; with the values
+        // named (`Date,Period,Demand`: a day, not the rows' times) it is meant.
+        (None, Some(_)) => match alias(&TIME_ALIASES, &[]) {
+            Some(c) if options.value_columns.is_empty() => {
+                return Err(format_error(format!(
+                    "column '{}' holds times; --start numbers the rows of a file without \
+                     timestamps: drop --start (or, to number the rows all the same, name \
+                     the values with --value-column)",
+                    header[c]
+                )))
+            }
+            _ => NO_TIME_COLUMN,
+        },
+        (None, None) => alias(&TIME_ALIASES, &[]).ok_or_else(|| {
             format_error(format!(
                 "unknown column layout: no time column among {}; expected one named {} \
-                 (or pass --time-column)",
+                 (pass --time-column NAME), or, for a file without timestamps, pass \
+                 --start TIME --step STEP (e.g. --start 2024-01-01 --step 30m) to number \
+                 its rows",
                 listing(),
                 TIME_ALIASES.join(", ")
             ))

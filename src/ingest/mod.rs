@@ -32,6 +32,7 @@ pub(crate) mod prometheus;
 #[cfg(feature = "live")]
 pub mod prometheus_live;
 mod roles;
+mod since;
 pub mod timecol;
 mod timestamp;
 
@@ -47,6 +48,8 @@ pub use layout::{resolve_layout, Layout, SERIES_ALIASES, TIME_ALIASES, VALUE_ALI
 #[cfg(feature = "live")]
 pub use prometheus_live::{Auth, Prometheus, RangeQuery};
 pub use roles::SAMPLE_ROWS;
+pub use since::Since;
+pub use timecol::RowClock;
 pub use timestamp::{parse_timestamp, parse_value};
 
 use crate::error::{Error, Result};
@@ -124,6 +127,14 @@ pub struct ReadOptions {
     /// its rows; see [`duplicates`]).
     #[serde(default)]
     pub duplicates: Duplicates,
+    /// For a CSV without timestamps: the time of each series' first row and
+    /// the rows' spacing (`--start TIME --step 30m`). No column is then read as
+    /// time, and a file that has a time column is refused.
+    #[serde(default)]
+    pub clock: Option<RowClock>,
+    /// Keep only the recent history of each series (`--since 28d`).
+    #[serde(default)]
+    pub since: Option<Since>,
 }
 
 impl ReadOptions {
@@ -154,6 +165,18 @@ impl ReadOptions {
     /// Merge (or refuse) rows of one series that share a timestamp this way.
     pub fn with_duplicates(mut self, duplicates: Duplicates) -> Self {
         self.duplicates = duplicates;
+        self
+    }
+
+    /// Number the rows of a CSV without timestamps from `start`, `step` apart.
+    pub fn with_clock(mut self, start: chrono::DateTime<chrono::Utc>, step: crate::Step) -> Self {
+        self.clock = Some(RowClock { start, step });
+        self
+    }
+
+    /// Keep only the history since this (a date, a span back, or points).
+    pub fn with_since(mut self, since: Since) -> Self {
+        self.since = Some(since);
         self
     }
 
@@ -314,7 +337,10 @@ pub fn stream_reader(
         None => detect(head_text),
     };
     let mut handed_out = 0;
-    let mut counting = |batch: Ingested| {
+    let mut counting = |mut batch: Ingested| {
+        if let Some(since) = options.since {
+            since.apply_all(&mut batch);
+        }
         handed_out += batch.series.len() + batch.failed.len() + batch.skipped.len();
         each(batch)
     };
@@ -344,6 +370,9 @@ pub fn stream_reader(
     };
     if ingested.format.is_none() {
         ingested.format = Some(format);
+    }
+    if let Some(since) = options.since {
+        since.apply_all(&mut ingested);
     }
     ingested.notes.extend(unused_options(format, options));
     if handed_out == 0 && ingested.series.is_empty() && ingested.failed.is_empty() {
@@ -380,6 +409,9 @@ fn unused_options(format: Format, options: &ReadOptions) -> Vec<Note> {
     }
     if format != Format::Cloudwatch && options.statistic.is_some() {
         unused.push("--statistic");
+    }
+    if !matches!(format, Format::Long | Format::Wide) && options.clock.is_some() {
+        unused.push("--start");
     }
     unused
         .into_iter()

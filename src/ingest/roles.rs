@@ -3,9 +3,14 @@
 //! first rows then decide
 //!
 //! - an **index**: a first column named `rownames`, `row.names`, `index`,
-//!   `Unnamed: 0` or nothing at all, counting the rows 0..n or 1..n (as R's
-//!   `write.csv` and pandas' `to_csv` write it), is dropped, not read as a
-//!   series;
+//!   `Unnamed: 0`, `...1` or nothing at all, rising by exactly one each row (as
+//!   R's `write.csv` and pandas' `to_csv` write it: from 0 or 1, or from
+//!   wherever a slice of the frame starts, 51265, 51266, ...), is dropped, not
+//!   read as a series;
+//! - **columns of neither numbers nor the rows' times** (`Holiday` = `TRUE`,
+//!   a second column of dates) that the layout took as values are ignored, with
+//!   one note naming them, unless a value column names them: they would fail as
+//!   series of their own;
 //! - **series labels**: text columns (neither numbers nor times) whose values make
 //!   the timestamps unique where the time column alone repeats them (`host`,
 //!   `instance`, `pod`, or `host` and `mountpoint` together), whatever they are
@@ -21,7 +26,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 
 use super::duplicates::MAX_DUPLICATE_SHARE;
-use super::layout::Layout;
+use super::layout::{Layout, NO_TIME_COLUMN, VALUE_ALIASES};
 use super::timecol::TimeKind;
 use super::timestamp::{parse_timestamp, parse_value};
 use super::ReadOptions;
@@ -31,7 +36,11 @@ use super::ReadOptions;
 pub const SAMPLE_ROWS: usize = 50_000;
 
 /// Header names of an index column (compared without case).
-const INDEX_NAMES: [&str; 5] = ["", "rownames", "row.names", "index", "unnamed: 0"];
+const INDEX_NAMES: [&str; 6] = ["", "rownames", "row.names", "index", "unnamed: 0", "...1"];
+
+/// Rows an index that starts elsewhere than 0 or 1 (a slice) must count in the
+/// first rows: two numbers one apart are too likely to be data.
+const MIN_SLICE_ROWS: usize = 3;
 
 /// Names Prometheus, Grafana, InfluxDB and Telegraf give label columns (see
 /// [`named_labels`]; found by content first, these only settle a column the
@@ -144,8 +153,14 @@ pub(crate) fn decide(
             header[i]
         ));
     }
-    let time = TimeKind::detect(&header[layout.time], column(layout.time))?;
-    notes.extend(time.describe(&header[layout.time]));
+    let time = match header.get(layout.time) {
+        Some(name) => TimeKind::detect(name, column(layout.time))?,
+        // Numbered rows (`--start`): no column is read as time.
+        None => TimeKind::Text,
+    };
+    if let Some(name) = header.get(layout.time) {
+        notes.extend(time.describe(name));
+    }
     let user_chosen = |c: usize| {
         options
             .value_columns
@@ -166,20 +181,37 @@ pub(crate) fn decide(
         time,
         notes,
     };
-    if options.series_column.is_some() || forced_wide || sample.is_empty() || text.is_empty() {
-        return Ok(roles);
+    let no_labels = options.series_column.is_some()
+        || forced_wide
+        || sample.is_empty()
+        || text.is_empty()
+        || roles.layout.time == NO_TIME_COLUMN;
+    if !no_labels {
+        find_series_labels(header, &mut roles, &text, sample);
     }
+    drop_other_columns(header, &mut roles, sample, options);
+    Ok(roles)
+}
+
+/// Make the text columns that tell series apart the series' labels (see the
+/// module's documentation).
+fn find_series_labels(
+    header: &[String],
+    roles: &mut Roles,
+    text: &[usize],
+    sample: &[Vec<Cow<'_, str>>],
+) {
     let base: Vec<usize> = roles.layout.series.into_iter().collect();
-    let (labels, why) = match find_labels(&base, &text, roles.layout.time, sample) {
+    let (labels, why) = match find_labels(&base, text, roles.layout.time, sample) {
         Some(labels) => (
             labels,
             "where the time column repeats, they tell the series apart",
         ),
         None => {
-            let named = named_labels(header, &text);
+            let named = named_labels(header, text);
             let unique = repeated_share(&base, roles.layout.time, sample) <= MAX_DUPLICATE_SHARE;
             if !base.is_empty() || named.is_empty() || !unique {
-                return Ok(roles);
+                return;
             }
             (
                 named,
@@ -224,7 +256,53 @@ pub(crate) fn decide(
         more: key[1..].to_vec(),
         labelled: true,
     };
-    Ok(roles)
+}
+
+/// Drop the value columns that hold neither numbers nor anything but times
+/// (text, a second column of dates), with one note naming them; kept when a
+/// value column names them or when no other value column would be left (the
+/// reader then says which field is not a number).
+fn drop_other_columns(
+    header: &[String],
+    roles: &mut Roles,
+    sample: &[Vec<Cow<'_, str>>],
+    options: &ReadOptions,
+) {
+    let named = |c: usize| {
+        let h = header[c].trim();
+        options
+            .value_columns
+            .iter()
+            .any(|v| v.trim().eq_ignore_ascii_case(h))
+            || VALUE_ALIASES.iter().any(|a| a.eq_ignore_ascii_case(h))
+    };
+    let other: Vec<usize> = roles
+        .layout
+        .values
+        .iter()
+        .copied()
+        .filter(|&c| !named(c) && !has_numbers(sample.iter().map(|row| field(row, c))))
+        .collect();
+    if other.is_empty() || other.len() == roles.layout.values.len() {
+        return;
+    }
+    let names: Vec<&str> = other.iter().map(|&c| header[c].as_str()).collect();
+    roles.notes.push(format!(
+        "column{} {} hold{} neither numbers nor the rows' times: ignored (name the \
+         values with --value-column)",
+        if other.len() > 1 { "s" } else { "" },
+        names.join(", "),
+        if other.len() > 1 { "" } else { "s" },
+    ));
+    drop_values(&mut roles.layout, &other);
+}
+
+/// True when some field of a column reads as a number (or a missing marker),
+/// or no field holds anything (an empty column is a series of missing values,
+/// as it always was).
+fn has_numbers<'a>(fields: impl Iterator<Item = &'a str>) -> bool {
+    let mut filled = fields.filter(|f| !f.is_empty()).peekable();
+    filled.peek().is_none() || filled.any(|f| parse_value(f).is_ok())
 }
 
 /// Field `c` of a row, trimmed; empty when the row is short.
@@ -274,7 +352,8 @@ fn find_index(
             .and_then(|f| f.trim().parse::<i64>().ok())
             .is_some_and(|n| n == start + i as i64)
     });
-    (counts && (start == 0 || start == 1)).then_some(0)
+    let from_the_top = start == 0 || start == 1;
+    (counts && (from_the_top || sample.len() >= MIN_SLICE_ROWS)).then_some(0)
 }
 
 /// Remove columns from the value columns (and their fixed names).
@@ -421,5 +500,22 @@ mod tests {
         assert_eq!(r.time, TimeKind::DecimalYears { per_year: 1 });
         let r = roles("index,time,x\n5,1973,1\n6,1974,2\n");
         assert_eq!(r.layout.values, vec![0, 2]);
+        // A slice of a longer export: wherever it starts, from three rows on.
+        let r = roles("index,time,x\n5,1973,1\n6,1974,2\n7,1975,2\n");
+        assert_eq!(r.layout.values, vec![2]);
+    }
+
+    #[test]
+    fn columns_of_neither_numbers_nor_times_are_dropped() {
+        let r = roles("time,a,day,flag\n1709294400,1,2024-03-01,TRUE\n1709298000,,2024-03-01,\n");
+        assert_eq!(r.layout.values, vec![1]);
+        assert!(
+            r.notes[0].starts_with("columns day, flag hold neither"),
+            "{:?}",
+            r.notes
+        );
+        // With nothing else left, the column stays (and fails with its field).
+        let r = roles("time,flag\n1709294400,TRUE\n");
+        assert_eq!(r.layout.values, vec![1]);
     }
 }

@@ -11,8 +11,10 @@
 //! with what it looks like, never read as 1970.
 
 use chrono::{DateTime, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
 
 use super::timestamp::parse_timestamp;
+use crate::series::Step;
 
 /// Decimal years are read from this year on (R's classic series start in 1700).
 pub const FIRST_YEAR: f64 = 1500.0;
@@ -31,6 +33,23 @@ const FREQUENCIES: [u32; 6] = [1, 2, 3, 4, 6, 12];
 /// digits, a spreadsheet may keep 2 decimals (1973.08 for February, 0.04 months
 /// off).
 const STEP_TOLERANCE: f64 = 0.06;
+
+/// The times of a CSV without a time column (`--start TIME --step 30m`): each
+/// series' `k`-th row is at `start` plus `k` steps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowClock {
+    /// The time of each series' first row.
+    pub start: DateTime<Utc>,
+    /// The spacing of the rows.
+    pub step: Step,
+}
+
+impl RowClock {
+    /// The time of row `k` (0-based) of a series.
+    pub fn at(&self, k: usize) -> DateTime<Utc> {
+        self.step.advance(self.start, k as i64)
+    }
+}
 
 /// How a time column is read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
