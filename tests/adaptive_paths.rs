@@ -89,8 +89,6 @@ fn settled_series_stop_at_a_quarter_of_the_paths_and_others_take_all() {
     let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/data/disk_used.csv");
     let read = read_path(sample, &ReadOptions::default()).expect("reads");
     for s in &read.series {
-        for capacity in ["1.1x"] {
-            adaptive(s, capacity);
-        }
+        adaptive(s, "1.1x");
     }
 }

@@ -85,10 +85,10 @@ pub(crate) fn assess(
         }
         Ok(tally)
     };
-    // The first paths of an adaptive answer are the first paths of the full one
-    // (the same blocks and seeds), so where they do not settle it, the paths
-    // simulated again give exactly the answer without adapting. The capacity
-    // needed is a quantile of extremes no bound here covers: it takes all paths.
+    // The quarter is simulated as a run of that many paths would be (the same
+    // seed); where it does not settle the answer, every path is simulated again
+    // from the start, so the row is exactly the one without adapting. The
+    // capacity needed is a quantile of extremes no bound here covers: all paths.
     let first = settings.paths.div_ceil(ADAPTIVE_FIRST_SHARE);
     let early = if settings.adaptive_paths && q.need_until.is_none() && first < settings.paths {
         let tally = tally_of(first)?;
