@@ -10,6 +10,7 @@
 # FLEET_KEEP=1. FLEET_PIPE=1 writes no file: the generator's CSV goes through a
 # pipe into `--input -` (the generator's own CPU time is then part of the run).
 # FLEET_PROFILE=K also times the stages on the first K series (needs the file).
+# FLEET_ARGS adds flags to the saturation command (FLEET_ARGS=--adaptive-paths).
 # FLEET_PERF=1 records the run with `perf` (Debian's linux-perf package) and prints
 # the functions that took the most samples (a flat profile: inlined code is
 # counted in its caller).
@@ -21,11 +22,12 @@ cargo build --quiet --release --bin headroom --example fleet
 target=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 bin="$target/release/headroom"
 fleet="$target/release/examples/fleet"
+read -ra extra <<< "${FLEET_ARGS:-}"
 for n in "${@:-2000}"; do
     if [ -n "${FLEET_PIPE:-}" ]; then
         /usr/bin/time -f "fleet $n (piped): %e s wall, %U s user, %S s system, peak RSS %M kB" \
             bash -c "'$fleet' generate $n - | '$bin' saturation --input - --capacity 100 \
-            --horizon 30d --output '$dir/saturation-$n.csv'" 2> >(grep -v '^headroom: series' >&2)
+            --horizon 30d ${FLEET_ARGS:-} --output '$dir/saturation-$n.csv'" 2> >(grep -v '^headroom: series' >&2)
         echo "fleet $n: $(($(wc -l < "$dir/saturation-$n.csv") - 1)) rows written"
         rm -f "$dir/saturation-$n.csv"
         continue
@@ -39,7 +41,7 @@ for n in "${@:-2000}"; do
     [ -z "${FLEET_PERF:-}" ] || perf=(perf record -q -F 499 -o "$dir/perf-$n.data" --)
     /usr/bin/time -f "fleet $n: %e s wall, %U s user, %S s system, peak RSS %M kB" \
         "${perf[@]}" "$bin" saturation --input "$csv" --capacity 100 --horizon 30d \
-        --output "$dir/saturation-$n.csv" 2> >(grep -v '^headroom: series' >&2)
+        "${extra[@]}" --output "$dir/saturation-$n.csv" 2> >(grep -v '^headroom: series' >&2)
     echo "fleet $n: $(($(wc -l < "$dir/saturation-$n.csv") - 1)) rows written"
     if [ -n "${FLEET_PERF:-}" ]; then
         perf report -i "$dir/perf-$n.data" --no-children --sort symbol --stdio 2>/dev/null \

@@ -168,6 +168,11 @@ pub struct ForecastSettings {
     /// [`FittedModel::crossing_bound`] says none would reach capacity (default
     /// false: such a series is answered without paths, [`CLEAR_EXPECTED_PATHS`]).
     pub all_paths: bool,
+    /// Simulate a quarter of the paths first and stop there when more could no
+    /// longer change the printed figures beyond their tolerances
+    /// ([`CrossingDistribution::settled`](crate::saturation::CrossingDistribution::settled));
+    /// otherwise simulate all of them, as without it (default false).
+    pub adaptive_paths: bool,
 }
 
 /// A series is answered without paths when the paths expected to reach capacity
@@ -192,6 +197,7 @@ impl Default for ForecastSettings {
             seed: 0x5eed,
             bounds: Bounds::Infer,
             all_paths: false,
+            adaptive_paths: false,
         }
     }
 }

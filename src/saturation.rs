@@ -21,6 +21,7 @@ use crate::series::Step;
 use crate::units::Span;
 
 mod sentence;
+mod settled;
 pub use sentence::describe;
 
 /// Whether the metric rises to a ceiling or falls to a floor.

@@ -455,6 +455,11 @@ impl<'a> PathTally<'a> {
         Ok(())
     }
 
+    /// The crossings of the paths added so far.
+    pub(crate) fn crossings(&self) -> CrossingDistribution {
+        CrossingDistribution::from_steps(self.paths, self.steps.clone())
+    }
+
     /// The row: dates from `forecast` (to which the scenarios' changes of the
     /// metric are applied, so that it draws the scenario), the probability and
     /// percentiles from the paths added.

@@ -312,4 +312,10 @@ pub struct QuestionArgs {
     /// shortcut, `headroom::pipeline::CLEAR_EXPECTED_PATHS`).
     #[arg(long)]
     pub all_paths: bool,
+    /// Simulate a quarter of the paths first and stop there when the rest could
+    /// no longer move the probability by more than 0.02, a crossing percentile
+    /// by more than a step, or the status (at three standard errors); off by
+    /// default.
+    #[arg(long)]
+    pub adaptive_paths: bool,
 }

@@ -171,6 +171,7 @@ pub fn query(
             paths: question.paths,
             seed: question.seed,
             all_paths: question.all_paths,
+            adaptive_paths: question.adaptive_paths,
             ..settings(model, question.horizon)
         }))
 }
