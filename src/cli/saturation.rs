@@ -78,7 +78,10 @@ pub fn run(a: SaturationArgs) -> Result<ExitCode, Error> {
     let answer = |raw: &Series| {
         let (notes, prepared) = noted(query.prepare(raw));
         let result = prepared.and_then(|p| match query.answer(&p) {
-            Ok(answer) => Ok((answer.row, raw.labels().clone(), answer.by)),
+            Ok(answer) => {
+                let end = answer.forecast.timestamps.last().copied();
+                Ok((answer.row, raw.labels().clone(), answer.by, end))
+            }
             // A scenario that does not fit a series makes the command line wrong.
             Err(e @ Error::InvalidArgument(_)) => {
                 if let Ok(mut first) = wrong.lock() {
@@ -97,7 +100,11 @@ pub fn run(a: SaturationArgs) -> Result<ExitCode, Error> {
     // Each series' own --by date (a span counts from its own last observation),
     // for the fleet chart's review marks.
     let mut by_dates = HashMap::new();
-    stream(&a.input, &mut tally, answer, |(row, l, by)| {
+    // The fleet chart's time axis runs to the horizon's end, not only over
+    // the crossing dates (an hour or so for a fleet that is clear).
+    let mut horizon_end = None;
+    stream(&a.input, &mut tally, answer, |(row, l, by, end)| {
+        horizon_end = horizon_end.max(end);
         labels.insert(row.series.clone(), l);
         by_dates.insert(row.series.clone(), by);
         rows.push(row);
@@ -135,7 +142,10 @@ pub fn run(a: SaturationArgs) -> Result<ExitCode, Error> {
     }
     if let Some(png) = &a.plot {
         let reviews = rows.iter().map(|r| by_dates[&r.series]).collect();
-        FleetChart::new(&rows).reviews(reviews).render_png(png)?;
+        FleetChart::new(&rows)
+            .reviews(reviews)
+            .until(horizon_end)
+            .render_png(png)?;
     }
     if std::io::stdout().is_terminal() {
         if path.is_none() || path == Some("-") {
