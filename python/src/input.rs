@@ -197,7 +197,7 @@ impl Batch {
     /// little-endian i64 (-1 for null) into `names`; `values` holds one
     /// `(kind, data)` per value column of the layout.
     #[new]
-    #[pyo3(signature = (header, layout, time, series, values, gaps="interpolate", step=None, agg="mean", rate=false, duplicates="refuse"))]
+    #[pyo3(signature = (header, layout, time, series, values, gaps="auto", step=None, agg="mean", rate=false, duplicates="refuse"))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,

@@ -747,7 +747,7 @@ fn defaults(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     d.set_item("model", ModelChoice::Auto.to_string())?;
     d.set_item("intervals", "auto")?;
     d.set_item("direction", "up")?;
-    d.set_item("gaps", "interpolate")?;
+    d.set_item("gaps", "auto")?;
     d.set_item("agg", "mean")?;
     d.set_item("bounds", "auto")?;
     d.set_item(

@@ -178,7 +178,7 @@ def test_a_capacity_that_is_not_a_number(disks):
     (dict(horizon=24, levels=[120]), "a level is a percentage strictly between 0 and 100, got '120.0'"),
     (dict(horizon=24, model="crystal_ball"), "crystal_ball"),
     (dict(horizon=24, intervals="wide"), "wide"),
-    (dict(horizon=24, gaps="ignore"), "gaps must be 'interpolate' or 'refuse', got 'ignore'"),
+    (dict(horizon=24, gaps="ignore"), "gaps must be 'auto', 'fill', 'closed' or 'refuse', got 'ignore'"),
     (dict(horizon=24, step=3), "a step is a duration such as 5m, 1h or 1d, not a number of steps"),
     (dict(horizon=24, seasons="1.5h"), "not a whole number"),
 ])
