@@ -44,7 +44,7 @@ fn csv(name: &str, start: i64, step: i64, values: &[f64]) -> PathBuf {
 }
 
 /// The row of the one series a `saturation` call answers, as column -> value.
-fn row(args: &[&str]) -> std::collections::HashMap<String, String> {
+fn row(args: &[&str]) -> Row {
     let o = headroom(args);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(0), "{err}");
@@ -58,6 +58,28 @@ fn row(args: &[&str]) -> std::collections::HashMap<String, String> {
         .map(|(h, v)| (h.to_string(), v.to_string()))
         .collect()
 }
+
+/// The row `saturation` gives for `input` against `capacity` with `flags`, on
+/// the default path and on many origins, in that order.
+fn on_both_paths(input: &std::path::Path, capacity: &str, flags: &[&str]) -> Vec<Row> {
+    [&[][..], &["--intervals", "origins"][..]]
+        .iter()
+        .map(|extra| {
+            let mut args = vec![
+                "saturation",
+                "--input",
+                input.to_str().unwrap(),
+                "--capacity",
+                capacity,
+            ];
+            args.extend(flags);
+            args.extend(*extra);
+            row(&args)
+        })
+        .collect()
+}
+
+type Row = std::collections::HashMap<String, String>;
 
 fn hours_between(a: &str, b: &str) -> f64 {
     let t = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap();
@@ -77,23 +99,11 @@ fn a_flat_cyclic_series_never_reaches_a_floor_beyond_its_range() {
     let floor = values.iter().copied().fold(f64::INFINITY, f64::min) - 10.0;
     let input = csv("flat", 1_735_689_600, 3600, &values);
     let floor = floor.to_string();
-    for extra in [&[][..], &["--intervals", "origins"][..]] {
-        let mut args = vec![
-            "saturation",
-            "--input",
-            input.to_str().unwrap(),
-            "--capacity",
-            &floor,
-            "--direction",
-            "down",
-            "--paths",
-            "1000",
-        ];
-        args.extend(extra);
-        let r = row(&args);
+    let rows = on_both_paths(&input, &floor, &["--direction", "down", "--paths", "1000"]);
+    for (r, path) in rows.iter().zip(["default", "origins"]) {
         let p: f64 = r["probability"].parse().unwrap();
-        assert!(p < 0.05, "{extra:?}: p {p}, status {}", r["status"]);
-        assert_ne!(r["status"], "crossing", "{extra:?}");
+        assert!(p < 0.05, "{path}: p {p}, status {}", r["status"]);
+        assert_ne!(r["status"], "crossing", "{path}");
     }
 }
 
@@ -113,26 +123,15 @@ fn a_straight_leak_is_dated_where_its_line_reaches_the_floor() {
     let line_end = 4400.0 - 8.1 * (n - 1) as f64 / 120.0;
     let floor = (line_end - 8.1 * 31.5).to_string();
     let input = csv("leak", 1_740_787_200, 30, &values);
-    for extra in [&[][..], &["--intervals", "origins"][..]] {
-        let mut args = vec![
-            "saturation",
-            "--input",
-            input.to_str().unwrap(),
-            "--capacity",
-            &floor,
-            "--direction",
-            "down",
-            "--horizon",
-            "3d",
-            "--paths",
-            "500",
-        ];
-        args.extend(extra);
-        let r = row(&args);
+    let flags = ["--direction", "down", "--horizon", "3d", "--paths", "500"];
+    for (r, path) in on_both_paths(&input, &floor, &flags)
+        .iter()
+        .zip(["default", "origins"])
+    {
         let median = hours_between(&r["last_timestamp"], &r["p50_at"]);
         assert!(
             (median - 31.5).abs() <= 0.1 * 31.5,
-            "{extra:?}: median {median:.1} h against the line's 31.5 h"
+            "{path}: median {median:.1} h against the line's 31.5 h"
         );
     }
 }
@@ -158,29 +157,20 @@ fn a_probability_by_a_date_does_not_depend_on_the_horizon() {
         .collect();
     weekly.sort_by(f64::total_cmp);
     let capacity = weekly[weekly.len() * 9 / 10].to_string();
-    for extra in [&[][..], &["--intervals", "origins"][..]] {
-        let by: Vec<f64> = ["7d", "14d", "30d"]
-            .iter()
-            .map(|h| {
-                let mut args = vec![
-                    "saturation",
-                    "--input",
-                    input.to_str().unwrap(),
-                    "--capacity",
-                    &capacity,
-                    "--by",
-                    "7d",
-                    "--horizon",
-                    h,
-                    "--paths",
-                    "1000",
-                ];
-                args.extend(extra);
-                row(&args)["probability_by"].parse().unwrap()
-            })
-            .collect();
+    let by: Vec<Vec<f64>> = ["7d", "14d", "30d"]
+        .iter()
+        .map(|h| {
+            let flags = ["--by", "7d", "--horizon", h, "--paths", "1000"];
+            on_both_paths(&input, &capacity, &flags)
+                .iter()
+                .map(|r| r["probability_by"].parse().unwrap())
+                .collect()
+        })
+        .collect();
+    for (k, path) in ["default", "origins"].iter().enumerate() {
+        let by: Vec<f64> = by.iter().map(|b| b[k]).collect();
         let spread = by.iter().copied().fold(f64::NEG_INFINITY, f64::max)
             - by.iter().copied().fold(f64::INFINITY, f64::min);
-        assert!(spread <= 0.05, "{extra:?}: probabilities by 7 days {by:?}");
+        assert!(spread <= 0.05, "{path}: probabilities by 7 days {by:?}");
     }
 }
