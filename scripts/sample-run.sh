@@ -10,7 +10,7 @@ headroom() { cargo run --quiet --bin headroom -- "$@"; }
 mkdir -p out
 headroom forecast   --input data/disk_used.csv --horizon 30d --output out/forecast.csv
 headroom saturation --input data/disk_used.csv --capacity 500G --horizon 30d --output out/saturation.csv
-headroom plot       --input data/disk_used.csv --series log-01 --horizon 30d --capacity 500G --output out/log-01.png
+headroom plot       --input data/disk_used.csv --series log-01 --horizon 30d --capacity 500G --unit bytes --output out/log-01.png
 # Error budgets of the request sample: the table, a burn-down chart per service, the alert rules.
 headroom budget     --input data/sli_requests.csv --good good --total total --objective 99.9 --window 30d \
                     --output out/budget.csv --plot out/budget.png
