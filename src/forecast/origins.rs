@@ -438,22 +438,9 @@ pub(crate) fn slope_free_errors(
     origins: &[usize],
     leads: usize,
 ) -> Vec<Vec<f64>> {
-    let n = context.y.len();
-    let mut buffer = vec![0.0; leads.max(2)];
-    origins
-        .iter()
-        .map(|&o| {
-            let k = leads.min(n.saturating_sub(o));
-            if k == 0 || !context.slope_free(choice, o, &mut buffer) {
-                return Vec::new();
-            }
-            buffer[..k]
-                .iter()
-                .enumerate()
-                .map(|(j, f)| context.y[o + j] - f)
-                .collect()
-        })
-        .collect()
+    errors_of(context, origins, leads, leads.max(2), |o, _, buffer| {
+        context.slope_free(choice, o, buffer)
+    })
 }
 
 /// The errors (`actual - forecast`) of `choice` from each of `origins`, for up
@@ -465,17 +452,32 @@ pub(crate) fn errors(
     origins: &[usize],
     leads: usize,
 ) -> Vec<Vec<f64>> {
+    errors_of(context, origins, leads, leads, |o, k, buffer| {
+        context.forecast(choice, o, &mut buffer[..k])
+    })
+}
+
+/// The errors of the forecasts `fill(origin, steps, buffer)` writes into a
+/// buffer of `buffer_len` values (false where it cannot), over the first
+/// `steps` (at most `leads`, no further than the data goes) from each origin.
+fn errors_of(
+    context: &OriginContext<'_>,
+    origins: &[usize],
+    leads: usize,
+    buffer_len: usize,
+    mut fill: impl FnMut(usize, usize, &mut [f64]) -> bool,
+) -> Vec<Vec<f64>> {
     let n = context.y.len();
-    let mut buffer = vec![0.0; leads];
+    let mut buffer = vec![0.0; buffer_len];
     origins
         .iter()
         .map(|&o| {
             let k = leads.min(n.saturating_sub(o));
-            let out = &mut buffer[..k];
-            if k == 0 || !context.forecast(choice, o, out) {
+            if k == 0 || !fill(o, k, &mut buffer) {
                 return Vec::new();
             }
-            out.iter()
+            buffer[..k]
+                .iter()
                 .enumerate()
                 .map(|(j, f)| context.y[o + j] - f)
                 .collect()

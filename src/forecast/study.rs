@@ -75,6 +75,24 @@ impl<'a> Study<'a> {
             context,
         }
     }
+
+    /// The studied origins `keep` keeps, oldest first.
+    fn origins_where(&self, keep: impl Fn(usize) -> bool) -> Vec<usize> {
+        self.all.iter().copied().filter(|&o| keep(o)).collect()
+    }
+
+    /// The origins whose next `step` values the choice is scored on: those of
+    /// the last [`SCORED_STRETCHES`] stretches that `step` values still follow.
+    fn scored(&self, step: usize) -> Vec<usize> {
+        let n = self.series.len();
+        self.origins_where(|o| o + step <= n && o + SCORED_STRETCHES * step >= n)
+    }
+
+    /// The origins that speak for the forecast made at the end ([`is_recent`]).
+    fn recent(&self, step: usize) -> Vec<usize> {
+        let n = self.series.len();
+        self.origins_where(|o| is_recent(o, n, step))
+    }
 }
 
 /// The periods that fit twice into `n` points (as a decomposition keeps them).
@@ -110,12 +128,7 @@ pub(crate) fn select_on_origins(
         })
         .flatten();
     let study = Study::new(series, periods, ets.as_ref());
-    let scored: Vec<usize> = study
-        .all
-        .iter()
-        .copied()
-        .filter(|&o| o + step <= n && o + SCORED_STRETCHES * step >= n)
-        .collect();
+    let scored = study.scored(step);
     if scored.len() < MIN_SELECTION_ORIGINS {
         return Ok(None);
     }
@@ -209,12 +222,7 @@ fn measured(
     horizon: usize,
 ) -> Option<Box<dyn FittedModel>> {
     let n = study.series.len();
-    let recent: Vec<usize> = study
-        .all
-        .iter()
-        .copied()
-        .filter(|&o| is_recent(o, n, step))
-        .collect();
+    let recent = study.recent(step);
     let leads = horizon.clamp(1, MAX_LEADS);
     let (model, mix) = combine(study, choice, model, &recent, step, horizon);
     let mut trajectories = mix.errors(study, &recent, leads);
@@ -237,22 +245,12 @@ fn measured(
 /// than the next ones will be (split-conformal calibration of the futures'
 /// scale: Vovk et al. 2005).
 fn self_calibration(study: &Study<'_>, mix: &Mix, step: usize) -> f64 {
-    let n = study.series.len();
-    let checked: Vec<usize> = study
-        .all
-        .iter()
-        .copied()
-        .filter(|&o| o + step <= n && o + SCORED_STRETCHES * step >= n)
-        .collect();
+    let checked = study.scored(step);
     let Some(&first) = checked.first() else {
         return 1.0;
     };
-    let before: Vec<usize> = study
-        .all
-        .iter()
-        .copied()
-        .filter(|&o| o + step <= first && o + (RECENT_STRETCHES + 1) * step >= first)
-        .collect();
+    let before =
+        study.origins_where(|o| o + step <= first && o + (RECENT_STRETCHES + 1) * step >= first);
     if before.len() < super::empirical::MIN_TRAJECTORIES {
         return 1.0;
     }
@@ -589,12 +587,7 @@ pub(crate) fn fit_cycles(
     );
     let n = series.len();
     let step = validation_horizon(horizon, n, &study.periods);
-    let recent: Vec<usize> = study
-        .all
-        .iter()
-        .copied()
-        .filter(|&o| is_recent(o, n, step))
-        .collect();
+    let recent = study.recent(step);
     let trajectories = chosen_errors(&study, choice, &recent, horizon);
     let span = recent.last().zip(recent.first()).map_or(0, |(l, f)| l - f);
     let question = step.max(horizon.min(n));
