@@ -23,6 +23,7 @@ use crate::units::Span;
 mod sentence;
 mod settled;
 pub use sentence::describe;
+pub(crate) use settled::wilson;
 
 /// Whether the metric rises to a ceiling or falls to a floor.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -108,12 +108,7 @@ impl ReliabilityBin {
             return (f64::NAN, f64::NAN);
         }
         let z = Normal::standard().inverse_cdf(0.5 + level / 200.0);
-        let n = self.count as f64;
-        let p = self.events as f64 / n;
-        let z2 = z * z;
-        let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
-        let half = z / (1.0 + z2 / n) * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
-        ((centre - half).max(0.0), (centre + half).min(1.0))
+        crate::saturation::wilson(self.events, self.count, z)
     }
 }
 
