@@ -71,50 +71,48 @@ impl Prepared {
 fn model_view(series: &RegularSeries, periods: &[usize], detected: bool) -> Option<ModelView> {
     let name = series.name();
     let hours = series.open_hours()?;
-    {
-        let open = series.open_steps()?;
-        let day = crate::gaps::long_gap_limit(series.step());
-        let week = day.map(|d| 7 * d);
-        let mut kept: Vec<usize> = if detected {
-            hours.open_periods()
-        } else {
-            periods
-                .iter()
-                .filter_map(|&p| {
-                    if Some(p) == week {
-                        Some(hours.open_per_week())
-                    } else if Some(p) == day {
-                        hours.open_per_day()
-                    } else {
-                        None
-                    }
-                })
-                .collect()
-        };
-        kept.retain(|&p| p >= 2 && 2 * p <= open.len());
-        kept.dedup();
-        let seasons = match kept.as_slice() {
-            [] => "no season".to_string(),
-            k => format!(
-                "season(s) of {} open steps",
-                k.iter()
-                    .map(|p| p.to_string())
-                    .collect::<Vec<_>>()
-                    .join(" and ")
-            ),
-        };
-        let note = format!(
-            "series {name}: forecast on its {} open steps only ({}, {seasons}); closed steps \
-             have no forecast row",
-            open.len(),
-            hours.describe()
-        );
-        Some(ModelView {
-            series: open,
-            periods: kept,
-            note,
-        })
-    }
+    let open = series.open_steps()?;
+    let day = crate::gaps::long_gap_limit(series.step());
+    let week = day.map(|d| 7 * d);
+    let mut kept: Vec<usize> = if detected {
+        hours.open_periods()
+    } else {
+        periods
+            .iter()
+            .filter_map(|&p| {
+                if Some(p) == week {
+                    Some(hours.open_per_week())
+                } else if Some(p) == day {
+                    hours.open_per_day()
+                } else {
+                    None
+                }
+            })
+            .collect()
+    };
+    kept.retain(|&p| p >= 2 && 2 * p <= open.len());
+    kept.dedup();
+    let seasons = match kept.as_slice() {
+        [] => "no season".to_string(),
+        k => format!(
+            "season(s) of {} open steps",
+            k.iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join(" and ")
+        ),
+    };
+    let note = format!(
+        "series {name}: forecast on its {} open steps only ({}, {seasons}); closed steps \
+         have no forecast row",
+        open.len(),
+        hours.describe()
+    );
+    Some(ModelView {
+        series: open,
+        periods: kept,
+        note,
+    })
 }
 
 /// Regularise `raw` and turn the requested seasons into periods of its step; with
