@@ -29,6 +29,9 @@ pub struct Prepared {
     /// What the models see when it is not `series` (a series with holes:
     /// [`RegularSeries::holes`]); `None` for every series without them.
     pub view: Option<ModelView>,
+    /// What the models will not do for this series and why, for standard
+    /// error (`series NAME: ...`): a yearly season the history is too short for.
+    pub notes: Vec<String>,
 }
 
 /// The part of a series the models learn from when some of its steps are not
@@ -53,14 +56,36 @@ impl Prepared {
         detected: bool,
     ) -> Prepared {
         let view = model_view(&series, &periods, detected);
+        let notes = detected
+            .then(|| short_of_a_yearly_season(&series))
+            .flatten()
+            .into_iter()
+            .collect();
         Prepared {
             series,
             report,
             periods,
             detected,
             view,
+            notes,
         }
     }
+}
+
+/// The note for a history of at least one year but under the three a yearly
+/// season is looked for in ([`period::yearly_period`]): its yearly cycle, if it
+/// has one, is not modelled.
+fn short_of_a_yearly_season(series: &RegularSeries) -> Option<String> {
+    let year = period::yearly_period(series.step())?;
+    let n = series.len();
+    (year <= n && n < 3 * year).then(|| {
+        format!(
+            "series {}: no yearly season: {:.1} years of history, a yearly season is \
+             looked for from three",
+            series.name(),
+            n as f64 / year as f64
+        )
+    })
 }
 
 /// What the models of `series` see when it is not all of it: its open steps.
@@ -171,6 +196,11 @@ pub struct ForecastSettings {
     /// ([`CrossingDistribution::settled`](crate::saturation::CrossingDistribution::settled));
     /// otherwise simulate all of them, as without it (default false).
     pub adaptive_paths: bool,
+    /// Pool the futures' probability of reaching capacity with the history's
+    /// own answer to the question, and re-weigh the futures' dates to match
+    /// (experimental, default false; `docs/method.md`, "The history's own
+    /// answer").
+    pub pool_history: bool,
 }
 
 /// A series is answered without paths when the paths expected to reach capacity
@@ -196,6 +226,7 @@ impl Default for ForecastSettings {
             bounds: Bounds::Infer,
             all_paths: false,
             adaptive_paths: false,
+            pool_history: false,
         }
     }
 }

@@ -136,12 +136,14 @@ pub fn noted(prepared: Result<Prepared, Error>) -> (Vec<String>, Result<Prepared
 /// regularisation report when it changed anything, then what the models see
 /// when it is not the whole series.
 pub fn notes_of(p: &Prepared) -> Vec<String> {
+    let modelling = p.notes.iter().map(|n| format!("headroom: {n}"));
     if p.report.is_clean() {
-        return Vec::new();
+        return modelling.collect();
     }
     let view = p.view.iter().map(|v| format!("headroom: {}", v.note));
     std::iter::once(format!("headroom: {}", p.report))
         .chain(view)
+        .chain(modelling)
         .collect()
 }
 
@@ -172,6 +174,7 @@ pub fn query(
             seed: question.seed,
             all_paths: question.all_paths,
             adaptive_paths: question.adaptive_paths,
+            pool_history: question.pool_history,
             ..settings(model, question.horizon)
         }))
 }

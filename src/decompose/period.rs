@@ -34,16 +34,42 @@ pub struct DetectedPeriod {
     pub strength: f64,
 }
 
-/// The calendar periods (in steps) worth testing for this step, shortest first.
+/// The calendar periods (in steps) worth testing for this step, shortest first:
+/// a day and a week where the step divides them, and a year for steps of a day
+/// or more (365 days, 52 weeks: a year is not a whole number of either, and the
+/// quarter of a day it drifts by each year is far below what a yearly season's
+/// smoothing resolves).
 pub fn calendar_candidates(step: Step) -> Vec<usize> {
     match step {
         Step::Months { months } if 12 % months == 0 && months < 12 => vec![(12 / months) as usize],
         Step::Months { .. } => vec![],
-        Step::Fixed { millis } => [86_400_000_i64, 604_800_000]
-            .iter()
-            .filter(|&&span| span % millis == 0 && span / millis >= 2)
-            .map(|&span| (span / millis) as usize)
-            .collect(),
+        Step::Fixed { millis } => {
+            let mut out: Vec<usize> = [DAY_MILLIS, 7 * DAY_MILLIS]
+                .iter()
+                .filter(|&&span| span % millis == 0 && span / millis >= 2)
+                .map(|&span| (span / millis) as usize)
+                .collect();
+            if millis >= DAY_MILLIS {
+                let year = (YEAR_DAYS * DAY_MILLIS as f64 / millis as f64).round() as usize;
+                out.extend((year >= 2).then_some(year));
+            }
+            out
+        }
+    }
+}
+
+const DAY_MILLIS: i64 = 86_400_000;
+
+/// The mean length of a calendar year in days (the Julian year).
+const YEAR_DAYS: f64 = 365.25;
+
+/// The yearly period of this step when it has one ([`calendar_candidates`]'
+/// longest for steps of a day or more, 12 months for monthly steps).
+pub fn yearly_period(step: Step) -> Option<usize> {
+    match step {
+        Step::Months { months } if 12 % months == 0 && months < 12 => Some((12 / months) as usize),
+        Step::Fixed { millis } if millis >= DAY_MILLIS => calendar_candidates(step).last().copied(),
+        _ => None,
     }
 }
 
@@ -202,7 +228,11 @@ mod tests {
     fn candidates_follow_the_step() {
         assert_eq!(calendar_candidates(Step::seconds(300)), vec![288, 2016]);
         assert_eq!(calendar_candidates(Step::seconds(3600)), vec![24, 168]);
-        assert_eq!(calendar_candidates(Step::seconds(86_400)), vec![7]);
+        assert_eq!(calendar_candidates(Step::seconds(86_400)), vec![7, 365]);
+        assert_eq!(calendar_candidates(Step::seconds(7 * 86_400)), vec![52]);
+        assert_eq!(yearly_period(Step::seconds(86_400)), Some(365));
+        assert_eq!(yearly_period(Step::Months { months: 1 }), Some(12));
+        assert_eq!(yearly_period(Step::seconds(3600)), None);
         assert_eq!(calendar_candidates(Step::Months { months: 1 }), vec![12]);
         assert_eq!(
             calendar_candidates(Step::seconds(7 * 3600)),
