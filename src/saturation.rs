@@ -20,8 +20,10 @@ use crate::forecast::{Forecast, SamplePaths};
 use crate::series::Step;
 use crate::units::Span;
 
+mod history;
 mod sentence;
 mod settled;
+pub(crate) use history::{history_frequency, log_pool};
 pub use sentence::describe;
 pub(crate) use settled::wilson;
 
@@ -241,6 +243,10 @@ pub struct CrossingDistribution {
     /// The first step (0-based) at which each crossing path reaches capacity,
     /// sorted; paths that never do within the horizon are not listed.
     pub steps: Vec<usize>,
+    /// The paths the crossing ones are counted out of: `paths`, unless the
+    /// history's own answer re-weighed the crossing and the other futures
+    /// ([`CrossingDistribution::pooled`]).
+    pub out_of: f64,
 }
 
 impl CrossingDistribution {
@@ -255,25 +261,52 @@ impl CrossingDistribution {
     /// steps (in any order).
     pub fn from_steps(paths: usize, mut steps: Vec<usize>) -> Self {
         steps.sort_unstable();
-        CrossingDistribution { paths, steps }
+        CrossingDistribution {
+            paths,
+            steps,
+            out_of: paths as f64,
+        }
     }
 
     /// The share of paths that reach capacity within the horizon.
     pub fn probability(&self) -> f64 {
-        self.steps.len() as f64 / self.paths.max(1) as f64
+        self.steps.len() as f64 / self.out_of.max(1e-12)
     }
 
     /// The share of paths that reach capacity at or before step `step` (0-based).
     pub fn probability_by(&self, step: usize) -> f64 {
-        self.steps.partition_point(|&s| s <= step) as f64 / self.paths.max(1) as f64
+        self.steps.partition_point(|&s| s <= step) as f64 / self.out_of.max(1e-12)
     }
 
     /// The `q` quantile (0 to 1) of the crossing step, counting paths that never
     /// cross as crossing after the horizon: `None` when fewer than `q` of the
     /// paths cross.
     pub fn quantile(&self, q: f64) -> Option<usize> {
-        let rank = (q * self.paths as f64).ceil().max(1.0) as usize;
+        // The rank among the crossing paths, each of weight `paths / out_of`;
+        // re-weighed, a thousandth of a path absorbs the rounding of that weight.
+        let slack = if self.out_of == self.paths as f64 {
+            0.0
+        } else {
+            1e-3
+        };
+        let rank = (q * self.out_of - slack).ceil().max(1.0) as usize;
         self.steps.get(rank - 1).copied()
+    }
+
+    /// The futures re-weighed so that the share crossing is `probability`: each
+    /// crossing future keeps its date and weighs `probability / p` against the
+    /// others' `(1 - probability) / (1 - p)`, `p` being the share simulated. The
+    /// dates' percentiles then move with the probability (`p10_at` exists only
+    /// when a tenth of the weight crosses). Unchanged when no path crosses or
+    /// all do.
+    pub fn pooled(mut self, probability: f64) -> Self {
+        let k = self.steps.len() as f64;
+        if k > 0.0 && (k as usize) < self.paths && probability > 0.0 {
+            self.out_of = k / probability.min(1.0);
+        } else if k > 0.0 && probability <= 0.0 {
+            self.steps.clear();
+        }
+        self
     }
 }
 
@@ -430,10 +463,7 @@ pub(crate) fn assess_unreached(
     questions: &Questions,
 ) -> Result<Saturation> {
     let row = crossing_dates(forecast, last_timestamp, last_value, capacity, direction)?;
-    let none = CrossingDistribution {
-        paths: n_paths.max(1),
-        steps: Vec::new(),
-    };
+    let none = CrossingDistribution::from_steps(n_paths.max(1), Vec::new());
     Ok(assess_crossings(
         row,
         forecast,

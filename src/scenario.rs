@@ -388,7 +388,7 @@ impl Scenarios {
         }
         let mut tally = PathTally::new(self, forecast, last, last_value, capacity, direction);
         tally.add(paths, questions)?;
-        tally.finish(forecast, questions)
+        tally.finish(forecast, questions, None)
     }
 }
 
@@ -463,10 +463,13 @@ impl<'a> PathTally<'a> {
     /// The row: dates from `forecast` (to which the scenarios' changes of the
     /// metric are applied, so that it draws the scenario), the probability and
     /// percentiles from the paths added.
+    /// With `history` (the history's own answer, [`crate::saturation::history_frequency`]),
+    /// the probability is pooled with it and the futures re-weighed to match.
     pub(crate) fn finish(
         self,
         forecast: &mut Forecast,
         questions: &Questions,
+        history: Option<f64>,
     ) -> Result<Saturation> {
         if self.paths == 0 {
             return Err(Error::invalid("no sample path was simulated"));
@@ -504,7 +507,11 @@ impl<'a> PathTally<'a> {
                 )?
             }
         };
-        let crossing = CrossingDistribution::from_steps(self.paths, self.steps);
+        let mut crossing = CrossingDistribution::from_steps(self.paths, self.steps);
+        if let Some(q) = history {
+            let pooled = crate::saturation::log_pool(crossing.probability(), q);
+            crossing = crossing.pooled(pooled);
+        }
         let mut row = assess_crossings(dated, forecast, &crossing, self.direction, questions.by);
         if let Some((_, risk)) = questions.need_until {
             row.capacity_needed = Some(capacity_needed(self.extremes, risk, self.direction));

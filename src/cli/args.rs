@@ -318,4 +318,10 @@ pub struct QuestionArgs {
     /// default.
     #[arg(long)]
     pub adaptive_paths: bool,
+    /// Pool the futures' probability with the history's own answer to the
+    /// question (how often, from every past origin, the series rose that far
+    /// above its peak so far within the horizon); experimental, off by default
+    /// (docs/method.md, "The history's own answer").
+    #[arg(long)]
+    pub pool_history: bool,
 }

@@ -4,7 +4,9 @@
 use crate::error::{Error, Result};
 use crate::forecast::{bound_forecast, bound_paths, Forecast};
 use crate::pipeline::{bounds_of, fit, ForecastSettings, Prepared, CLEAR_EXPECTED_PATHS};
-use crate::saturation::{assess_unreached, steps_until, Direction, Questions, Saturation};
+use crate::saturation::{
+    assess_unreached, history_frequency, steps_until, Direction, Questions, Saturation,
+};
 use crate::scenario::{PathTally, Scenarios};
 
 /// Path values per block: every question up to 2,000 paths of 4,000 steps is
@@ -102,7 +104,11 @@ pub(crate) fn assess(
         None => tally_of(settings.paths)?,
     };
     bound_forecast(&mut f, bounds);
-    let row = tally.finish(&mut f, q).map_err(in_series)?;
+    // What-if scenarios change the future the history never saw: not pooled.
+    let history = (settings.pool_history && scenarios.is_empty())
+        .then(|| history_frequency(s.values(), capacity, direction, horizon))
+        .flatten();
+    let row = tally.finish(&mut f, q, history).map_err(in_series)?;
     Ok((f, row))
 }
 
