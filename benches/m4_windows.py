@@ -43,7 +43,7 @@ def auc(p, y):
     return (rank[y].sum() - n1 * (n1 + 1) / 2) / (n1 * n0)
 
 
-def window(binary, data, drop, tmp, extra):
+def window(binary, data, drop, tmp, extra, question=()):
     data = data.copy()
     data["i"] = data.groupby("series", sort=False).cumcount()
     data["n"] = data.groupby("series", sort=False)["value"].transform("size")
@@ -57,7 +57,7 @@ def window(binary, data, drop, tmp, extra):
     pd.DataFrame({"series": caps.index, "capacity": caps.values}).to_csv(caps_csv, index=False, float_format="%.17g")
     common = ["--input", fit_csv, "--horizon", str(H), "--season", "24", "--season", "168", *extra]
     started = time.time()
-    sat = run(binary, ["saturation", "--capacities", caps_csv, *common]).set_index("series")
+    sat = run(binary, ["saturation", "--capacities", caps_csv, *common, *question]).set_index("series")
     took = time.time() - started
     crossed = (top_held >= caps).reindex(sat.index).to_numpy()
     p = sat.probability.to_numpy()
@@ -96,13 +96,15 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", default=os.environ.get("HEADROOM_BIN", "target/release/headroom"))
     parser.add_argument("--windows", default="48,96,144")
+    parser.add_argument("--question", action="append", default=[],
+                        help="a flag for the probability's call only (--question=--pool-history)")
     parser.add_argument("extra", nargs="*", help="more flags for every call (after --)")
     args = parser.parse_args()
     shared = os.environ.get("HEADROOM_SHARED_DATA", "../shared/data")
     data = pd.read_csv(f"{shared}/m4/Hourly-train-long.csv")
     with tempfile.TemporaryDirectory() as tmp:
         for drop in (int(w) for w in args.windows.split(",")):
-            window(args.bin, data, drop, tmp, args.extra)
+            window(args.bin, data, drop, tmp, args.extra, args.question)
 
 
 if __name__ == "__main__":

@@ -198,8 +198,7 @@ pub struct ForecastSettings {
     pub adaptive_paths: bool,
     /// Pool the futures' probability of reaching capacity with the history's
     /// own answer to the question, and re-weigh the futures' dates to match
-    /// (experimental, default false; `docs/method.md`, "The history's own
-    /// answer").
+    /// (default true; `docs/method.md`, "The history's own answer").
     pub pool_history: bool,
 }
 
@@ -226,7 +225,7 @@ impl Default for ForecastSettings {
             bounds: Bounds::Infer,
             all_paths: false,
             adaptive_paths: false,
-            pool_history: false,
+            pool_history: true,
         }
     }
 }

@@ -29,7 +29,7 @@ use crate::error::{Error, Result};
 use crate::forecast::{Forecast, SamplePaths};
 use crate::saturation::{
     assess_crossings, assess_paths, capacity_needed, check_risk, crossing_dates, crossing_steps,
-    path_extremes, CrossingDistribution, Direction, Questions, Saturation,
+    path_extremes, steps_until, CrossingDistribution, Direction, Questions, Saturation,
 };
 
 /// Seconds in the units a ramp can be given per.
@@ -463,13 +463,16 @@ impl<'a> PathTally<'a> {
     /// The row: dates from `forecast` (to which the scenarios' changes of the
     /// metric are applied, so that it draws the scenario), the probability and
     /// percentiles from the paths added.
-    /// With `history` (the history's own answer, [`crate::saturation::history_frequency`]),
-    /// the probability is pooled with it and the futures re-weighed to match.
+    /// With `history` (the history's own answer within so many steps,
+    /// [`crate::saturation::history_frequency`]), the probability is pooled with
+    /// its answer within the horizon and the futures re-weighed to match; the
+    /// probability by a date, with its answer by that date, so that it does not
+    /// depend on the horizon.
     pub(crate) fn finish(
         self,
         forecast: &mut Forecast,
         questions: &Questions,
-        history: Option<f64>,
+        history: Option<&dyn Fn(usize) -> Option<f64>>,
     ) -> Result<Saturation> {
         if self.paths == 0 {
             return Err(Error::invalid("no sample path was simulated"));
@@ -507,12 +510,22 @@ impl<'a> PathTally<'a> {
                 )?
             }
         };
-        let mut crossing = CrossingDistribution::from_steps(self.paths, self.steps);
-        if let Some(q) = history {
-            let pooled = crate::saturation::log_pool(crossing.probability(), q);
-            crossing = crossing.pooled(pooled);
-        }
+        let crossing = CrossingDistribution::from_steps(self.paths, self.steps);
+        let pool = |p: f64, steps: usize| match history.and_then(|h| h(steps)) {
+            Some(q) => crate::saturation::log_pool(p, q),
+            None => p,
+        };
+        let by_step = questions.by.map(|by| steps_until(forecast, by));
+        let by = by_step.map(|k| match k {
+            0 => 0.0,
+            k => pool(crossing.probability_by(k - 1), k),
+        });
+        let pooled = pool(crossing.probability(), forecast.point.len());
+        let crossing = crossing.pooled(pooled);
         let mut row = assess_crossings(dated, forecast, &crossing, self.direction, questions.by);
+        if by.is_some() {
+            row.probability_by = by;
+        }
         if let Some((_, risk)) = questions.need_until {
             row.capacity_needed = Some(capacity_needed(self.extremes, risk, self.direction));
         }

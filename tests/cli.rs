@@ -927,6 +927,8 @@ fn self_check_says_when_a_probability_is_not_to_be_trusted() {
         .map(|l| l.rsplit(',').next().unwrap().parse::<f64>().unwrap())
         .fold(f64::NEG_INFINITY, f64::max);
     let capacity = format!("{}", (peak + 3.0).round());
+    // The futures alone: the history's own answer (never above it in 90 days)
+    // would pull the probability down (below).
     let args = [
         "saturation",
         "--input",
@@ -935,6 +937,8 @@ fn self_check_says_when_a_probability_is_not_to_be_trusted() {
         &capacity,
         "--horizon",
         "30d",
+        "--pool-history",
+        "false",
     ];
     let o = headroom(&[&args[..], &["--self-check"]].concat());
     assert_eq!(code(&o), 0, "{}", stderr(&o));
@@ -956,6 +960,18 @@ fn self_check_says_when_a_probability_is_not_to_be_trusted() {
     // Without the flag: the contract's columns only.
     let o = headroom(&args);
     assert!(!stdout(&o).lines().next().unwrap().contains("trust"));
+    // Pooled with the history that never got there (the default), the claim
+    // falls towards what happened.
+    let o = headroom(&args[..7]);
+    let row: Vec<String> = stdout(&o)
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    let pooled: f64 = row[8].parse().unwrap();
+    assert!(pooled < probability, "{pooled} vs {probability}: {row:?}");
     // A steady climb to capacity is what its history showed: trusted.
     let climb = scratch("climb.csv", &hourly_csv(&["climb"], 24 * 60));
     let o = headroom(&[

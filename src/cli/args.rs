@@ -320,8 +320,9 @@ pub struct QuestionArgs {
     pub adaptive_paths: bool,
     /// Pool the futures' probability with the history's own answer to the
     /// question (how often, from every past origin, the series rose that far
-    /// above its peak so far within the horizon); experimental, off by default
-    /// (docs/method.md, "The history's own answer").
-    #[arg(long)]
+    /// above its peak so far within the horizon), and weigh the dates to match;
+    /// `--pool-history false` answers from the futures alone (docs/method.md,
+    /// "The history's own answer").
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     pub pool_history: bool,
 }

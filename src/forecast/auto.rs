@@ -11,8 +11,8 @@ use super::naive::level_shift_positions;
 use super::study::{fit_cycles, leaves_the_range};
 use super::{
     remove_level_shifts, AdjustedModel, AutoEts, Curve, Decomposed, Drift, Ets, EtsSpec,
-    FittedModel, Forecast, Forecaster, HarmonicRegression, Naive2, SeasonalNaive, TrendRegression,
-    WindowMean,
+    FittedModel, Forecast, Forecaster, Growth, HarmonicRegression, Naive2, SeasonalNaive,
+    TrendRegression, WindowMean,
 };
 use crate::decompose::StlOptions;
 use crate::error::{Error, Result};
@@ -57,10 +57,14 @@ pub enum ModelChoice {
     /// the shortest period when it is at most [`ETS_MAX_PERIOD`] steps. Written
     /// `ets` or `ets(AAdN)`.
     Ets(Option<EtsSpec>),
+    /// Growth that compounds: the additive ETS models (and STL, on a season)
+    /// of the series' logarithm, mapped back ([`Growth`]); of the values
+    /// themselves where some are at or below zero.
+    Growth,
 }
 
 /// Every name `--model` takes, with its model.
-const NAMED: [(&str, ModelChoice); 23] = [
+const NAMED: [(&str, ModelChoice); 24] = [
     ("auto", ModelChoice::Auto),
     ("naive", ModelChoice::Naive),
     ("seasonal_naive", ModelChoice::SeasonalNaive(None)),
@@ -90,6 +94,7 @@ const NAMED: [(&str, ModelChoice); 23] = [
         "cycles_linear",
         ModelChoice::Cycles(AdjustedModel::Trend(Curve::Linear)),
     ),
+    ("growth", ModelChoice::Growth),
 ];
 
 impl ModelChoice {
@@ -150,6 +155,10 @@ impl ModelChoice {
                     series,
                 )
             }
+            ModelChoice::Growth => boxed(
+                &Growth::new(periods.to_vec()).stl_options(options.clone()),
+                series,
+            ),
         }
     }
 }
@@ -241,6 +250,19 @@ impl fmt::Debug for Selection {
 /// period, naive, drift and a linear trend.
 pub fn candidates(periods: &[usize]) -> Vec<ModelChoice> {
     candidates_with(periods, ModelChoice::Decomposed)
+}
+
+/// The candidates of `auto` for `series`: [`candidates`], and [`ModelChoice::Growth`]
+/// where the step is a day or longer. Such histories span the months and years
+/// over which growth compounds and seasonal swings grow with the level (M4
+/// Weekly validation: sMAPE 7.82 -> 7.26, MASE 2.566 -> 2.461); at finer steps
+/// the M4 Hourly validation measured it worse (MASE 1.076 -> 1.094 at 48 h).
+fn candidates_for(series: &RegularSeries, periods: &[usize]) -> Vec<ModelChoice> {
+    let mut out = candidates(periods);
+    if series.step().nominal_seconds() >= 86_400.0 {
+        out.push(ModelChoice::Growth);
+    }
+    out
 }
 
 /// [`candidates`] with `decomposition` making the decomposition candidates (STL's
@@ -469,7 +491,7 @@ fn select_on_refits(
     horizon: usize,
     conformal: bool,
 ) -> Result<Selection> {
-    let candidates = candidates(periods);
+    let candidates = candidates_for(series, periods);
     let n = series.len();
     let step = validation_horizon(horizon, n, periods);
     let origins: Vec<usize> = (1..=VALIDATION_WINDOWS)
@@ -531,7 +553,10 @@ fn select_on_refits(
                 }
             }
             Ok(model) => {
-                let model = if conformal {
+                // Growth's futures carry its slope's estimation error, which
+                // grows with the horizon and which validation stretches of an
+                // eighth of the history cannot measure: its own intervals stand.
+                let model = if conformal && candidates[c] != ModelChoice::Growth {
                     let pairs = conformal_pairs(
                         series,
                         candidates[c],

@@ -17,6 +17,7 @@ mod conformal;
 mod decomposed;
 mod empirical;
 mod ets;
+mod growth;
 mod harmonic;
 mod naive;
 pub mod ols;
@@ -47,6 +48,7 @@ pub use ets::{
     EtsSeason, EtsSelection, EtsSmoothed, EtsSpec, EtsState, EtsTrend, FittedEts,
     DEFAULT_INTERVAL_PATHS, DEFAULT_INTERVAL_SEED,
 };
+pub use growth::{FittedGrowth, Growth};
 pub use harmonic::{
     default_harmonics, FittedHarmonic, HarmonicRegression, HarmonicTrend, MAX_CHANGEPOINTS,
 };

@@ -2,7 +2,7 @@
 //! futures a block of paths at a time, and assess them against the capacity.
 
 use crate::error::{Error, Result};
-use crate::forecast::{bound_forecast, bound_paths, Forecast};
+use crate::forecast::{bound_forecast, bound_paths, remove_level_shifts, Forecast};
 use crate::pipeline::{bounds_of, fit, ForecastSettings, Prepared, CLEAR_EXPECTED_PATHS};
 use crate::saturation::{
     assess_unreached, history_frequency, steps_until, Direction, Questions, Saturation,
@@ -105,10 +105,13 @@ pub(crate) fn assess(
     };
     bound_forecast(&mut f, bounds);
     // What-if scenarios change the future the history never saw: not pooled.
-    let history = (settings.pool_history && scenarios.is_empty())
-        .then(|| history_frequency(s.values(), capacity, direction, horizon))
-        .flatten();
-    let row = tally.finish(&mut f, q, history).map_err(in_series)?;
+    // A cleanup is an operator's event, not the metric's (as for the errors,
+    // docs/method.md "Level shifts"): the history is asked without its shifts.
+    let continuous = remove_level_shifts(s.values());
+    let history = |steps: usize| history_frequency(&continuous, capacity, direction, steps);
+    let pool = (settings.pool_history && scenarios.is_empty())
+        .then_some(&history as &dyn Fn(usize) -> Option<f64>);
+    let row = tally.finish(&mut f, q, pool).map_err(in_series)?;
     Ok((f, row))
 }
 

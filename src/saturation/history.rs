@@ -21,10 +21,12 @@ use super::Direction;
 
 /// The share of past origins from which the series reached, within `horizon`
 /// steps, the level `capacity` stands at against the extreme so far (the
-/// highest value up, the lowest down): `None` when no origin has a whole
-/// horizon after it, or the history holds no finite value. Origins run from the
-/// first step on ("as far back as the history allows"); holes (`NaN`) are
-/// skipped in the extremes and count as not reaching.
+/// highest value up, the lowest down), with half an origin added to each side
+/// (the Jeffreys prior's estimate, `(k + 1/2) / (m + 1)`): a history that never
+/// did it in `m` origins makes it unlikely, never impossible. `None` when no
+/// origin has a whole horizon after it, or the history holds no finite value.
+/// Origins run from the first step on ("as far back as the history allows");
+/// holes (`NaN`) are skipped in the extremes and count as not reaching.
 pub(crate) fn history_frequency(
     values: &[f64],
     capacity: f64,
@@ -77,7 +79,7 @@ pub(crate) fn history_frequency(
             hits += 1;
         }
     }
-    (origins > 0).then(|| hits as f64 / origins as f64)
+    (origins > 0).then(|| (hits as f64 + 0.5) / (origins as f64 + 1.0))
 }
 
 /// The maximum of every window of `width` consecutive values (`NaN` skipped),
@@ -139,21 +141,24 @@ mod tests {
     #[test]
     fn a_flat_history_never_rose_ten_percent_and_a_steady_climb_always_did() {
         let flat: Vec<f64> = (0..200).map(|t| 100.0 + (t % 7) as f64).collect();
+        // (k + 1/2) / (m + 1) of the 180 origins with 20 steps after them.
+        let never = Some(0.5 / 181.0);
+        let always = Some(180.5 / 181.0);
         assert_eq!(
             history_frequency(&flat, 1.1 * 106.0, Direction::Up, 20),
-            Some(0.0)
+            never
         );
         // 1 % a step compounds to 22 % in 20 steps: every origin got 10 % higher.
         let climb: Vec<f64> = (0..200).map(|t| 100.0 * 1.01f64.powi(t)).collect();
         let top = climb[199];
         assert_eq!(
             history_frequency(&climb, 1.1 * top, Direction::Up, 20),
-            Some(1.0)
+            always
         );
         // Reaching 1.3x takes 27 steps: never within 20.
         assert_eq!(
             history_frequency(&climb, 1.3 * top, Direction::Up, 20),
-            Some(0.0)
+            never
         );
         // A shrinking series asked about a floor 10 % under its lowest value:
         // 1 % a step falls 18 % in 20 steps, every origin got there.
@@ -161,17 +166,23 @@ mod tests {
         let low = fall[199];
         assert_eq!(
             history_frequency(&fall, 0.9 * low, Direction::Down, 20),
-            Some(1.0)
+            always
         );
         assert_eq!(
             history_frequency(&fall, 0.5 * low, Direction::Down, 20),
-            Some(0.0)
+            never
         );
         // Below zero the question is a distance: 5 above a peak that was 3
         // steps of 1 ahead of each origin's, never reached within 2 steps.
         let line: Vec<f64> = (0..50).map(|t| t as f64 - 25.0).collect();
-        assert_eq!(history_frequency(&line, 29.0, Direction::Up, 2), Some(0.0));
-        assert_eq!(history_frequency(&line, 26.0, Direction::Up, 2), Some(1.0));
+        assert_eq!(
+            history_frequency(&line, 29.0, Direction::Up, 2),
+            Some(0.5 / 49.0)
+        );
+        assert_eq!(
+            history_frequency(&line, 26.0, Direction::Up, 2),
+            Some(48.5 / 49.0)
+        );
         assert_eq!(
             history_frequency(&flat[..20], 120.0, Direction::Up, 20),
             None
