@@ -11,6 +11,9 @@ mkdir -p out
 headroom forecast   --input data/disk_used.csv --horizon 30d --output out/forecast.csv
 headroom saturation --input data/disk_used.csv --capacity 500G --horizon 30d --output out/saturation.csv
 headroom plot       --input data/disk_used.csv --series log-01 --horizon 30d --capacity 500G --unit bytes --output out/log-01.png
+# Months ahead: three years of a cluster's daily disk use, asked a year ahead.
+headroom saturation --input data/cluster_daily.csv --capacity 2.5T --horizon 365d --output out/cluster.csv
+headroom plot       --input data/cluster_daily.csv --capacity 2.5T --horizon 365d --unit bytes --output out/cluster-a.png
 # Error budgets of the request sample: the table, a burn-down chart per service, the alert rules.
 headroom budget     --input data/sli_requests.csv --good good --total total --objective 99.9 --window 30d \
                     --output out/budget.csv --plot out/budget.png
@@ -20,4 +23,5 @@ echo
 if command -v column >/dev/null; then column -s, -t < out/saturation.csv; else cat out/saturation.csv; fi
 echo
 echo "wrote out/forecast.csv, out/saturation.csv and out/log-01.png"
+echo "wrote out/cluster.csv and out/cluster-a.png (months ahead)"
 echo "wrote out/budget.csv, out/budget-<service>.png and out/slo-rules.yaml"
