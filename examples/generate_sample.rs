@@ -133,7 +133,7 @@ fn main() -> std::io::Result<()> {
 }
 
 /// Three years of daily disk use of a database cluster, 2022-04-06 to
-/// 2025-04-05: 800 GB growing 0.08 % a day (x2.4 in three years: growth that
+/// 2025-04-04: 800 GB growing 0.08 % a day (x2.4 in three years: growth that
 /// compounds, as data that is a share of the business does), 3 % more at the
 /// turn of the year (year-end reporting keeps more), 1 % less on weekends, and an
 /// AR(1) wander of 0.3 %.

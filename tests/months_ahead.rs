@@ -5,34 +5,12 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::headroom;
+use common::{headroom, Noise};
 
 const DAY: i64 = 86_400;
 
 fn scratch(name: &str, content: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("headroom-months-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, content).unwrap();
-    path
-}
-
-/// A deterministic standard normal stream (Box-Muller on a 64-bit LCG).
-struct Noise(u64);
-
-impl Noise {
-    fn uniform(&mut self) -> f64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((self.0 >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-    }
-
-    fn normal(&mut self) -> f64 {
-        let (u, v) = (self.uniform(), self.uniform());
-        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
-    }
+    common::scratch_in("months", name, content)
 }
 
 /// `values` one `step` apart from 2023-01-01 (Unix seconds), as a CSV file.
@@ -42,6 +20,17 @@ fn csv(name: &str, step: i64, values: &[f64]) -> PathBuf {
     for (i, v) in values.iter().enumerate() {
         text += &format!("{name},{},{v}\n", start + step * i as i64);
     }
+    scratch(&format!("{name}.csv"), &text)
+}
+
+/// `values` monthly from January 2010, as a CSV file.
+fn monthly_csv(name: &str, values: &[f64]) -> PathBuf {
+    let text = values
+        .iter()
+        .enumerate()
+        .fold(String::from("series,timestamp,value\n"), |text, (t, v)| {
+            text + &format!("{name},{}-{:02}-01,{v}\n", 2010 + t / 12, t % 12 + 1)
+        });
     scratch(&format!("{name}.csv"), &text)
 }
 
@@ -124,12 +113,7 @@ fn a_history_that_flattened_is_not_expected_to_rise_far_above_it() {
             level * (1.0 + 0.02 * noise.normal())
         })
         .collect();
-    let input = scratch(
-        "plateau.csv",
-        &(0..120).fold(String::from("series,timestamp,value\n"), |text, t| {
-            text + &format!("plateau,{}-{:02}-01,{}\n", 2010 + t / 12, t % 12 + 1, y[t])
-        }),
-    );
+    let input = monthly_csv("plateau", &y);
     let row = answer(&[
         "saturation",
         "--input",
@@ -154,12 +138,7 @@ fn seasonal_swings_that_grow_with_the_level_stay_proportional() {
             100.0 * (0.01 * t as f64).exp() * season * (1.0 + 0.01 * noise.normal())
         })
         .collect();
-    let input = scratch(
-        "swings.csv",
-        &(0..144).fold(String::from("series,timestamp,value\n"), |text, t| {
-            text + &format!("swings,{}-{:02}-01,{}\n", 2010 + t / 12, t % 12 + 1, y[t])
-        }),
-    );
+    let input = monthly_csv("swings", &y);
     let o = headroom(&[
         "forecast",
         "--input",

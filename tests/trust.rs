@@ -6,33 +6,10 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::headroom;
+use common::{headroom, Noise};
 
 fn scratch(name: &str, content: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("headroom-trust-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, content).unwrap();
-    path
-}
-
-/// A deterministic standard normal stream (Box-Muller on a 64-bit LCG), so the
-/// cases do not depend on the crate's own generator.
-struct Noise(u64);
-
-impl Noise {
-    fn uniform(&mut self) -> f64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((self.0 >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-    }
-
-    fn normal(&mut self) -> f64 {
-        let (u, v) = (self.uniform(), self.uniform());
-        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
-    }
+    common::scratch_in("trust", name, content)
 }
 
 fn csv(name: &str, start: i64, step: i64, values: &[f64]) -> PathBuf {

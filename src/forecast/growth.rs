@@ -181,8 +181,8 @@ impl FittedModel for FittedGrowth {
             let normal = Normal::standard();
             for i in &mut f.intervals {
                 let z = central_quantile(i.level, |p| normal.inverse_cdf(p));
-                for h in 0..horizon {
-                    let extra = (z * self.slope_sd * reach[h]).powi(2);
+                for (h, r) in reach.iter().enumerate() {
+                    let extra = (z * self.slope_sd * r).powi(2);
                     let widen = |half: f64| (half * half + extra).sqrt();
                     i.lower[h] = f.point[h] - widen(f.point[h] - i.lower[h]);
                     i.upper[h] = f.point[h] + widen(i.upper[h] - f.point[h]);

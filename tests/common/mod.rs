@@ -145,3 +145,31 @@ pub fn cycle_csv(name: &str) -> String {
     }
     csv
 }
+
+/// A deterministic standard normal stream (Box-Muller on a 64-bit LCG), so the
+/// cases do not depend on the crate's own generator.
+pub struct Noise(pub u64);
+
+impl Noise {
+    pub fn uniform(&mut self) -> f64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((self.0 >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    }
+
+    pub fn normal(&mut self) -> f64 {
+        let (u, v) = (self.uniform(), self.uniform());
+        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+    }
+}
+
+/// Write `content` to `name` in this run's scratch folder for `suite`.
+pub fn scratch_in(suite: &str, name: &str, content: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("headroom-{suite}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, content).unwrap();
+    path
+}
