@@ -60,6 +60,7 @@ impl Prepared {
             .then(|| short_of_a_yearly_season(&series))
             .flatten()
             .into_iter()
+            .chain(growth_without_logarithm(&series))
             .collect();
         Prepared {
             series,
@@ -84,6 +85,21 @@ fn short_of_a_yearly_season(series: &RegularSeries) -> Option<String> {
              looked for from three",
             series.name(),
             n as f64 / year as f64
+        )
+    })
+}
+
+/// The note for a series `auto` weighs growth for (a step of a day or more,
+/// [`crate::forecast::Growth`]) that has a value at or below zero: growth is
+/// then modelled on the values, not their logarithm.
+fn growth_without_logarithm(series: &RegularSeries) -> Option<String> {
+    let daily = series.step().nominal_seconds() >= 86_400.0;
+    let positive = crate::forecast::has_logarithm(series.values());
+    (daily && !positive).then(|| {
+        format!(
+            "series {}: values at or below zero: growth is modelled on the values, \
+             not their logarithm",
+            series.name()
         )
     })
 }

@@ -130,8 +130,8 @@ fn slope_standard_error(z: &[f64], period: usize) -> f64 {
 }
 
 /// Whether every value has a logarithm (finite and above zero; missing steps
-/// are left to the model).
-pub(crate) fn has_logarithm(values: &[f64]) -> bool {
+/// are left to the model): whether [`Growth`] models the logarithm.
+pub fn has_logarithm(values: &[f64]) -> bool {
     values
         .iter()
         .all(|v| v.is_nan() || (v.is_finite() && *v > 0.0))

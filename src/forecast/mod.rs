@@ -48,7 +48,7 @@ pub use ets::{
     EtsSeason, EtsSelection, EtsSmoothed, EtsSpec, EtsState, EtsTrend, FittedEts,
     DEFAULT_INTERVAL_PATHS, DEFAULT_INTERVAL_SEED,
 };
-pub use growth::{FittedGrowth, Growth};
+pub use growth::{has_logarithm, FittedGrowth, Growth};
 pub use harmonic::{
     default_harmonics, FittedHarmonic, HarmonicRegression, HarmonicTrend, MAX_CHANGEPOINTS,
 };
