@@ -347,6 +347,7 @@ def saturation(
     errors: str = "warn",
     scenarios: "str | Sequence[str] | None" = None,
     self_check: bool = False,
+    pool_history: bool = True,
 ) -> Frame:
     """When does each series reach its capacity, and how likely is it
     (``headroom saturation``); most urgent first.
@@ -368,7 +369,10 @@ def saturation(
     2025-05-01"``, ``"capacity 750G from 2025-06-01"``); with them a last column
     ``scenario`` names the scenario every row answers. ``self_check`` also scores
     each answer on its own history (columns ``trust``, ``trust_skill``), as
-    ``--self-check`` does. Input and ``errors`` as in :func:`inspect`.
+    ``--self-check`` does. ``pool_history`` (default true) pools the futures'
+    probability with the history's own answer to the question, as
+    ``--pool-history`` does; false answers from the futures alone. Input and
+    ``errors`` as in :func:`inspect`.
     """
     if capacity is not None and capacities is not None:
         raise HeadroomError("give capacity or capacities, not both")
@@ -398,6 +402,7 @@ def saturation(
         scenarios,
         _bounds(bounds),
         bool(self_check),
+        bool(pool_history),
     )
     return _with_scenario(frame, scenarios)
 

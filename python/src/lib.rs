@@ -328,6 +328,7 @@ fn question(
     options: &ModelOptions,
     paths: usize,
     seed: u64,
+    pool_history: bool,
 ) -> Result<QueryBuilder, Error> {
     let horizon = horizon.map(parse_horizon).transpose()?;
     Ok(SaturationQuery::builder(capacities)
@@ -341,6 +342,7 @@ fn question(
         .settings(ForecastSettings {
             paths,
             seed,
+            pool_history,
             ..options.settings(horizon)
         }))
 }
@@ -364,7 +366,7 @@ fn answers(
 
 /// The saturation table, most urgent first.
 #[pyfunction]
-#[pyo3(signature = (batch, capacity, capacities_table, capacities_path, direction, horizon, by, need_until, risk, paths, seed, seasons, levels, model, intervals, scenarios=Vec::new(), bounds="auto", self_check=false))]
+#[pyo3(signature = (batch, capacity, capacities_table, capacities_path, direction, horizon, by, need_until, risk, paths, seed, seasons, levels, model, intervals, scenarios=Vec::new(), bounds="auto", self_check=false, pool_history=true))]
 #[allow(clippy::too_many_arguments)]
 fn saturation(
     py: Python<'_>,
@@ -386,13 +388,24 @@ fn saturation(
     scenarios: Vec<String>,
     bounds: &str,
     self_check: bool,
+    pool_history: bool,
 ) -> PyResult<Outcome> {
     let read = || -> Result<_, Error> {
         let limits = capacities(capacity, capacities_table, capacities_path)?;
         let options = ModelOptions::read(&seasons, levels, model, intervals, bounds)?;
         let query = question(
-            limits, direction, horizon, by, need_until, risk, &scenarios, self_check, &options,
-            paths, seed,
+            limits,
+            direction,
+            horizon,
+            by,
+            need_until,
+            risk,
+            &scenarios,
+            self_check,
+            &options,
+            paths,
+            seed,
+            pool_history,
         )?;
         Ok((query.build()?, options.seasons))
     };
@@ -526,6 +539,7 @@ fn plot(
                     &options,
                     DEFAULT_PATHS,
                     ForecastSettings::default().seed,
+                    ForecastSettings::default().pool_history,
                 )?
                 .build()?,
             ),
@@ -636,6 +650,7 @@ fn report(
             &model_options,
             paths,
             seed,
+            ForecastSettings::default().pool_history,
         )?
         .build()?;
         let mut options = ReportOptions::new(query);

@@ -1,6 +1,7 @@
 """The same questions through the command line and through Python give the same
 rows: capacities as multiples, percentages and tables, the self-check,
-scenarios and bounds (issue 27: one question, answered in one place)."""
+scenarios, bounds and the futures without the history's answer (issue 27: one
+question, answered in one place)."""
 
 import io
 import subprocess
@@ -58,6 +59,8 @@ QUESTIONS = {
     "down, by and need-until": (fleet(), ["--capacity", "290", "--direction", "down", "--by", "5d",
                                           "--need-until", "10d", "--risk", "0.1"],
                                 dict(capacity=290, direction="down", by="5d", need_until="10d", risk=0.1)),
+    "the futures alone": (fleet(), ["--capacity", "1.1x", "--pool-history", "false"],
+                          dict(capacity="1.1x", pool_history=False)),
 }
 
 
