@@ -7,7 +7,8 @@ asked whether it reaches 1.1x and 1.25x the fit part's maximum within the next
 min(52, rest) weeks (718 cases, 59 cross). Prints Brier, AUC, the share of
 crossing cases whose actual week lies inside [p10_at, p90_at] (open upper end
 allowed), the share of non-crossing cases with probability < 0.5, and the
-median error of p50_at.
+median error of p50_at; and, from `forecast` on the same cuts, how often the 80 %
+and 95 % bands at month six (week 26) and at week 52 hold what happened.
 
     pip install pandas numpy
     cargo build --release && python3 examples/growth_m4_weekly.py [--bin target/release/headroom] [--cases out.csv] [-- extra saturation flags]
@@ -38,7 +39,7 @@ def cases_of(data):
         fit, test = y[:cut], y[cut:cut + 52]
         for f in (1.1, 1.25):
             cap, hit = fit.max() * f, np.flatnonzero(test >= fit.max() * f)
-            rows.append(dict(series=f"{sid}:{f}", fit=fit, h=len(test), capacity=cap,
+            rows.append(dict(series=f"{sid}:{f}", fit=fit, test=test, h=len(test), capacity=cap,
                              actual=cut + hit[0] if len(hit) else np.nan))
     return pd.DataFrame(rows)
 
@@ -55,6 +56,26 @@ def score(cases, p, lo, mid, hi):
                 median_err=np.nanmedian(np.abs(mid - act)[crossed]))
 
 
+def band_coverage(binary, tmp, cases, extra):
+    """The share of series whose value at weeks 26 and 52 lies inside the
+    forecast's 80 % and 95 % bands (one forecast per series, from its cut)."""
+    one = cases[cases.series.str.endswith(":1.1")]
+    run = subprocess.run([binary, "forecast", "--input", f"{tmp}/fit.csv", "--horizon", "52",
+                          "--output", f"{tmp}/fc.csv", *extra], capture_output=True, text=True)
+    if run.returncode not in (0, 3):
+        raise SystemExit(run.stderr)
+    fc = pd.read_csv(f"{tmp}/fc.csv")
+    fc["step"] = fc.groupby("series", sort=False).cumcount() + 1
+    out = []
+    for week in (26, 52):
+        at = fc[fc.step == week].set_index("series").reindex(one.series)
+        truth = np.array([t[week - 1] for t in one.test])
+        cov = {lvl: np.mean((truth >= at[f"lower_{lvl}"].to_numpy()) & (truth <= at[f"upper_{lvl}"].to_numpy()))
+               for lvl in (80, 95)}
+        out.append(f"week {week}: inside 80 % {100 * cov[80]:.1f} %, inside 95 % {100 * cov[95]:.1f} %")
+    return f"bands ({len(one)} series): " + "; ".join(out)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", default=os.path.join(os.environ.get("CARGO_TARGET_DIR", "target"), "release/headroom"))
@@ -65,7 +86,7 @@ def main():
     shared = os.environ.get("HEADROOM_SHARED_DATA", os.path.join(os.path.dirname(__file__), "../../shared/data"))
     cases = cases_of(os.path.join(shared, "m4/Weekly-train.csv"))
     tmp = tempfile.mkdtemp()
-    answers, started = [], time.time()
+    answers, started, bands = [], time.time(), ""
     for h, g in cases.groupby("h"):  # one call per h (28 and 52), as the baseline does
         pd.concat(pd.DataFrame({"series": c.series, "value": np.log(c.fit) if a.log else c.fit,
                                 "timestamp": W0 + pd.to_timedelta(7 * np.arange(len(c.fit)), "D")})
@@ -77,6 +98,8 @@ def main():
         if run.returncode not in (0, 3):  # 3: some series failed, the rest were written
             raise SystemExit(run.stderr)
         answers.append(pd.read_csv(f"{tmp}/sat.csv"))
+        if h == 52:
+            bands = band_coverage(a.bin, tmp, g, [f for f in a.extra if f != "--pool-history"])
     took = time.time() - started
     sat = pd.concat(answers).set_index("series").reindex(cases.series)  # a failed series: all NaN
     week = lambda col: ((pd.to_datetime(sat[col], utc=True) - W0).dt.days // 7).to_numpy()
@@ -86,6 +109,7 @@ def main():
           f"date right {s['date_right']:.1f} %, plateau right {s['plateau_right']:.1f} %, "
           f"median abs err {s['median_err']:.1f} weeks ({took:.1f} s)")
     print("targets: Brier <= 0.072, AUC >= 0.728, date right >= 80 %, plateau right >= 90 %")
+    print(bands)
     if a.cases:
         out = cases[["series", "h", "capacity", "actual"]].copy()
         out["n_fit"] = cases.fit.map(len)
