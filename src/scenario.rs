@@ -463,6 +463,7 @@ impl<'a> PathTally<'a> {
     /// The row: dates from `forecast` (to which the scenarios' changes of the
     /// metric are applied, so that it draws the scenario), the probability and
     /// percentiles from the paths added.
+    ///
     /// With `history` (the history's own answer within so many steps,
     /// [`crate::saturation::history_frequency`]), the probability is pooled with
     /// its answer within the horizon and the futures re-weighed to match; the

@@ -107,9 +107,14 @@ pub(crate) fn assess(
     // What-if scenarios change the future the history never saw: not pooled.
     // A cleanup is an operator's event, not the metric's (as for the errors,
     // docs/method.md "Level shifts"): the history is asked without its shifts.
-    let continuous = remove_level_shifts(s.values());
-    let history = |steps: usize| history_frequency(&continuous, capacity, direction, steps);
-    let pool = (settings.pool_history && scenarios.is_empty())
+    let continuous =
+        (settings.pool_history && scenarios.is_empty()).then(|| remove_level_shifts(s.values()));
+    let history = |steps: usize| {
+        let values = continuous.as_deref()?;
+        history_frequency(values, capacity, direction, steps)
+    };
+    let pool = continuous
+        .is_some()
         .then_some(&history as &dyn Fn(usize) -> Option<f64>);
     let row = tally.finish(&mut f, q, pool).map_err(in_series)?;
     Ok((f, row))
