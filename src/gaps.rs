@@ -11,12 +11,11 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::decompose::period;
+use crate::decompose::period::{self, DAY_MILLIS};
 use crate::error::{Error, Result};
 use crate::forecast::{FittedModel, Forecast, SamplePaths};
 use crate::series::{interpolate_run, GapPolicy, RegularisationReport, Step};
 
-const DAY_MILLIS: i64 = 86_400_000;
 const WEEK_MILLIS: i64 = 7 * DAY_MILLIS;
 /// 1970-01-05T00:00:00Z, a Monday: slots of the week count from it.
 const MONDAY_MILLIS: i64 = 4 * DAY_MILLIS;

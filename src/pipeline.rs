@@ -93,9 +93,9 @@ fn short_of_a_yearly_season(series: &RegularSeries) -> Option<String> {
 /// [`crate::forecast::Growth`]) that has a value at or below zero: growth is
 /// then modelled on the values, not their logarithm.
 fn growth_without_logarithm(series: &RegularSeries) -> Option<String> {
-    let daily = series.step().nominal_seconds() >= 86_400.0;
+    let weighed = crate::forecast::weighs_growth(series.step());
     let positive = crate::forecast::has_logarithm(series.values());
-    (daily && !positive).then(|| {
+    (weighed && !positive).then(|| {
         format!(
             "series {}: values at or below zero: growth is modelled on the values, \
              not their logarithm",

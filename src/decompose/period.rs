@@ -58,7 +58,8 @@ pub fn calendar_candidates(step: Step) -> Vec<usize> {
     }
 }
 
-const DAY_MILLIS: i64 = 86_400_000;
+/// A day in milliseconds.
+pub(crate) const DAY_MILLIS: i64 = 86_400_000;
 
 /// The mean length of a calendar year in days (the Julian year).
 const YEAR_DAYS: f64 = 365.25;

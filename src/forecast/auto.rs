@@ -16,7 +16,7 @@ use super::{
 };
 use crate::decompose::StlOptions;
 use crate::error::{Error, Result};
-use crate::series::RegularSeries;
+use crate::series::{RegularSeries, Step};
 
 /// Number of rolling origins `auto` validates on. On the M4 Hourly validation
 /// split, three stretches chose better than one or two (sMAPE 11.6 against 12.0
@@ -259,10 +259,16 @@ pub fn candidates(periods: &[usize]) -> Vec<ModelChoice> {
 /// the M4 Hourly validation measured it worse (MASE 1.076 -> 1.094 at 48 h).
 fn candidates_for(series: &RegularSeries, periods: &[usize]) -> Vec<ModelChoice> {
     let mut out = candidates(periods);
-    if series.step().nominal_seconds() >= 86_400.0 {
+    if weighs_growth(series.step()) {
         out.push(ModelChoice::Growth);
     }
     out
+}
+
+/// Whether `auto` weighs [`ModelChoice::Growth`] at this step: a day or longer
+/// ([`candidates_for`] says why).
+pub(crate) fn weighs_growth(step: Step) -> bool {
+    step.nominal_seconds() >= 86_400.0
 }
 
 /// [`candidates`] with `decomposition` making the decomposition candidates (STL's
@@ -688,7 +694,6 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::series::Step;
     use chrono::{TimeZone, Utc};
 
     #[test]

@@ -33,6 +33,7 @@ use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 
+pub(crate) use auto::weighs_growth;
 pub use auto::{
     candidates, fit_with_intervals, select, validation_horizon, IntervalMethod, ModelChoice,
     Selection, VALIDATION_WINDOWS,

@@ -18,6 +18,7 @@
 //! `docs/method.md`, "The history's own answer".
 
 use super::Direction;
+use crate::forecast::has_logarithm;
 
 /// The share of past origins from which the series reached, within `horizon`
 /// steps, the level `capacity` stands at against the extreme so far (the
@@ -55,7 +56,7 @@ pub(crate) fn history_frequency(
     // A ratio where the series and capacity are positive (growth compounds:
     // 10 % above the peak means 10 % at any level); a distance otherwise.
     // (Down, the negated series' ratio is the same as the series' own.)
-    let ratio = capacity > 0.0 && values.iter().all(|v| !v.is_finite() || *v > 0.0);
+    let ratio = capacity > 0.0 && has_logarithm(values);
     let target = |peak: f64| {
         if ratio {
             peak * cap / top
