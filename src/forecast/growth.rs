@@ -141,25 +141,23 @@ fn back(z: f64) -> f64 {
     z.min(MAX_LOG).exp()
 }
 
-impl FittedGrowth {
-    /// How far a slope error of one per step moves each forecast step: the
-    /// forecast's own trend, normalised to its first step (so a damped trend
-    /// damps its error too), or `h` where the forecast has no trend to scale.
-    /// The trend is read over one period, which cancels the season.
-    fn slope_reach(&self, horizon: usize) -> Result<Vec<f64>> {
-        let p = self.period;
-        let z = self.inner.predict(horizon + p, &[])?.point;
-        let slope: Vec<f64> = (0..horizon).map(|h| (z[h + p] - z[h]) / p as f64).collect();
-        let first = slope[0];
-        let mut reach = 0.0;
-        Ok(slope
-            .iter()
-            .map(|s| {
-                reach += if first.abs() > 1e-12 { s / first } else { 1.0 };
-                reach
-            })
-            .collect())
-    }
+/// How far a slope error of one per step moves each of the first `horizon`
+/// steps of the point forecast `z` (which runs `period` steps further): the
+/// forecast's own trend, normalised to its first step (so a damped trend damps
+/// its error too), or `h` where the forecast has no trend to scale. The trend
+/// is read over one period, which cancels the season.
+fn slope_reach(z: &[f64], period: usize, horizon: usize) -> Vec<f64> {
+    let p = period;
+    let slope: Vec<f64> = (0..horizon).map(|h| (z[h + p] - z[h]) / p as f64).collect();
+    let first = slope[0];
+    let mut reach = 0.0;
+    slope
+        .iter()
+        .map(|s| {
+            reach += if first.abs() > 1e-12 { s / first } else { 1.0 };
+            reach
+        })
+        .collect()
 }
 
 impl FittedModel for FittedGrowth {
@@ -174,10 +172,17 @@ impl FittedModel for FittedGrowth {
     /// The model's forecast with each bound widened by the slope's error at
     /// that step (the two spreads added in variance, as the paths add them).
     fn predict(&self, horizon: usize, levels: &[f64]) -> Result<Forecast> {
-        let mut f = self.inner.predict(horizon, levels)?;
+        // One period further, for the slope's reach; then cut to the horizon.
+        let mut f = self.inner.predict(horizon + self.period, levels)?;
+        let reach = slope_reach(&f.point, self.period, horizon);
+        f.timestamps.truncate(horizon);
+        f.point.truncate(horizon);
+        for i in &mut f.intervals {
+            i.lower.truncate(horizon);
+            i.upper.truncate(horizon);
+        }
         f.model = self.name();
         if self.slope_sd > 0.0 {
-            let reach = self.slope_reach(horizon)?;
             let normal = Normal::standard();
             for i in &mut f.intervals {
                 let z = central_quantile(i.level, |p| normal.inverse_cdf(p));
@@ -203,7 +208,8 @@ impl FittedModel for FittedGrowth {
         let mut paths = self.inner.simulate(horizon, n_paths, seed)?;
         paths.model = self.name();
         if self.slope_sd > 0.0 {
-            let reach = self.slope_reach(horizon)?;
+            let z = self.inner.predict(horizon + self.period, &[])?.point;
+            let reach = slope_reach(&z, self.period, horizon);
             let mut rng = rng(seed ^ 0x510e_e77f);
             for mut path in paths.paths.rows_mut() {
                 let e: f64 = StandardNormal.sample(&mut rng);
