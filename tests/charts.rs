@@ -10,7 +10,6 @@ mod common;
 
 use std::path::PathBuf;
 
-use headroom::evaluate::{SaturationOutcome, SaturationScores};
 use headroom::ingest::{read_path, ReadOptions};
 use headroom::pipeline::{prepare, ForecastSettings, Prepared};
 use headroom::plot::{FleetChart, ForecastChart, ReliabilityChart};
@@ -152,23 +151,29 @@ fn forecast_chart_of_an_m4_hourly_series() {
     check_png(&bytes, Some((1000, 600)), 6, "m4_H1.png");
 }
 
-#[test]
-fn fleet_chart_keeps_its_labels_inside() {
-    let series = read(SAMPLE);
+/// The sample's four hosts asked about `capacity` over `days` days with `paths`
+/// futures, most urgent first.
+fn sample_rows(capacity: f64, days: f64, paths: usize) -> Vec<headroom::saturation::Saturation> {
     let settings = ForecastSettings {
-        horizon: Some(Span::Seconds(60.0 * 86_400.0)),
-        paths: 500,
+        horizon: Some(Span::Seconds(days * 86_400.0)),
+        paths,
         ..Default::default()
     };
-    let mut rows: Vec<_> = series
+    let mut rows: Vec<_> = read(SAMPLE)
         .iter()
         .map(|s| {
             let p = prepare(s, &RegulariseOptions::default(), &[]).unwrap();
-            let q = SaturationQuery::fixed(450e9, Direction::Up, settings.clone()).unwrap();
+            let q = SaturationQuery::fixed(capacity, Direction::Up, settings.clone()).unwrap();
             q.answer(&p).unwrap().row
         })
         .collect();
     rank(&mut rows);
+    rows
+}
+
+#[test]
+fn fleet_chart_keeps_its_labels_inside() {
+    let rows = sample_rows(450e9, 60.0, 500);
     let bytes = FleetChart::new(&rows).render_png_bytes().unwrap();
     check_png(&bytes, Some((1280, 180 + 36 * 4)), 6, "fleet.png");
     assert!(FleetChart::new(&[]).render_png_bytes().is_err());
@@ -177,23 +182,10 @@ fn fleet_chart_keeps_its_labels_inside() {
 #[test]
 fn reliability_chart_of_known_probabilities() {
     // Probabilities on a grid, each outcome true in exactly that share of cases.
-    let mut outcomes = Vec::new();
-    for k in 0..=10 {
-        for i in 0..20 {
-            outcomes.push(SaturationOutcome {
-                probability: k as f64 / 10.0,
-                actual: (i < 2 * k).then_some(3),
-                point: None,
-                p10: None,
-                p90: None,
-                earliest: None,
-                latest: None,
-                horizon: 10,
-                step_seconds: 3600.0,
-            });
-        }
-    }
-    let scores = SaturationScores::of(&outcomes, 10).unwrap();
+    let answers: Vec<(f64, bool)> = (0..=10)
+        .flat_map(|k| (0..20).map(move |i| (k as f64 / 10.0, i < 2 * k)))
+        .collect();
+    let scores = common::scores_of(&answers);
     let bytes = ReliabilityChart::new()
         .curve("calibrated", &scores)
         .render_png_bytes()
@@ -316,23 +308,11 @@ fn forecast_chart_says_when_not_to_trust_its_probability() {
 /// "· not trusted" in the trust colour; the other rows are drawn as before.
 #[test]
 fn fleet_chart_marks_the_series_not_to_trust() {
-    let series = read(SAMPLE);
-    let settings = ForecastSettings {
-        horizon: Some(Span::Seconds(60.0 * 86_400.0)),
-        paths: 500,
-        ..Default::default()
-    };
-    let mut rows: Vec<_> = series
-        .iter()
-        .map(|s| {
-            let p = prepare(s, &RegulariseOptions::default(), &[]).unwrap();
-            let q = SaturationQuery::fixed(450e9, Direction::Up, settings.clone()).unwrap();
-            let mut row = q.answer(&p).unwrap().row;
-            row.self_check = Some(checked(0.3));
-            row
-        })
-        .collect();
-    rank(&mut rows);
+    // Ranking does not read the self-check: marked after it, as before it.
+    let mut rows = sample_rows(450e9, 60.0, 500);
+    for row in &mut rows {
+        row.self_check = Some(checked(0.3));
+    }
     let plain = FleetChart::new(&rows).render_png_bytes().unwrap();
     assert_eq!(count_colour(&plain, TRUST_COLOR, 0), 0);
     rows[1].self_check = Some(checked(-0.5));
@@ -583,23 +563,11 @@ fn the_budget_legend_leaves_the_fan_alone() {
 /// where the legend used to be drawn.
 #[test]
 fn the_reliability_legend_leaves_the_points_alone() {
-    let mut outcomes = Vec::new();
-    for (p, crossed) in [(0.05, 19), (0.5, 10), (0.95, 19)] {
-        for i in 0..20 {
-            outcomes.push(SaturationOutcome {
-                probability: p,
-                actual: (i < crossed).then_some(3),
-                point: None,
-                p10: None,
-                p90: None,
-                earliest: None,
-                latest: None,
-                horizon: 10,
-                step_seconds: 3600.0,
-            });
-        }
-    }
-    let scores = SaturationScores::of(&outcomes, 10).unwrap();
+    let answers: Vec<(f64, bool)> = [(0.05, 19), (0.5, 10), (0.95, 19)]
+        .iter()
+        .flat_map(|&(p, crossed)| (0..20).map(move |i| (p, i < crossed)))
+        .collect();
+    let scores = common::scores_of(&answers);
     let chart = ReliabilityChart::new().curve("miscalibrated", &scores);
     check_layout(&chart.layout().unwrap(), "reliability");
     let bytes = chart.render_png_bytes().unwrap();
@@ -788,21 +756,7 @@ fn both_crossings_are_marked_and_named() {
 /// named in a legend line under the title, outside the rows.
 #[test]
 fn the_fleet_chart_names_its_marks() {
-    let series = read(SAMPLE);
-    let settings = ForecastSettings {
-        horizon: Some(Span::Seconds(30.0 * 86_400.0)),
-        paths: 300,
-        ..Default::default()
-    };
-    let mut rows: Vec<_> = series
-        .iter()
-        .map(|s| {
-            let p = prepare(s, &RegulariseOptions::default(), &[]).unwrap();
-            let q = SaturationQuery::fixed(500e9, Direction::Up, settings.clone()).unwrap();
-            q.answer(&p).unwrap().row
-        })
-        .collect();
-    rank(&mut rows);
+    let rows = sample_rows(500e9, 30.0, 300);
     let chart = FleetChart::new(&rows);
     let layout = chart.layout().unwrap();
     assert_eq!(

@@ -252,23 +252,18 @@ fn saturation_names_the_scenario_in_a_last_column() {
     assert!(!text.lines().next().unwrap().contains("scenario"));
 }
 
-/// The sample report (capacity 500G, horizon 30d) written to `name`.
-fn sample_report(name: &str, extra: &[&str]) -> (PathBuf, Output) {
+/// `headroom report` with `args`, written to `name` in the scratch folder: the
+/// page's path and the run.
+fn report_to(name: &str, args: &[&str]) -> (PathBuf, Output) {
     let out = scratch(name);
-    let mut args = vec![
-        "report",
-        "--input",
-        SAMPLE,
-        "--capacity",
-        "500G",
-        "--horizon",
-        "30d",
-        "--output",
-        s(&out),
-    ];
-    args.extend_from_slice(extra);
-    let o = headroom(&args);
+    let o = headroom(&[&["report"], args, &["--output", s(&out)]].concat());
     (out, o)
+}
+
+/// The sample's report against 500G over 30 days, with `extra` flags.
+fn sample_report(name: &str, extra: &[&str]) -> (PathBuf, Output) {
+    let sample = ["--input", SAMPLE, "--capacity", "500G", "--horizon", "30d"];
+    report_to(name, &[&sample[..], extra].concat())
 }
 
 #[test]
@@ -308,20 +303,19 @@ fn a_failing_series_is_listed_and_the_rest_is_written() {
         "series,capacity\ndb-01,500G\nlog-01,500G\nweb-01,500G\n",
     )
     .unwrap();
-    let out = scratch("partial.html");
-    let o = headroom(&[
-        "report",
-        "--input",
-        SAMPLE,
-        "--capacities",
-        s(&capacities),
-        "--horizon",
-        "30d",
-        "--trust-windows",
-        "0",
-        "--output",
-        s(&out),
-    ]);
+    let (out, o) = report_to(
+        "partial.html",
+        &[
+            "--input",
+            SAMPLE,
+            "--capacities",
+            s(&capacities),
+            "--horizon",
+            "30d",
+            "--trust-windows",
+            "0",
+        ],
+    );
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     let html = std::fs::read_to_string(&out).unwrap();
     assert!(html.contains("Series that could not be answered"));
@@ -474,20 +468,19 @@ fn a_history_too_short_for_the_backtest_skips_it_with_the_reason() {
     }
     let input = scratch("short.csv");
     std::fs::write(&input, csv).unwrap();
-    let out = scratch("short.html");
-    let o = headroom(&[
-        "report",
-        "--input",
-        s(&input),
-        "--capacity",
-        "150",
-        "--horizon",
-        "30d",
-        "--model",
-        "linear_trend",
-        "--output",
-        s(&out),
-    ]);
+    let (out, o) = report_to(
+        "short.html",
+        &[
+            "--input",
+            s(&input),
+            "--capacity",
+            "150",
+            "--horizon",
+            "30d",
+            "--model",
+            "linear_trend",
+        ],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let html = std::fs::read_to_string(&out).unwrap();
     assert!(
@@ -531,7 +524,8 @@ fn under_a_planned_upgrade_the_report_names_the_limit_reached() {
 
 mod common;
 
-use headroom::evaluate::{SaturationOutcome, SaturationScores};
+use common::scores_of;
+use headroom::evaluate::SaturationScores;
 use headroom::report::{build, Report, ReportOptions, Trust};
 use headroom::saturation::Direction;
 
@@ -559,24 +553,6 @@ fn rising() -> Vec<f64> {
 }
 
 /// Pooled scores of past answers: (probability, crossed).
-fn scores(answers: &[(f64, bool)]) -> SaturationScores {
-    let outcomes: Vec<SaturationOutcome> = answers
-        .iter()
-        .map(|&(probability, crossed)| SaturationOutcome {
-            probability,
-            actual: crossed.then_some(3),
-            point: None,
-            p10: None,
-            p90: None,
-            earliest: None,
-            latest: None,
-            horizon: 10,
-            step_seconds: 3600.0,
-        })
-        .collect();
-    SaturationScores::of(&outcomes, 10).unwrap()
-}
-
 fn scored(scores: SaturationScores, own_capacity: bool) -> Trust {
     Trust::Scored {
         scores,
@@ -594,16 +570,10 @@ fn section<'a>(html: &'a str, id: &str, end: &str) -> &'a str {
 
 #[test]
 fn without_a_horizon_the_report_says_the_horizon_used_and_how_to_get_the_trust_section() {
-    let out = scratch("no-horizon.html");
-    let o = headroom(&[
-        "report",
-        "--input",
-        SAMPLE,
-        "--capacity",
-        "500G",
-        "--output",
-        s(&out),
-    ]);
+    let (out, o) = report_to(
+        "no-horizon.html",
+        &["--input", SAMPLE, "--capacity", "500G"],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let html = std::fs::read_to_string(&out).unwrap();
     assert!(!html.contains("history-long"), "the made-up word is back");
@@ -638,7 +608,7 @@ fn a_negative_brier_skill_is_said_in_words_and_cautions_the_headline() {
         report.summary()
     );
     // Confident and wrong half the time: worse than always saying one half.
-    let bad = scores(&[(0.9, false), (0.9, false), (0.1, true), (0.1, true)]);
+    let bad = scores_of(&[(0.9, false), (0.9, false), (0.1, true), (0.1, true)]);
     assert!(bad.brier_skill.unwrap() < 0.0);
     report.trust = scored(bad, true);
     let summary = report.summary();
@@ -651,7 +621,7 @@ fn a_negative_brier_skill_is_said_in_words_and_cautions_the_headline() {
     assert!(html.contains("below 0: these answers did worse than always saying the base rate"));
     assert!(html.contains(&headroom_escape(&summary)));
     // Skill above zero: no caution, the words say better.
-    let good = scores(&[(0.9, true), (0.8, true), (0.1, false), (0.2, false)]);
+    let good = scores_of(&[(0.9, true), (0.8, true), (0.1, false), (0.2, false)]);
     assert!(good.brier_skill.unwrap() > 0.0);
     report.trust = scored(good, true);
     assert!(!report.summary().contains("Caution"));
@@ -733,20 +703,19 @@ fn the_table_writes_values_with_units_as_the_terminal_sentence_does() {
 #[test]
 fn a_clear_series_gets_its_chart_and_the_fleet_axis_runs_to_the_horizon() {
     // Nothing comes near 2T in 30 days: every series is clear.
-    let out = scratch("clear.html");
-    let o = headroom(&[
-        "report",
-        "--input",
-        SAMPLE,
-        "--capacity",
-        "2T",
-        "--horizon",
-        "30d",
-        "--trust-windows",
-        "0",
-        "--output",
-        s(&out),
-    ]);
+    let (out, o) = report_to(
+        "clear.html",
+        &[
+            "--input",
+            SAMPLE,
+            "--capacity",
+            "2T",
+            "--horizon",
+            "30d",
+            "--trust-windows",
+            "0",
+        ],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let html = std::fs::read_to_string(&out).unwrap();
     // The fleet and the four forecasts.
@@ -778,7 +747,7 @@ fn when_no_past_stretch_crossed_the_trust_section_says_it_had_nothing_to_score()
     let mut report = line_report(349.5, 100, Direction::Up, &rising());
     // Three stretches, none crossed the substitute limit, each answered 0 %:
     // Brier 0.000, which is no score at all.
-    let none = scores(&[(0.0, false), (0.0, false), (0.0, false)]);
+    let none = scores_of(&[(0.0, false), (0.0, false), (0.0, false)]);
     assert_eq!(none.brier, 0.0);
     report.trust = scored(none, false);
     let html = report.to_html().unwrap();
@@ -792,7 +761,7 @@ fn when_no_past_stretch_crossed_the_trust_section_says_it_had_nothing_to_score()
     assert!(!trust.contains("Brier score</th>"), "{trust}");
     assert!(!trust.contains("<img"), "{trust}");
     // Both outcomes: the substitute limit is explained with its counts, then scored.
-    report.trust = scored(scores(&[(0.9, true), (0.2, false), (0.1, false)]), false);
+    report.trust = scored(scores_of(&[(0.9, true), (0.2, false), (0.1, false)]), false);
     let html = report.to_html().unwrap();
     let trust = section(&html, "id=\"trust\"", "<h2>");
     assert!(trust.contains("1 of the 3 stretches passed it"), "{trust}");
@@ -831,20 +800,19 @@ fn a_cpu_falling_to_a_floor_on_real_data_reads_right() {
     else {
         return;
     };
-    let out = scratch("floor.html");
-    let o = headroom(&[
-        "report",
-        "--input",
-        s(&path),
-        "--capacity",
-        "30",
-        "--direction",
-        "down",
-        "--horizon",
-        "7d",
-        "--output",
-        s(&out),
-    ]);
+    let (out, o) = report_to(
+        "floor.html",
+        &[
+            "--input",
+            s(&path),
+            "--capacity",
+            "30",
+            "--direction",
+            "down",
+            "--horizon",
+            "7d",
+        ],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let html = std::fs::read_to_string(&out).unwrap();
     let table = section(&html, "id=\"at-risk\"", "</table>");

@@ -173,3 +173,25 @@ pub fn scratch_in(suite: &str, name: &str, content: &str) -> PathBuf {
     std::fs::write(&path, content).unwrap();
     path
 }
+
+/// Saturation scores of these `(probability, crossed)` answers: questions of 10
+/// hourly steps, a crossing at step 3, no dates.
+pub fn scores_of(answers: &[(f64, bool)]) -> headroom::evaluate::SaturationScores {
+    let outcomes: Vec<headroom::evaluate::SaturationOutcome> = answers
+        .iter()
+        .map(
+            |&(probability, crossed)| headroom::evaluate::SaturationOutcome {
+                probability,
+                actual: crossed.then_some(3),
+                point: None,
+                p10: None,
+                p90: None,
+                earliest: None,
+                latest: None,
+                horizon: 10,
+                step_seconds: 3600.0,
+            },
+        )
+        .collect();
+    headroom::evaluate::SaturationScores::of(&outcomes, 10).unwrap()
+}
