@@ -30,7 +30,8 @@ pub struct Prepared {
     /// [`RegularSeries::holes`]); `None` for every series without them.
     pub view: Option<ModelView>,
     /// What the models will not do for this series and why, for standard
-    /// error (`series NAME: ...`): a yearly season the history is too short for.
+    /// error (`series NAME: ...`): a yearly season the history is too short for,
+    /// growth without logarithms where a value is at or below zero.
     pub notes: Vec<String>,
 }
 
